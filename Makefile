@@ -1,0 +1,138 @@
+# kubeposture — build, test and run the SecurityProfile operator.
+
+# Image URL to use all building/pushing image targets.
+IMG ?= kubeposture/kubeposture:latest
+
+# Pinned versions. The local control plane is built from the Go module proxy (see
+# hack/build-control-plane.sh), because release binaries cannot be downloaded everywhere.
+KUBE_VERSION ?= v1.37.2
+ETCD_VERSION ?= v3.6.16
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+KUSTOMIZE_VERSION ?= v5.8.1
+
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+LOCALBIN ?= $(shell pwd)/bin
+K8S_BIN ?= $(LOCALBIN)/k8s
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+KUSTOMIZE ?= $(LOCALBIN)/kustomize
+KUBECTL ?= $(K8S_BIN)/kubectl
+
+# envtest finds kube-apiserver and etcd here.
+export KUBEBUILDER_ASSETS = $(K8S_BIN)
+
+GO_TEST_FLAGS ?=
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Display this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: controller-gen ## Generate the CRD and RBAC manifests.
+	$(CONTROLLER_GEN) rbac:roleName=kubeposture-audit crd paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+
+.PHONY: generate
+generate: controller-gen ## Generate DeepCopy methods.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: docs
+docs: ## Generate docs/checks.md from the check registry.
+	go run ./hack/gendocs > docs/checks.md
+
+.PHONY: fmt
+fmt: ## Run go fmt.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+.PHONY: verify
+verify: manifests generate docs ## Fail when generated files (CRDs, RBAC, deepcopy, docs) are stale.
+	@if [ -n "$$(git status --porcelain -- api config docs)" ]; then \
+		echo "Generated files are stale; run 'make manifests generate docs' and commit:"; \
+		git status --porcelain -- api config docs; git --no-pager diff --stat -- api config docs; exit 1; fi
+	@echo "Generated files are current."
+
+.PHONY: test
+test: manifests generate fmt vet control-plane ## Run unit tests and envtest integration tests against the built kube-apiserver.
+	go test ./... $(GO_TEST_FLAGS)
+
+.PHONY: test-checks
+test-checks: ## Run the check catalog's fixture tests (CHECK=WKL-001 focuses one check).
+	CHECK=$(CHECK) go test ./internal/benchmarks/... $(GO_TEST_FLAGS)
+
+.PHONY: bench
+bench: control-plane ## Measure audit speed, detection latency and memory on the reference cluster; writes docs/benchmarks.md.
+	go run ./test/bench $(BENCH_FLAGS)
+
+.PHONY: demo
+demo: control-plane ## Start a local control plane with a sample insecure cluster and show the operator's audit (DEMO_KEEP=1 keeps it running).
+	go run ./hack/demo
+
+##@ Build
+
+.PHONY: build
+build: manifests generate fmt vet ## Build the manager binary.
+	go build -o bin/manager ./cmd
+
+.PHONY: run
+run: manifests generate fmt vet ## Run the operator against the cluster of the current kubeconfig.
+	go run ./cmd
+
+.PHONY: docker-build
+docker-build: ## Build the manager image.
+	docker build -t $(IMG) .
+
+.PHONY: build-installer
+build-installer: manifests generate kustomize ## Write dist/install.yaml with the CRDs and the deployment.
+	mkdir -p dist
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/default > dist/install.yaml
+
+##@ Deployment
+
+ifndef ignore-not-found
+  ignore-not-found = false
+endif
+
+.PHONY: install
+install: manifests kustomize ## Install the CRDs into the cluster of the current kubeconfig.
+	$(KUSTOMIZE) build config/crd | kubectl apply -f -
+
+.PHONY: uninstall
+uninstall: manifests kustomize ## Remove the CRDs from the cluster.
+	$(KUSTOMIZE) build config/crd | kubectl delete --ignore-not-found=$(ignore-not-found) -f -
+
+.PHONY: deploy
+deploy: manifests kustomize ## Deploy the operator to the cluster (IMG=...).
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/default | kubectl apply -f -
+
+.PHONY: undeploy
+undeploy: kustomize ## Remove the operator from the cluster.
+	$(KUSTOMIZE) build config/default | kubectl delete --ignore-not-found=$(ignore-not-found) -f -
+
+##@ Dependencies
+
+.PHONY: control-plane
+control-plane: ## Build kube-apiserver, etcd and kubectl from the Go module proxy into bin/k8s (skipped when built).
+	KUBE_VERSION=$(KUBE_VERSION) ETCD_VERSION=$(ETCD_VERSION) OUT=$(K8S_BIN) hack/build-control-plane.sh all
+
+.PHONY: controller-gen
+controller-gen: $(CONTROLLER_GEN) ## Install controller-gen into bin/.
+$(CONTROLLER_GEN):
+	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+
+.PHONY: kustomize
+kustomize: $(KUSTOMIZE) ## Install kustomize into bin/.
+$(KUSTOMIZE):
+	GOBIN=$(LOCALBIN) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)

@@ -1,0 +1,57 @@
+package v1alpha1
+
+// Condition types written to SecurityProfile.status.conditions.
+const (
+	// ConditionReady is True when the last audit completed.
+	ConditionReady = "Ready"
+	// ConditionCompliant is True when the target level is achieved.
+	ConditionCompliant = "Compliant"
+	// ConditionNodesCompliant summarises the NODE- checks.
+	ConditionNodesCompliant = "NodesCompliant"
+	// ConditionRBACCompliant summarises the RBAC- checks.
+	ConditionRBACCompliant = "RBACCompliant"
+	// ConditionNetworkPoliciesCompliant summarises the NET- checks.
+	ConditionNetworkPoliciesCompliant = "NetworkPoliciesCompliant"
+	// ConditionSecretsRotated summarises the SEC- checks.
+	ConditionSecretsRotated = "SecretsRotated"
+	// ConditionBackupsHealthy summarises the BAK- checks.
+	ConditionBackupsHealthy = "BackupsHealthy"
+	// ConditionWorkloadsCompliant summarises the WKL- checks.
+	ConditionWorkloadsCompliant = "WorkloadsCompliant"
+	// ConditionImagesCompliant summarises the IMG- checks.
+	ConditionImagesCompliant = "ImagesCompliant"
+	// ConditionControlPlaneCompliant summarises the CP- checks.
+	ConditionControlPlaneCompliant = "ControlPlaneCompliant"
+	// ConditionLoggingCompliant summarises the LOG- checks.
+	ConditionLoggingCompliant = "LoggingCompliant"
+	// ConditionRemediated reports remediation when it is not Disabled.
+	ConditionRemediated = "Remediated"
+)
+
+// Condition reasons.
+const (
+	// ReasonAuditSucceeded means the last audit evaluated every selected check.
+	ReasonAuditSucceeded = "AuditSucceeded"
+	// ReasonAuditFailed means the last audit could not complete.
+	ReasonAuditFailed = "AuditFailed"
+	// ReasonInvalidSpec means the spec passed admission but cannot be used as written.
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonLevelAchieved means every applicable check of the target level passes.
+	ReasonLevelAchieved = "LevelAchieved"
+	// ReasonLevelNotAchieved means at least one applicable check of the target level does not pass.
+	ReasonLevelNotAchieved = "LevelNotAchieved"
+	// ReasonNoChecks means no implemented check applies, so compliance cannot be judged.
+	ReasonNoChecks = "NoChecks"
+	// ReasonChecksPassed means every applicable check of a domain passes.
+	ReasonChecksPassed = "ChecksPassed"
+	// ReasonChecksFailed means at least one check of a domain fails.
+	ReasonChecksFailed = "ChecksFailed"
+	// ReasonChecksErrored means at least one check of a domain could not be evaluated.
+	ReasonChecksErrored = "ChecksErrored"
+	// ReasonChecksPending means a domain has checks awaiting attestation or node access.
+	ReasonChecksPending = "ChecksPending"
+	// ReasonNotImplemented means the operator has no checks for a domain yet.
+	ReasonNotImplemented = "NotImplemented"
+	// ReasonNoApplicableChecks means the domain's checks are all excluded, exempted or not applicable.
+	ReasonNoApplicableChecks = "NoApplicableChecks"
+)

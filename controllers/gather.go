@@ -1,0 +1,119 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/client-go/discovery"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubeposture/kubeposture/internal/benchmarks"
+)
+
+// auditedKinds are the kinds the checks read; the controller watches each of them.
+func auditedKinds() []client.Object {
+	return []client.Object{
+		&corev1.Namespace{}, &corev1.Node{}, &corev1.Pod{}, &corev1.Service{}, &corev1.ServiceAccount{},
+		&corev1.LimitRange{}, &corev1.ResourceQuota{},
+		&appsv1.Deployment{}, &appsv1.StatefulSet{}, &appsv1.DaemonSet{}, &appsv1.ReplicaSet{},
+		&batchv1.Job{}, &batchv1.CronJob{}, &policyv1.PodDisruptionBudget{},
+		&networkingv1.NetworkPolicy{}, &networkingv1.Ingress{}, &discoveryv1.EndpointSlice{},
+		&rbacv1.Role{}, &rbacv1.ClusterRole{}, &rbacv1.RoleBinding{}, &rbacv1.ClusterRoleBinding{},
+		&nodev1.RuntimeClass{},
+		&admissionregistrationv1.ValidatingAdmissionPolicy{}, &admissionregistrationv1.ValidatingAdmissionPolicyBinding{},
+		&admissionregistrationv1.ValidatingWebhookConfiguration{}, &admissionregistrationv1.MutatingWebhookConfiguration{},
+	}
+}
+
+// +kubebuilder:rbac:groups="",resources=namespaces;nodes;pods;services;serviceaccounts;limitranges;resourcequotas,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets;replicasets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=batch,resources=jobs;cronjobs,verbs=get;list;watch
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies;ingresses,verbs=get;list;watch
+// +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;clusterroles;rolebindings;clusterrolebindings,verbs=get;list;watch
+// +kubebuilder:rbac:groups=node.k8s.io,resources=runtimeclasses,verbs=get;list;watch
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingadmissionpolicies;validatingadmissionpolicybindings;validatingwebhookconfigurations;mutatingwebhookconfigurations,verbs=get;list;watch
+
+// Gatherer builds snapshots from the manager's informer cache. It reads the cache's stores
+// directly: the checks are read-only, so no object is copied, and no request reaches the API
+// server except an occasional version query.
+type Gatherer struct {
+	Cache     cache.Cache
+	Discovery discovery.ServerVersionInterface
+
+	mu        sync.Mutex
+	version   string
+	versionAt time.Time
+}
+
+// versionTTL is how long the API server version is reused before it is asked again.
+const versionTTL = 10 * time.Minute
+
+// storeGetter is implemented by the informers the controller-runtime cache hands out.
+type storeGetter interface {
+	GetStore() toolscache.Store
+}
+
+// Snapshot gathers every audited kind at time now.
+func (g *Gatherer) Snapshot(ctx context.Context, now time.Time) (*benchmarks.Snapshot, error) {
+	s := &benchmarks.Snapshot{Now: now, Source: benchmarks.SourceCluster}
+	for _, kind := range auditedKinds() {
+		if err := g.gatherKind(ctx, kind, s); err != nil {
+			return nil, err
+		}
+	}
+	s.ServerVersion = g.serverVersion(now)
+	return s, nil
+}
+
+func (g *Gatherer) gatherKind(ctx context.Context, kind client.Object, s *benchmarks.Snapshot) error {
+	inf, err := g.Cache.GetInformer(ctx, kind)
+	if err != nil {
+		return fmt.Errorf("reading %T from the cache: %w", kind, err)
+	}
+	if sg, ok := inf.(storeGetter); ok {
+		for _, obj := range sg.GetStore().List() {
+			s.Add(obj)
+		}
+		return nil
+	}
+	// Any other informer: list from the cache without deep copies.
+	list, err := listFor(kind)
+	if err != nil {
+		return err
+	}
+	if err := g.Cache.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
+		return fmt.Errorf("listing %T from the cache: %w", kind, err)
+	}
+	return meta.EachListItem(list, func(o runtimeObject) error {
+		s.Add(o)
+		return nil
+	})
+}
+
+func (g *Gatherer) serverVersion(now time.Time) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.Discovery == nil || (g.version != "" && now.Sub(g.versionAt) < versionTTL) {
+		return g.version
+	}
+	if v, err := g.Discovery.ServerVersion(); err == nil {
+		g.version, g.versionAt = v.GitVersion, now
+	}
+	return g.version
+}

@@ -1,0 +1,68 @@
+package controllers
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/kubeposture/kubeposture/internal/benchmarks"
+)
+
+var (
+	scoreGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "kubeposture_profile_score",
+		Help: "Score of the last audit of a SecurityProfile, 0 to 100, weighted by severity.",
+	}, []string{"profile"})
+	achievedGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "kubeposture_profile_achieved_level",
+		Help: "Highest level achieved by a SecurityProfile's cluster (0 when L1 is not met).",
+	}, []string{"profile"})
+	checkResultGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "kubeposture_check_result",
+		Help: "Result of a check in the last audit of a SecurityProfile: 1 for the current result.",
+	}, []string{"profile", "check", "result", "severity"})
+	checkOffendingGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "kubeposture_check_offending_objects",
+		Help: "Objects a check flags in the last audit of a SecurityProfile.",
+	}, []string{"profile", "check", "severity"})
+	auditDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "kubeposture_audit_duration_seconds",
+		Help:    "Duration of an audit: gathering the snapshot and evaluating the checks.",
+		Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+	}, []string{"profile"})
+	auditsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kubeposture_audits_total",
+		Help: "Audits run, by profile and outcome (succeeded, failed).",
+	}, []string{"profile", "outcome"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(scoreGauge, achievedGauge, checkResultGauge, checkOffendingGauge, auditDuration, auditsTotal)
+}
+
+// recordMetrics publishes one audit's results for the profile.
+func recordMetrics(profile string, rep *benchmarks.Report, seconds float64) {
+	auditDuration.WithLabelValues(profile).Observe(seconds)
+	auditsTotal.WithLabelValues(profile, "succeeded").Inc()
+	if rep.Score >= 0 {
+		scoreGauge.WithLabelValues(profile).Set(float64(rep.Score))
+	} else {
+		scoreGauge.DeleteLabelValues(profile)
+	}
+	achievedGauge.WithLabelValues(profile).Set(float64(rep.Achieved))
+	checkResultGauge.DeletePartialMatch(prometheus.Labels{"profile": profile})
+	checkOffendingGauge.DeletePartialMatch(prometheus.Labels{"profile": profile})
+	for i := range rep.Checks {
+		c := &rep.Checks[i]
+		checkResultGauge.WithLabelValues(profile, c.Check.ID, string(c.Result), string(c.Check.Severity)).Set(1)
+		checkOffendingGauge.WithLabelValues(profile, c.Check.ID, string(c.Check.Severity)).Set(float64(c.Offending))
+	}
+}
+
+// forgetMetrics removes a deleted profile's series.
+func forgetMetrics(profile string) {
+	for _, v := range []*prometheus.GaugeVec{scoreGauge, achievedGauge, checkResultGauge, checkOffendingGauge} {
+		v.DeletePartialMatch(prometheus.Labels{"profile": profile})
+	}
+	auditDuration.DeletePartialMatch(prometheus.Labels{"profile": profile})
+	auditsTotal.DeletePartialMatch(prometheus.Labels{"profile": profile})
+}

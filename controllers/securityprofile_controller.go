@@ -1,0 +1,247 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+	"github.com/kubeposture/kubeposture/internal/benchmarks"
+)
+
+// DefaultMinAuditInterval is the shortest time between two audits of one profile triggered by
+// cluster changes: a burst of changes is coalesced into one audit.
+const DefaultMinAuditInterval = time.Second
+
+// SecurityProfileReconciler audits the cluster for each SecurityProfile.
+type SecurityProfileReconciler struct {
+	client.Client
+	// Gatherer builds snapshots from the cache.
+	Gatherer *Gatherer
+	// Recorder emits Events on condition transitions.
+	Recorder recorder.EventRecorder
+	// Clock is the audit time source; tests inject a fake one.
+	Clock clock.PassiveClock
+	// Checks is the catalog to evaluate; nil means benchmarks.All().
+	Checks []benchmarks.Check
+	// MinAuditInterval coalesces bursts of changes; zero means DefaultMinAuditInterval.
+	MinAuditInterval time.Duration
+
+	lastAudit sync.Map // profile name -> time.Time of the last completed audit
+}
+
+// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles,verbs=get;list;watch
+// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile audits one profile: gather a snapshot, evaluate the checks, write the status.
+func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	log := logf.FromContext(ctx)
+	profile := &securityv1alpha1.SecurityProfile{}
+	if err := r.Get(ctx, req.NamespacedName, profile); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.lastAudit.Delete(req.Name)
+			forgetMetrics(req.Name)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	if !profile.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+
+	plan, err := planFor(&profile.Spec)
+	if wait := r.coalesce(profile, plan.interval); wait > 0 && err == nil {
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
+
+	original := profile.DeepCopy()
+	defer func() {
+		if err := r.patchStatus(ctx, original, profile); err != nil {
+			retErr = kerrors.NewAggregate([]error{retErr, err})
+		}
+	}()
+
+	if err != nil {
+		// A spec admission could not catch: report it and wait for the next spec change.
+		applyFailure(profile, securityv1alpha1.ReasonInvalidSpec, err)
+		profile.Status.ObservedGeneration = profile.Generation
+		log.Info("SecurityProfile spec cannot be used", "securityProfile", profile.Name, "error", err.Error())
+		return ctrl.Result{}, reconcile.TerminalError(err)
+	}
+
+	outcome, err := r.audit(ctx, profile, plan)
+	if err != nil {
+		applyFailure(profile, securityv1alpha1.ReasonAuditFailed, err)
+		auditsTotal.WithLabelValues(profile.Name, "failed").Inc()
+		return ctrl.Result{}, err
+	}
+	applyAudit(profile, outcome)
+	recordMetrics(profile.Name, &outcome.report, outcome.duration.Seconds())
+	r.lastAudit.Store(profile.Name, outcome.finished)
+	log.V(1).Info("Audited SecurityProfile", "securityProfile", profile.Name, "checks", outcome.report.Summary.Total,
+		"achieved", profile.Status.AchievedLevel, "duration", outcome.duration)
+	return ctrl.Result{RequeueAfter: plan.interval}, nil
+}
+
+// coalesce returns how long to wait before auditing again: a profile audited less than
+// MinAuditInterval ago whose spec did not change waits out the rest of the interval.
+func (r *SecurityProfileReconciler) coalesce(p *securityv1alpha1.SecurityProfile, interval time.Duration) time.Duration {
+	last, ok := r.lastAudit.Load(p.Name)
+	if !ok || p.Status.ObservedGeneration != p.Generation {
+		return 0
+	}
+	minInterval := r.MinAuditInterval
+	if minInterval <= 0 {
+		minInterval = DefaultMinAuditInterval
+	}
+	minInterval = min(minInterval, interval)
+	if since := r.Clock.Since(last.(time.Time)); since < minInterval {
+		return minInterval - since
+	}
+	return 0
+}
+
+// audit gathers, evaluates and (later) remediates.
+func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alpha1.SecurityProfile, plan auditPlan) (auditOutcome, error) {
+	start := r.Clock.Now()
+	snap, err := r.Gatherer.Snapshot(ctx, start)
+	if err != nil {
+		return auditOutcome{}, fmt.Errorf("gathering the cluster snapshot: %w", err)
+	}
+	snap.Params = plan.params
+	snap.Scope = plan.scope
+	checks := r.Checks
+	if checks == nil {
+		checks = benchmarks.All()
+	}
+	report := benchmarks.Evaluate(snap, checks, plan.options)
+	finished := r.Clock.Now()
+	return auditOutcome{report: report, implemented: implementedDomains(checks), finished: finished, duration: finished.Sub(start)}, nil
+}
+
+func implementedDomains(checks []benchmarks.Check) map[benchmarks.Domain]bool {
+	out := map[benchmarks.Domain]bool{}
+	for _, c := range checks {
+		out[c.Domain] = true
+	}
+	return out
+}
+
+// patchStatus writes the status in one merge patch, when it changed, and emits an Event for
+// each condition whose status changed.
+func (r *SecurityProfileReconciler) patchStatus(ctx context.Context, original, p *securityv1alpha1.SecurityProfile) error {
+	if equality.Semantic.DeepEqual(original.Status, p.Status) {
+		return nil
+	}
+	if err := r.Status().Patch(ctx, p, client.MergeFrom(original)); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("patching SecurityProfile %s status: %w", p.Name, err)
+	}
+	r.emitTransitions(original, p)
+	return nil
+}
+
+func (r *SecurityProfileReconciler) emitTransitions(original, p *securityv1alpha1.SecurityProfile) {
+	if r.Recorder == nil {
+		return
+	}
+	for _, c := range p.Status.Conditions {
+		old := meta.FindStatusCondition(original.Status.Conditions, c.Type)
+		if old != nil && old.Status == c.Status {
+			continue
+		}
+		if old == nil && c.Status == metav1.ConditionUnknown {
+			continue
+		}
+		eventType := corev1.EventTypeNormal
+		if c.Status == metav1.ConditionFalse && c.Type != securityv1alpha1.ConditionRemediated {
+			eventType = corev1.EventTypeWarning
+		}
+		r.Recorder.Eventf(p, nil, eventType, c.Reason, "Audit", "%s is %s: %s", c.Type, c.Status, benchmarks.Truncate(c.Message, 800))
+	}
+}
+
+// SetupWithManager watches SecurityProfiles and every kind the checks read.
+func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
+		For(&securityv1alpha1.SecurityProfile{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Named("securityprofile")
+	enqueueAll := handler.EnqueueRequestsFromMapFunc(r.allProfiles)
+	for _, kind := range auditedKinds() {
+		b = b.Watches(kind, enqueueAll, builder.WithPredicates(auditRelevant()))
+	}
+	return b.Complete(r)
+}
+
+// allProfiles maps any watched change to every profile: profiles are few and cluster-scoped.
+func (r *SecurityProfileReconciler) allProfiles(ctx context.Context, _ client.Object) []reconcile.Request {
+	var list securityv1alpha1.SecurityProfileList
+	if err := r.List(ctx, &list); err != nil {
+		logf.FromContext(ctx).Error(err, "Listing SecurityProfiles to enqueue")
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, p := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Name: p.Name}})
+	}
+	return reqs
+}
+
+// auditRelevant drops updates that cannot change a check's outcome: status-only churn of
+// objects that have a generation (except a pod's phase), and resyncs.
+func auditRelevant() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, n := e.ObjectOld, e.ObjectNew
+			if o.GetResourceVersion() == n.GetResourceVersion() {
+				return false
+			}
+			if n.GetGeneration() == 0 {
+				return true
+			}
+			if o.GetGeneration() != n.GetGeneration() || !equality.Semantic.DeepEqual(o.GetLabels(), n.GetLabels()) ||
+				!equality.Semantic.DeepEqual(o.GetAnnotations(), n.GetAnnotations()) ||
+				!equality.Semantic.DeepEqual(o.GetOwnerReferences(), n.GetOwnerReferences()) ||
+				(o.GetDeletionTimestamp() == nil) != (n.GetDeletionTimestamp() == nil) {
+				return true
+			}
+			return statusRelevant(o, n)
+		},
+	}
+}
+
+// statusRelevant reports status changes that checks read: a pod's phase, a workload's ready
+// replicas and a DaemonSet's scheduled count.
+func statusRelevant(o, n client.Object) bool {
+	switch np := n.(type) {
+	case *corev1.Pod:
+		op, ok := o.(*corev1.Pod)
+		return !ok || op.Status.Phase != np.Status.Phase || len(op.Spec.EphemeralContainers) != len(np.Spec.EphemeralContainers)
+	}
+	return false
+}

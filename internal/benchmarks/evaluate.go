@@ -1,0 +1,326 @@
+package benchmarks
+
+import (
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Exemption accepts the findings of one check, optionally limited by namespace and name pattern.
+type Exemption struct {
+	CheckID   string
+	Namespace string
+	Name      string
+	Reason    string
+	Expires   *time.Time
+}
+
+// Attestation records that a person vouches for an item until Expires.
+type Attestation struct {
+	ItemID   string
+	Owner    string
+	Evidence string
+	Expires  time.Time
+}
+
+// Options select the checks of one audit and the accepted findings.
+type Options struct {
+	// Level is the target level; checks above it do not run.
+	Level Level
+	// Include, when not empty, runs only these check IDs and domains.
+	Include []string
+	// Exclude never runs these check IDs and domains.
+	Exclude []string
+	// Exemptions accept findings; expired ones are reported and not applied.
+	Exemptions []Exemption
+	// Attestations turn Manual findings of the attested check into passes until they expire.
+	Attestations []Attestation
+}
+
+// CheckReport is the outcome of one check.
+type CheckReport struct {
+	Check *Check
+	// Result is the check's result at the target level.
+	Result Result
+	// Message explains the result in one line.
+	Message string
+	// Findings are the findings that are not Pass, sorted, with exemptions applied.
+	Findings []Finding
+	// Offending counts findings with the result Fail or Error.
+	Offending int
+	// Exempted counts findings accepted by an exemption.
+	Exempted int
+	// ByLevel holds the result at each level from the check's level up to the target, for
+	// level-dependent checks; other checks have the same result at every level.
+	ByLevel map[Level]Result
+}
+
+// ResultAt returns the check's result when the target is lvl.
+func (c *CheckReport) ResultAt(lvl Level) Result {
+	if r, ok := c.ByLevel[lvl]; ok {
+		return r
+	}
+	return c.Result
+}
+
+// Summary counts checks by result and failing checks by severity.
+type Summary struct {
+	Total            int
+	ByResult         map[Result]int
+	FailedBySeverity map[Severity]int
+}
+
+// Report is the outcome of one audit.
+type Report struct {
+	Level  Level
+	Checks []CheckReport
+	// Achieved is the highest level whose every check passes; 0 when L1 is not met or when no
+	// check applies (see Applicable).
+	Achieved Level
+	// Applicable counts checks whose result speaks to compliance (not NotApplicable or Skipped).
+	Applicable int
+	// Score is 0–100, weighted by severity; -1 when no check applies.
+	Score int
+	// Summary counts the results.
+	Summary Summary
+	// ExpiredExemptions are exemptions past their expiry, no longer applied.
+	ExpiredExemptions []Exemption
+	// ExpiredAttestations are attestations past their expiry, no longer applied.
+	ExpiredAttestations []Attestation
+}
+
+// Compliant reports whether the target level is achieved with at least one applicable check.
+func (r *Report) Compliant() bool { return r.Applicable > 0 && r.Achieved >= r.Level }
+
+// Select returns the checks that run for opts: level at most opts.Level, included and not
+// excluded, sorted by ID.
+func Select(checks []Check, opts Options) []Check {
+	var out []Check
+	for _, c := range checks {
+		if c.Level > opts.Level {
+			continue
+		}
+		if len(opts.Include) > 0 && !matchesAny(c, opts.Include) {
+			continue
+		}
+		if matchesAny(c, opts.Exclude) {
+			continue
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func matchesAny(c Check, selectors []string) bool {
+	for _, s := range selectors {
+		if s == c.ID || s == string(c.Domain) {
+			return true
+		}
+	}
+	return false
+}
+
+// Evaluate runs the checks selected by opts on the snapshot and computes the level and score.
+// The snapshot's Level is set to opts.Level for the duration of the call.
+func Evaluate(s *Snapshot, checks []Check, opts Options) Report {
+	s.Prepare()
+	rep := Report{Level: opts.Level, Summary: Summary{ByResult: map[Result]int{}, FailedBySeverity: map[Severity]int{}}}
+	active, expired := splitExemptions(opts.Exemptions, s.Now)
+	rep.ExpiredExemptions = expired
+	attested := map[string]Attestation{}
+	for _, a := range opts.Attestations {
+		if a.Expires.After(s.Now) {
+			attested[a.ItemID] = a
+		} else {
+			rep.ExpiredAttestations = append(rep.ExpiredAttestations, a)
+		}
+	}
+
+	for _, c := range Select(checks, opts) {
+		cr := evaluateAt(s, &c, opts.Level, active, attested)
+		if c.LevelDependent {
+			cr.ByLevel = map[Level]Result{opts.Level: cr.Result}
+			for lvl := c.Level; lvl < opts.Level; lvl++ {
+				cr.ByLevel[lvl] = evaluateAt(s, &c, lvl, active, attested).Result
+			}
+		}
+		rep.Checks = append(rep.Checks, cr)
+	}
+	s.Level = opts.Level
+
+	weightMet, weightAll := 0, 0
+	for i := range rep.Checks {
+		cr := &rep.Checks[i]
+		rep.Summary.Total++
+		rep.Summary.ByResult[cr.Result]++
+		if cr.Result == Fail || cr.Result == Error {
+			rep.Summary.FailedBySeverity[cr.Check.Severity]++
+		}
+		switch cr.Result {
+		case Pass:
+			weightMet += cr.Check.Severity.Weight()
+			weightAll += cr.Check.Severity.Weight()
+			rep.Applicable++
+		case Fail, Error, Manual:
+			weightAll += cr.Check.Severity.Weight()
+			rep.Applicable++
+		case Exempted:
+			rep.Applicable++
+		}
+	}
+	rep.Score = -1
+	if weightAll > 0 {
+		rep.Score = weightMet * 100 / weightAll
+	} else if rep.Applicable > 0 {
+		rep.Score = 100
+	}
+	if rep.Applicable > 0 {
+		rep.Achieved = achievedLevel(rep.Checks, opts.Level)
+	}
+	return rep
+}
+
+func achievedLevel(reports []CheckReport, target Level) Level {
+	achieved := Level(0)
+	for lvl := L1; lvl <= target; lvl++ {
+		for i := range reports {
+			if reports[i].Check.Level <= lvl && reports[i].ResultAt(lvl).Blocks() {
+				return achieved
+			}
+		}
+		achieved = lvl
+	}
+	return achieved
+}
+
+func splitExemptions(all []Exemption, now time.Time) (active, expired []Exemption) {
+	for _, e := range all {
+		if e.Expires != nil && !e.Expires.After(now) {
+			expired = append(expired, e)
+			continue
+		}
+		active = append(active, e)
+	}
+	return active, expired
+}
+
+// evaluateAt runs one check at one level, turning a panic into an Error result.
+func evaluateAt(s *Snapshot, c *Check, lvl Level, exemptions []Exemption, attested map[string]Attestation) CheckReport {
+	s.Level = lvl
+	findings, err := safeEvaluate(c, s)
+	cr := CheckReport{Check: c}
+	if err != nil {
+		cr.Result = Error
+		cr.Message = Truncate(err.Error(), 512)
+		cr.Findings = []Finding{{Result: Error, Message: cr.Message}}
+		cr.Offending = 1
+		return cr
+	}
+	result := Pass
+	for _, f := range findings {
+		if f.Result == Pass {
+			continue
+		}
+		if f.Result == Fail || f.Result == Error {
+			if e, ok := exemptionFor(c.ID, f.Object, exemptions); ok {
+				f.Result = Exempted
+				f.Message = fmt.Sprintf("%s (exempted: %s)", f.Message, e.Reason)
+			}
+		}
+		if f.Result == Manual {
+			if _, ok := attested[c.ID]; ok {
+				continue // attested: counts as a pass
+			}
+		}
+		switch f.Result {
+		case Fail, Error:
+			cr.Offending++
+		case Exempted:
+			cr.Exempted++
+		}
+		if f.Result.rank() > result.rank() || (result == Pass && f.Result == NotApplicable) {
+			result = f.Result
+		}
+		cr.Findings = append(cr.Findings, f)
+	}
+	if result == NotApplicable && hasResult(cr.Findings, Exempted) {
+		result = Exempted
+	}
+	sort.SliceStable(cr.Findings, func(i, j int) bool {
+		a, b := cr.Findings[i], cr.Findings[j]
+		if a.Result.rank() != b.Result.rank() {
+			return a.Result.rank() > b.Result.rank()
+		}
+		return refLess(a.Object, b.Object)
+	})
+	cr.Result = result
+	cr.Message = summarize(c, result, cr, attested)
+	return cr
+}
+
+func hasResult(fs []Finding, r Result) bool {
+	for _, f := range fs {
+		if f.Result == r {
+			return true
+		}
+	}
+	return false
+}
+
+func safeEvaluate(c *Check, s *Snapshot) (findings []Finding, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			stack := strings.SplitN(string(debug.Stack()), "\n", 12)
+			err = fmt.Errorf("check %s failed while evaluating: %v (%s)", c.ID, r, strings.TrimSpace(stack[len(stack)-1]))
+		}
+	}()
+	if c.Evaluate == nil {
+		return nil, fmt.Errorf("check %s has no Evaluate function", c.ID)
+	}
+	return c.Evaluate(s), nil
+}
+
+func exemptionFor(checkID string, obj ObjectRef, exemptions []Exemption) (Exemption, bool) {
+	for _, e := range exemptions {
+		if e.CheckID != checkID {
+			continue
+		}
+		if e.Namespace != "" && e.Namespace != "*" && e.Namespace != obj.Namespace {
+			continue
+		}
+		if e.Name != "" && !GlobMatch(e.Name, obj.Name) {
+			continue
+		}
+		return e, true
+	}
+	return Exemption{}, false
+}
+
+func summarize(c *Check, result Result, cr CheckReport, attested map[string]Attestation) string {
+	switch result {
+	case Pass:
+		if a, ok := attested[c.ID]; ok && len(cr.Findings) == 0 {
+			return Truncate(fmt.Sprintf("Attested by %s until %s: %s", a.Owner, a.Expires.UTC().Format(time.DateOnly), a.Evidence), 512)
+		}
+		return "No violations found."
+	case Exempted:
+		return fmt.Sprintf("All %d findings are exempted.", cr.Exempted)
+	}
+	var first string
+	for _, f := range cr.Findings {
+		if f.Result == result {
+			first = f.Message
+			if f.Object.Name != "" {
+				first = f.Object.String() + ": " + first
+			}
+			break
+		}
+	}
+	if cr.Offending > 1 {
+		return Truncate(fmt.Sprintf("%d objects: %s (and %d more)", cr.Offending, first, cr.Offending-1), 512)
+	}
+	return Truncate(first, 512)
+}

@@ -1,0 +1,245 @@
+package benchmarks
+
+import (
+	"sync"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Source says where a snapshot's objects came from.
+type Source string
+
+const (
+	// SourceCluster is a live cluster: cluster-wide facts (nodes, CNI, control plane) are present.
+	SourceCluster Source = "Cluster"
+	// SourceManifests is a set of manifest files: only what the files hold is known, so checks of
+	// cluster-wide facts are NotApplicable.
+	SourceManifests Source = "Manifests"
+)
+
+// Snapshot is everything the checks read, gathered once per audit. Checks must treat every
+// object as read-only: in the operator they are the informer cache's own objects.
+type Snapshot struct {
+	// Now is the time of the audit; checks never read the clock.
+	Now time.Time
+	// Level is the level being evaluated; only LevelDependent checks read it.
+	Level Level
+	// Params are the thresholds and lists of the profile.
+	Params Params
+	// Source says whether this is a live cluster or a set of manifests.
+	Source Source
+	// ServerVersion is the API server's gitVersion, such as "v1.37.2"; empty when unknown.
+	ServerVersion string
+
+	Namespaces          []*corev1.Namespace
+	Nodes               []*corev1.Node
+	Pods                []*corev1.Pod
+	Services            []*corev1.Service
+	ServiceAccounts     []*corev1.ServiceAccount
+	ConfigMaps          []*corev1.ConfigMap
+	Secrets             []*corev1.Secret
+	LimitRanges         []*corev1.LimitRange
+	ResourceQuotas      []*corev1.ResourceQuota
+	Deployments         []*appsv1.Deployment
+	StatefulSets        []*appsv1.StatefulSet
+	DaemonSets          []*appsv1.DaemonSet
+	ReplicaSets         []*appsv1.ReplicaSet
+	Jobs                []*batchv1.Job
+	CronJobs            []*batchv1.CronJob
+	PodDisruptionBudgets []*policyv1.PodDisruptionBudget
+	NetworkPolicies     []*networkingv1.NetworkPolicy
+	Ingresses           []*networkingv1.Ingress
+	EndpointSlices      []*discoveryv1.EndpointSlice
+	Roles               []*rbacv1.Role
+	ClusterRoles        []*rbacv1.ClusterRole
+	RoleBindings        []*rbacv1.RoleBinding
+	ClusterRoleBindings []*rbacv1.ClusterRoleBinding
+	RuntimeClasses      []*nodev1.RuntimeClass
+
+	ValidatingAdmissionPolicies       []*admissionregistrationv1.ValidatingAdmissionPolicy
+	ValidatingAdmissionPolicyBindings []*admissionregistrationv1.ValidatingAdmissionPolicyBinding
+	ValidatingWebhookConfigurations   []*admissionregistrationv1.ValidatingWebhookConfiguration
+	MutatingWebhookConfigurations     []*admissionregistrationv1.MutatingWebhookConfiguration
+
+	// Extra holds objects of optional kinds (Velero, cert-manager, scanner reports…), keyed by
+	// GroupKind such as "Schedule.velero.io". A key is present, possibly with no objects, only
+	// when the kind is served by the cluster.
+	Extra map[string][]*unstructured.Unstructured
+
+	// Scope decides which namespaces namespaced checks inspect.
+	Scope Scope
+
+	derived *derived
+}
+
+// derived holds values computed from the snapshot on first use and shared by every check.
+type derived struct {
+	once      sync.Once
+	workloads []Workload
+	nsByName  map[string]*corev1.Namespace
+}
+
+// Scope decides which namespaces namespaced checks inspect.
+type Scope struct {
+	// Selector limits namespaces by label; nil means every namespace.
+	Selector labels.Selector
+	// Excluded namespaces are never inspected by namespaced checks.
+	Excluded map[string]bool
+	// System namespaces are platform namespaces, left out of workload, network and labelling checks.
+	System map[string]bool
+}
+
+// HasExtra reports whether the optional kind (a GroupKind such as "Schedule.velero.io") is
+// served by the cluster.
+func (s *Snapshot) HasExtra(groupKind string) bool {
+	_, ok := s.Extra[groupKind]
+	return ok
+}
+
+func (s *Snapshot) derive() *derived {
+	if s.derived == nil {
+		s.derived = &derived{}
+	}
+	d := s.derived
+	d.once.Do(func() {
+		d.nsByName = make(map[string]*corev1.Namespace, len(s.Namespaces))
+		for _, ns := range s.Namespaces {
+			d.nsByName[ns.Name] = ns
+		}
+		d.workloads = collectWorkloads(s)
+	})
+	return d
+}
+
+// Prepare computes the shared derived values once. Evaluate calls it; call it before sharing a
+// snapshot between goroutines.
+func (s *Snapshot) Prepare() { s.derive() }
+
+// Namespace returns the namespace object by name, or nil when it is not in the snapshot.
+func (s *Snapshot) Namespace(name string) *corev1.Namespace { return s.derive().nsByName[name] }
+
+// IsSystem reports whether ns is a platform namespace.
+func (s *Snapshot) IsSystem(ns string) bool { return s.Scope.System[ns] }
+
+// InScope reports whether namespaced user checks inspect ns: it is not a system or excluded
+// namespace, and its labels match the profile's selector. A namespace missing from the
+// snapshot (as in a manifest scan) is judged by name alone.
+func (s *Snapshot) InScope(ns string) bool {
+	if ns == "" || s.Scope.System[ns] || s.Scope.Excluded[ns] {
+		return false
+	}
+	if s.Scope.Selector == nil || s.Scope.Selector.Empty() {
+		return true
+	}
+	obj := s.Namespace(ns)
+	if obj == nil {
+		return s.Source == SourceManifests
+	}
+	return s.Scope.Selector.Matches(labels.Set(obj.Labels))
+}
+
+// ScopedNamespaces returns the namespaces in scope that are not being deleted.
+func (s *Snapshot) ScopedNamespaces() []*corev1.Namespace {
+	var out []*corev1.Namespace
+	for _, ns := range s.Namespaces {
+		if ns.DeletionTimestamp == nil && s.InScope(ns.Name) {
+			out = append(out, ns)
+		}
+	}
+	return out
+}
+
+// Add puts one object into the snapshot by its type and reports whether the type is one the
+// checks read. Unstructured objects go to Extra under their GroupKind.
+func (s *Snapshot) Add(obj any) bool {
+	switch o := obj.(type) {
+	case *corev1.Namespace:
+		s.Namespaces = append(s.Namespaces, o)
+	case *corev1.Node:
+		s.Nodes = append(s.Nodes, o)
+	case *corev1.Pod:
+		s.Pods = append(s.Pods, o)
+	case *corev1.Service:
+		s.Services = append(s.Services, o)
+	case *corev1.ServiceAccount:
+		s.ServiceAccounts = append(s.ServiceAccounts, o)
+	case *corev1.ConfigMap:
+		s.ConfigMaps = append(s.ConfigMaps, o)
+	case *corev1.Secret:
+		s.Secrets = append(s.Secrets, o)
+	case *corev1.LimitRange:
+		s.LimitRanges = append(s.LimitRanges, o)
+	case *corev1.ResourceQuota:
+		s.ResourceQuotas = append(s.ResourceQuotas, o)
+	case *appsv1.Deployment:
+		s.Deployments = append(s.Deployments, o)
+	case *appsv1.StatefulSet:
+		s.StatefulSets = append(s.StatefulSets, o)
+	case *appsv1.DaemonSet:
+		s.DaemonSets = append(s.DaemonSets, o)
+	case *appsv1.ReplicaSet:
+		s.ReplicaSets = append(s.ReplicaSets, o)
+	case *batchv1.Job:
+		s.Jobs = append(s.Jobs, o)
+	case *batchv1.CronJob:
+		s.CronJobs = append(s.CronJobs, o)
+	case *policyv1.PodDisruptionBudget:
+		s.PodDisruptionBudgets = append(s.PodDisruptionBudgets, o)
+	case *networkingv1.NetworkPolicy:
+		s.NetworkPolicies = append(s.NetworkPolicies, o)
+	case *networkingv1.Ingress:
+		s.Ingresses = append(s.Ingresses, o)
+	case *discoveryv1.EndpointSlice:
+		s.EndpointSlices = append(s.EndpointSlices, o)
+	case *rbacv1.Role:
+		s.Roles = append(s.Roles, o)
+	case *rbacv1.ClusterRole:
+		s.ClusterRoles = append(s.ClusterRoles, o)
+	case *rbacv1.RoleBinding:
+		s.RoleBindings = append(s.RoleBindings, o)
+	case *rbacv1.ClusterRoleBinding:
+		s.ClusterRoleBindings = append(s.ClusterRoleBindings, o)
+	case *nodev1.RuntimeClass:
+		s.RuntimeClasses = append(s.RuntimeClasses, o)
+	case *admissionregistrationv1.ValidatingAdmissionPolicy:
+		s.ValidatingAdmissionPolicies = append(s.ValidatingAdmissionPolicies, o)
+	case *admissionregistrationv1.ValidatingAdmissionPolicyBinding:
+		s.ValidatingAdmissionPolicyBindings = append(s.ValidatingAdmissionPolicyBindings, o)
+	case *admissionregistrationv1.ValidatingWebhookConfiguration:
+		s.ValidatingWebhookConfigurations = append(s.ValidatingWebhookConfigurations, o)
+	case *admissionregistrationv1.MutatingWebhookConfiguration:
+		s.MutatingWebhookConfigurations = append(s.MutatingWebhookConfigurations, o)
+	case *unstructured.Unstructured:
+		if s.Extra == nil {
+			s.Extra = map[string][]*unstructured.Unstructured{}
+		}
+		gk := o.GroupVersionKind().GroupKind().String()
+		s.Extra[gk] = append(s.Extra[gk], o)
+	default:
+		return false
+	}
+	return true
+}
+
+// NewScope builds a Scope from the profile's selector, exclusions and system namespaces.
+func NewScope(selector labels.Selector, excluded, system []string) Scope {
+	sc := Scope{Selector: selector, Excluded: map[string]bool{}, System: map[string]bool{}}
+	for _, n := range excluded {
+		sc.Excluded[n] = true
+	}
+	for _, n := range system {
+		sc.System[n] = true
+	}
+	return sc
+}
