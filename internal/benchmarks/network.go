@@ -1,6 +1,11 @@
 package benchmarks
 
-// networkChecks returns the checks of this domain.
+// NetworkParams are the parameters of the NET- checks.
+type NetworkParams struct{}
+
+func defaultNetworkParams() NetworkParams { return NetworkParams{} }
+
+// networkChecks returns the NET- checks.
 func networkChecks() []Check {
 	return []Check{}
 }

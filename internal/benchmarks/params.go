@@ -32,6 +32,12 @@ type Params struct {
 
 	// SystemNamespaces are left out of workload, network and labelling checks.
 	SystemNamespaces []string
+
+	// Domain-specific parameters, each defined beside its checks.
+	Workload  WorkloadParams
+	Lifecycle LifecycleParams
+	RBAC      RBACParams
+	Network   NetworkParams
 }
 
 // Label keys and values the checks recognise on namespaces and workloads.
@@ -64,5 +70,9 @@ func DefaultParams() Params {
 		ExposureLabel:            "kubeposture.io/exposure",
 		AppLabel:                 "app.kubernetes.io/name",
 		SystemNamespaces:         []string{"kube-system", "kube-public", "kube-node-lease"},
+		Workload:                 defaultWorkloadParams(),
+		Lifecycle:                defaultLifecycleParams(),
+		RBAC:                     defaultRBACParams(),
+		Network:                  defaultNetworkParams(),
 	}
 }

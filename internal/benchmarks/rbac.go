@@ -1,6 +1,11 @@
 package benchmarks
 
-// rbacChecks returns the checks of this domain.
+// RBACParams are the parameters of the RBAC- checks.
+type RBACParams struct{}
+
+func defaultRBACParams() RBACParams { return RBACParams{} }
+
+// rbacChecks returns the RBAC- checks.
 func rbacChecks() []Check {
 	return []Check{}
 }

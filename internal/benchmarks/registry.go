@@ -8,6 +8,7 @@ func All() []Check {
 	var all []Check
 	for _, domain := range [][]Check{
 		workloadChecks(),
+		lifecycleChecks(),
 		rbacChecks(),
 		networkChecks(),
 	} {

@@ -42,30 +42,30 @@ type Snapshot struct {
 	// ServerVersion is the API server's gitVersion, such as "v1.37.2"; empty when unknown.
 	ServerVersion string
 
-	Namespaces          []*corev1.Namespace
-	Nodes               []*corev1.Node
-	Pods                []*corev1.Pod
-	Services            []*corev1.Service
-	ServiceAccounts     []*corev1.ServiceAccount
-	ConfigMaps          []*corev1.ConfigMap
-	Secrets             []*corev1.Secret
-	LimitRanges         []*corev1.LimitRange
-	ResourceQuotas      []*corev1.ResourceQuota
-	Deployments         []*appsv1.Deployment
-	StatefulSets        []*appsv1.StatefulSet
-	DaemonSets          []*appsv1.DaemonSet
-	ReplicaSets         []*appsv1.ReplicaSet
-	Jobs                []*batchv1.Job
-	CronJobs            []*batchv1.CronJob
+	Namespaces           []*corev1.Namespace
+	Nodes                []*corev1.Node
+	Pods                 []*corev1.Pod
+	Services             []*corev1.Service
+	ServiceAccounts      []*corev1.ServiceAccount
+	ConfigMaps           []*corev1.ConfigMap
+	Secrets              []*corev1.Secret
+	LimitRanges          []*corev1.LimitRange
+	ResourceQuotas       []*corev1.ResourceQuota
+	Deployments          []*appsv1.Deployment
+	StatefulSets         []*appsv1.StatefulSet
+	DaemonSets           []*appsv1.DaemonSet
+	ReplicaSets          []*appsv1.ReplicaSet
+	Jobs                 []*batchv1.Job
+	CronJobs             []*batchv1.CronJob
 	PodDisruptionBudgets []*policyv1.PodDisruptionBudget
-	NetworkPolicies     []*networkingv1.NetworkPolicy
-	Ingresses           []*networkingv1.Ingress
-	EndpointSlices      []*discoveryv1.EndpointSlice
-	Roles               []*rbacv1.Role
-	ClusterRoles        []*rbacv1.ClusterRole
-	RoleBindings        []*rbacv1.RoleBinding
-	ClusterRoleBindings []*rbacv1.ClusterRoleBinding
-	RuntimeClasses      []*nodev1.RuntimeClass
+	NetworkPolicies      []*networkingv1.NetworkPolicy
+	Ingresses            []*networkingv1.Ingress
+	EndpointSlices       []*discoveryv1.EndpointSlice
+	Roles                []*rbacv1.Role
+	ClusterRoles         []*rbacv1.ClusterRole
+	RoleBindings         []*rbacv1.RoleBinding
+	ClusterRoleBindings  []*rbacv1.ClusterRoleBinding
+	RuntimeClasses       []*nodev1.RuntimeClass
 
 	ValidatingAdmissionPolicies       []*admissionregistrationv1.ValidatingAdmissionPolicy
 	ValidatingAdmissionPolicyBindings []*admissionregistrationv1.ValidatingAdmissionPolicyBinding

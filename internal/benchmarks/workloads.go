@@ -4,6 +4,11 @@ import (
 	"k8s.io/pod-security-admission/policy"
 )
 
+// WorkloadParams are the parameters of the pod-security WKL- checks (WKL-001 to WKL-015).
+type WorkloadParams struct{}
+
+func defaultWorkloadParams() WorkloadParams { return WorkloadParams{} }
+
 // workloadChecks returns the WKL- checks: pod and workload specifications.
 func workloadChecks() []Check {
 	return []Check{
