@@ -117,3 +117,10 @@ func (g *Gatherer) serverVersion(now time.Time) string {
 	}
 	return g.version
 }
+
+// CacheOptions returns the manager cache settings the gatherer relies on: managedFields are
+// stripped from every cached object, since no check reads them and they are a large share of
+// an object's memory.
+func CacheOptions() cache.Options {
+	return cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
+}

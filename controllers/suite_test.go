@@ -1,0 +1,133 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/discovery"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"go.uber.org/zap/zapcore"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+	"github.com/kubeposture/kubeposture/test/envtest"
+)
+
+// k8sClient talks to the envtest API server directly (not through the manager's cache).
+var k8sClient client.Client
+
+func TestMain(m *testing.M) {
+	os.Exit(runSuite(m))
+}
+
+func runSuite(m *testing.M) int {
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapLevel())))
+	env, err := envtest.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = env.Stop() }()
+
+	k8sClient, err = client.New(env.Config, client.Options{Scheme: envtest.Scheme})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:                 envtest.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Cache:                  CacheOptions(),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(env.Config)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	rec := &SecurityProfileReconciler{
+		Client:           mgr.GetClient(),
+		Gatherer:         &Gatherer{Cache: mgr.GetCache(), Discovery: dc},
+		Recorder:         mgr.GetEventRecorder("kubeposture"),
+		MinAuditInterval: 200 * time.Millisecond,
+	}
+	if err := rec.SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	code := m.Run()
+	cancel()
+	if err := <-done; err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	return code
+}
+
+func zapLevel() zapcore.Level {
+	if os.Getenv("TEST_VERBOSE") != "" {
+		return -1
+	}
+	return 2 // errors only
+}
+
+// waitFor polls the profile until cond holds, failing the test after timeout with the last status.
+func waitFor(t *testing.T, name string, timeout time.Duration, what string, cond func(p *securityv1alpha1.SecurityProfile) bool) *securityv1alpha1.SecurityProfile {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	p := &securityv1alpha1.SecurityProfile{}
+	for {
+		err := k8sClient.Get(context.Background(), client.ObjectKey{Name: name}, p)
+		if err == nil && cond(p) {
+			return p
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s on SecurityProfile %s (get error: %v)\nstatus: %s", timeout, what, name, err, describeStatus(p))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func describeStatus(p *securityv1alpha1.SecurityProfile) string {
+	s := fmt.Sprintf("generation=%d observedGeneration=%d achieved=%s", p.Generation, p.Status.ObservedGeneration, p.Status.AchievedLevel)
+	for _, c := range p.Status.Conditions {
+		s += fmt.Sprintf("\n  %s=%s (%s, gen %d): %s", c.Type, c.Status, c.Reason, c.ObservedGeneration, c.Message)
+	}
+	for _, c := range p.Status.Checks {
+		if c.Result != "Pass" {
+			s += fmt.Sprintf("\n  check %s %s count=%d: %s", c.ID, c.Result, c.Count, c.Message)
+		}
+	}
+	return s
+}
+
+func condition(p *securityv1alpha1.SecurityProfile, typ string) *metav1.Condition {
+	return meta.FindStatusCondition(p.Status.Conditions, typ)
+}
+
+// hasCondition reports whether the profile's condition typ has the status and, if given, the reason.
+func hasCondition(p *securityv1alpha1.SecurityProfile, typ string, status metav1.ConditionStatus, reason string) bool {
+	c := condition(p, typ)
+	return c != nil && c.Status == status && (reason == "" || c.Reason == reason) && c.ObservedGeneration == p.Generation
+}
+
+func createProfile(t *testing.T, p *securityv1alpha1.SecurityProfile) {
+	t.Helper()
+	if err := k8sClient.Create(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8sClient.Delete(context.Background(), p) })
+}
