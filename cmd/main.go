@@ -96,4 +96,3 @@ func main() {
 		os.Exit(1)
 	}
 }
-

@@ -72,6 +72,3 @@ func TestSpecChangeBumpsObservedGeneration(t *testing.T) {
 		t.Errorf("Ready message %q does not mention the new level", msg)
 	}
 }
-
-
-
