@@ -68,7 +68,7 @@ func applyAudit(p *securityv1alpha1.SecurityProfile, o auditOutcome) {
 	st.Warnings = warningsOf(rep)
 
 	setCondition(st, gen, securityv1alpha1.ConditionReady, metav1.ConditionTrue, securityv1alpha1.ReasonAuditSucceeded,
-		fmt.Sprintf("Audited %d checks at %s in %s.", rep.Summary.Total, rep.Level, st.AuditDuration.Duration))
+		fmt.Sprintf("Audited %s at %s in %s.", plural(rep.Summary.Total, "check"), rep.Level, st.AuditDuration.Duration))
 	status, reason, msg := compliantCondition(rep)
 	setCondition(st, gen, securityv1alpha1.ConditionCompliant, status, reason, msg)
 	for _, d := range benchmarks.Domains {
@@ -99,7 +99,7 @@ func compliantCondition(rep *benchmarks.Report) (metav1.ConditionStatus, string,
 	}
 	if rep.Compliant() {
 		return metav1.ConditionTrue, securityv1alpha1.ReasonLevelAchieved,
-			fmt.Sprintf("Every applicable check of %s passes (%d checks).", rep.Level, rep.Applicable)
+			fmt.Sprintf("Every applicable check of %s passes (%s).", rep.Level, plural(rep.Applicable, "check"))
 	}
 	achieved := "no level"
 	if rep.Achieved > 0 {
@@ -107,7 +107,7 @@ func compliantCondition(rep *benchmarks.Report) (metav1.ConditionStatus, string,
 	}
 	blocking := blockingChecks(rep, rep.Achieved+1)
 	return metav1.ConditionFalse, securityv1alpha1.ReasonLevelNotAchieved,
-		fmt.Sprintf("Target %s not achieved (achieved %s): %d checks block %s: %s.", rep.Level, achieved, len(blocking), rep.Achieved+1, idList(blocking, 10))
+		fmt.Sprintf("Target %s not achieved (achieved %s): %s %s: %s.", rep.Level, achieved, plural(len(blocking), "check"), verb(len(blocking), "blocks", "block")+" "+(rep.Achieved+1).String(), idList(blocking, 10))
 }
 
 func blockingChecks(rep *benchmarks.Report, lvl benchmarks.Level) []*benchmarks.CheckReport {
@@ -171,18 +171,18 @@ func domainCondition(rep *benchmarks.Report, d benchmarks.Domain, implemented bo
 	case len(failing) > 0:
 		sortBySeverity(failing)
 		return metav1.ConditionFalse, securityv1alpha1.ReasonChecksFailed,
-			fmt.Sprintf("%d of %d checks fail: %s", len(failing), total, describe(failing))
+			fmt.Sprintf("%d of %s %s: %s", len(failing), plural(total, "check"), verb(len(failing), "fails", "fail"), describe(failing))
 	case len(errored) > 0:
 		return metav1.ConditionFalse, securityv1alpha1.ReasonChecksErrored,
-			fmt.Sprintf("%d of %d checks could not be evaluated: %s", len(errored), total, describe(errored))
+			fmt.Sprintf("%d of %s could not be evaluated: %s", len(errored), plural(total, "check"), describe(errored))
 	case len(pending) > 0:
 		return metav1.ConditionFalse, securityv1alpha1.ReasonChecksPending,
-			fmt.Sprintf("%d of %d checks need a person's attestation: %s", len(pending), total, describe(pending))
+			fmt.Sprintf("%d of %s %s a person's attestation: %s", len(pending), plural(total, "check"), verb(len(pending), "needs", "need"), describe(pending))
 	case total == 0:
 		return metav1.ConditionUnknown, securityv1alpha1.ReasonNoApplicableChecks,
 			fmt.Sprintf("No %s check applies to this profile at %s.", d, rep.Level)
 	}
-	return metav1.ConditionTrue, securityv1alpha1.ReasonChecksPassed, fmt.Sprintf("All %d applicable checks pass.", total)
+	return metav1.ConditionTrue, securityv1alpha1.ReasonChecksPassed, fmt.Sprintf("All %s pass.", plural(total, "applicable check"))
 }
 
 func describe(cs []*benchmarks.CheckReport) string {
@@ -263,4 +263,20 @@ func warningsOf(rep *benchmarks.Report) []string {
 		out = append(out[:maxWarnings-1], fmt.Sprintf("And %d more expired exemptions or attestations.", more))
 	}
 	return out
+}
+
+// plural renders "1 check" or "3 checks".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// verb picks the singular or plural form of a verb for n subjects.
+func verb(n int, singular, pluralForm string) string {
+	if n == 1 {
+		return singular
+	}
+	return pluralForm
 }

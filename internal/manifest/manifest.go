@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,6 +12,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
@@ -21,8 +21,11 @@ import (
 // Object is one decoded manifest with where it came from.
 type Object struct {
 	Object runtime.Object
-	File   string
-	Line   int
+	// GVK is the apiVersion and kind the document declared (typed objects lose their TypeMeta
+	// when decoded).
+	GVK  schema.GroupVersionKind
+	File string
+	Line int
 }
 
 // Error is a manifest that could not be read, with its file and line.
@@ -95,22 +98,36 @@ func Read(name string, data []byte) ([]Object, error) {
 		if len(bytes.TrimSpace(stripComments(doc.body))) == 0 {
 			continue
 		}
-		obj, err := decode(doc.body)
+		obj, gvk, err := decode(doc.body)
 		if err != nil {
 			return nil, &Error{File: name, Line: doc.line + lineOf(err), Err: err}
 		}
 		if list, ok := obj.(*unstructured.UnstructuredList); ok {
 			for i := range list.Items {
-				out = append(out, Object{Object: &list.Items[i], File: name, Line: doc.line})
+				out = append(out, Object{Object: &list.Items[i], GVK: list.Items[i].GroupVersionKind(), File: name, Line: doc.line})
 			}
 			continue
 		}
-		out = append(out, Object{Object: obj, File: name, Line: doc.line})
+		out = append(out, Object{Object: obj, GVK: gvk, File: name, Line: doc.line})
 	}
 	return out, nil
 }
 
-func decode(body []byte) (runtime.Object, error) {
+func decode(body []byte) (runtime.Object, schema.GroupVersionKind, error) {
+	obj, err := decodeObject(body)
+	if err != nil {
+		return nil, schema.GroupVersionKind{}, err
+	}
+	var gvk schema.GroupVersionKind
+	if kinds, _, err := scheme.Scheme.ObjectKinds(obj); err == nil && len(kinds) > 0 {
+		gvk = kinds[0]
+	} else {
+		gvk = obj.GetObjectKind().GroupVersionKind()
+	}
+	return obj, gvk, nil
+}
+
+func decodeObject(body []byte) (runtime.Object, error) {
 	jsonBody, err := yaml.YAMLToJSON(body)
 	if err != nil {
 		return nil, err
@@ -189,5 +206,3 @@ func lineOf(err error) int {
 	}
 	return 0
 }
-
-var _ = io.EOF

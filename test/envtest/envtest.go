@@ -79,6 +79,8 @@ func Start(extraCRDDirs ...string) (*Environment, error) {
 	}
 	cfg, err := env.Start()
 	if err != nil {
+		// Start leaves the processes running when a later step (such as installing CRDs) fails.
+		_ = env.Stop()
 		return nil, fmt.Errorf("starting the local control plane from %s: %w", assets, err)
 	}
 	return &Environment{Env: env, Config: cfg}, nil

@@ -1,0 +1,259 @@
+// Command demo starts a local control plane, creates a small insecure cluster, runs the
+// operator against it with the sample L2 profile and prints the result. Everything it starts
+// is stopped on exit; DEMO_KEEP=1 keeps it running until interrupted.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	crenvtest "sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/yaml"
+
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+	"github.com/kubeposture/kubeposture/internal/certgen"
+	"github.com/kubeposture/kubeposture/internal/manifest"
+	"github.com/kubeposture/kubeposture/internal/operator"
+	"github.com/kubeposture/kubeposture/test/envtest"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "demo failed:", err)
+		os.Exit(1)
+	}
+}
+
+func step(format string, args ...any) { fmt.Printf("\n==> "+format+"\n", args...) }
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapErrorsOnly)))
+	root, err := envtest.RepoRoot()
+	if err != nil {
+		return err
+	}
+
+	step("Starting a local control plane (kube-apiserver and etcd from bin/k8s)")
+	env, err := envtest.Start()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		step("Stopping the operator and the control plane")
+		if err := env.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping the control plane:", err)
+		}
+	}()
+	kubeconfig, err := writeKubeconfig(env)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(filepath.Dir(kubeconfig))
+	c, err := client.New(env.Config, client.Options{Scheme: operator.Scheme})
+	if err != nil {
+		return err
+	}
+
+	step("Creating a sample insecure cluster (hack/demo/cluster)")
+	if err := createSampleCluster(ctx, c, filepath.Join(root, "hack", "demo", "cluster")); err != nil {
+		return err
+	}
+
+	step("Starting the operator")
+	mgr, err := operator.NewManager(env.Config, operator.Options{MetricsAddr: "0", ProbeAddr: "0"})
+	if err != nil {
+		return err
+	}
+	mgrCtx, stopMgr := context.WithCancel(ctx)
+	mgrDone := make(chan error, 1)
+	go func() { mgrDone <- mgr.Start(mgrCtx) }()
+	defer func() {
+		stopMgr()
+		<-mgrDone
+	}()
+
+	step("Applying the sample L2 profile (config/samples/security_v1alpha1_securityprofile_l2.yaml)")
+	profile, err := applyProfile(ctx, c, filepath.Join(root, "config", "samples", "security_v1alpha1_securityprofile_l2.yaml"))
+	if err != nil {
+		return err
+	}
+
+	step("Waiting for the first audit")
+	if err := waitForAudit(ctx, c, profile); err != nil {
+		return err
+	}
+
+	step("kubectl get securityprofiles -o wide")
+	kubectl := filepath.Join(root, "bin", "k8s", "kubectl")
+	cmd := exec.CommandContext(ctx, kubectl, "--kubeconfig", kubeconfig, "get", "securityprofiles", "-o", "wide") //nolint:gosec // our own binary
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("running kubectl: %w", err)
+	}
+	if err := c.Get(ctx, client.ObjectKeyFromObject(profile), profile); err != nil {
+		return err
+	}
+	printStatus(profile)
+
+	if os.Getenv("DEMO_KEEP") != "" {
+		step("DEMO_KEEP is set: the cluster and the operator keep running until you press Ctrl-C")
+		fmt.Printf("    export KUBECONFIG=%s\n    %s get securityprofiles -o wide\n", kubeconfig, kubectl)
+		<-ctx.Done()
+	}
+	return nil
+}
+
+const zapErrorsOnly = zapcore.ErrorLevel
+
+func writeKubeconfig(env *envtest.Environment) (string, error) {
+	user, err := env.Env.AddUser(crenvtest.User{Name: "demo-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return "", err
+	}
+	data, err := user.KubeConfig()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "kubeposture-demo-")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "kubeconfig")
+	return path, os.WriteFile(path, data, 0o600)
+}
+
+func createSampleCluster(ctx context.Context, c client.Client, dir string) error {
+	objs, err := manifest.ReadPaths([]string{dir})
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		obj, ok := o.Object.(client.Object)
+		if !ok {
+			return fmt.Errorf("%s:%d: not an object", o.File, o.Line)
+		}
+		if err := c.Create(ctx, obj); err != nil {
+			return fmt.Errorf("%s:%d: creating %s %s: %w", o.File, o.Line, o.GVK.Kind, obj.GetName(), err)
+		}
+		fmt.Printf("    created %s %s\n", kindOf(o), qualifiedName(obj))
+	}
+	// The TLS certificate expired a month ago; it is made here so it is always expired.
+	now := time.Now()
+	certPEM, keyPEM, err := certgen.SelfSigned("shop.example.com", []string{"shop.example.com"}, now.AddDate(-1, 0, 0), now.AddDate(0, -1, 0))
+	if err != nil {
+		return err
+	}
+	tls := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "storefront-tls", Namespace: "shop"},
+		Type:       corev1.SecretTypeTLS,
+		Data:       map[string][]byte{corev1.TLSCertKey: certPEM, corev1.TLSPrivateKeyKey: keyPEM},
+	}
+	if err := c.Create(ctx, tls); err != nil {
+		return fmt.Errorf("creating Secret shop/storefront-tls: %w", err)
+	}
+	fmt.Printf("    created Secret shop/storefront-tls (certificate expired on %s)\n", now.AddDate(0, -1, 0).Format(time.DateOnly))
+	return nil
+}
+
+func kindOf(o manifest.Object) string { return o.GVK.Kind }
+
+func qualifiedName(obj client.Object) string {
+	if obj.GetNamespace() == "" {
+		return obj.GetName()
+	}
+	return obj.GetNamespace() + "/" + obj.GetName()
+}
+
+func applyProfile(ctx context.Context, c client.Client, path string) (*securityv1alpha1.SecurityProfile, error) {
+	data, err := os.ReadFile(path) //nolint:gosec // a file of this repository
+	if err != nil {
+		return nil, err
+	}
+	p := &securityv1alpha1.SecurityProfile{}
+	if err := yaml.UnmarshalStrict(data, p); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := c.Create(ctx, p); err != nil {
+		return nil, fmt.Errorf("creating SecurityProfile %s: %w", p.Name, err)
+	}
+	return p, nil
+}
+
+func waitForAudit(ctx context.Context, c client.Client, p *securityv1alpha1.SecurityProfile) error {
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		if err := c.Get(ctx, client.ObjectKeyFromObject(p), p); err != nil {
+			return false, err
+		}
+		for _, cond := range p.Status.Conditions {
+			if cond.Type == securityv1alpha1.ConditionReady && cond.ObservedGeneration == p.Generation {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if errors.Is(err, context.DeadlineExceeded) {
+		return errors.New("the operator did not complete an audit within 2 minutes")
+	}
+	return err
+}
+
+func printStatus(p *securityv1alpha1.SecurityProfile) {
+	step("Conditions of SecurityProfile %s", p.Name)
+	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "    TYPE\tSTATUS\tREASON\tMESSAGE")
+	for _, c := range p.Status.Conditions {
+		fmt.Fprintf(w, "    %s\t%s\t%s\t%s\n", c.Type, c.Status, c.Reason, oneLine(c.Message, 140))
+	}
+	_ = w.Flush()
+
+	var failing []securityv1alpha1.CheckStatus
+	for _, c := range p.Status.Checks {
+		if c.Result != "Pass" && c.Result != "NotApplicable" {
+			failing = append(failing, c)
+		}
+	}
+	sort.SliceStable(failing, func(i, j int) bool { return severityRank(failing[i].Severity) > severityRank(failing[j].Severity) })
+	if s := p.Status.Summary; s != nil {
+		step("Checks: %d evaluated, %d pass, %d fail, %d exempted, %d not applicable", s.Total, s.Passed, s.Failed, s.Exempted, s.NotApplicable)
+	}
+	w = tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "    CHECK\tLEVEL\tSEVERITY\tRESULT\tOBJECTS\tMESSAGE")
+	for _, c := range failing {
+		fmt.Fprintf(w, "    %s\t%s\t%s\t%s\t%d\t%s\n", c.ID, c.Level, c.Severity, c.Result, c.Count, oneLine(c.Message, 120))
+	}
+	_ = w.Flush()
+	for _, warning := range p.Status.Warnings {
+		fmt.Printf("    warning: %s\n", warning)
+	}
+}
+
+func severityRank(s string) int {
+	return map[string]int{"Critical": 4, "High": 3, "Medium": 2, "Low": 1}[s]
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

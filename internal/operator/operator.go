@@ -1,0 +1,92 @@
+// Package operator wires the kubeposture manager: scheme, cache settings, the SecurityProfile
+// controller and health checks. The binary, the demo and the benchmark all start it this way.
+package operator
+
+import (
+	"crypto/tls"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/discovery"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+	"github.com/kubeposture/kubeposture/controllers"
+)
+
+// Scheme knows the built-in kinds and the SecurityProfile API.
+var Scheme = runtime.NewScheme()
+
+func init() {
+	utilruntime.Must(clientgoscheme.AddToScheme(Scheme))
+	utilruntime.Must(securityv1alpha1.AddToScheme(Scheme))
+}
+
+// Options configure the manager.
+type Options struct {
+	// MetricsAddr is where metrics are served; "0" disables them.
+	MetricsAddr string
+	// SecureMetrics serves metrics over HTTPS with authentication and authorization.
+	SecureMetrics bool
+	// EnableHTTP2 allows HTTP/2 on the metrics server.
+	EnableHTTP2 bool
+	// ProbeAddr is where /healthz and /readyz are served; "0" disables them.
+	ProbeAddr string
+	// LeaderElect makes replicas elect a leader.
+	LeaderElect bool
+	// MinAuditInterval coalesces bursts of changes into one audit per profile.
+	MinAuditInterval time.Duration
+	// SkipNameValidation allows several managers in one process (tests, the benchmark).
+	SkipNameValidation bool
+}
+
+// NewManager returns a manager with the SecurityProfile controller registered.
+func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
+	var tlsOpts []func(*tls.Config)
+	if !opts.EnableHTTP2 {
+		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	mgrOpts := ctrl.Options{
+		Scheme:                 Scheme,
+		Metrics:                metricsserver.Options{BindAddress: opts.MetricsAddr, SecureServing: opts.SecureMetrics, TLSOpts: tlsOpts},
+		HealthProbeBindAddress: opts.ProbeAddr,
+		LeaderElection:         opts.LeaderElect,
+		LeaderElectionID:       "kubeposture.security.kubeposture.io",
+		Cache:                  controllers.CacheOptions(),
+	}
+	if opts.SkipNameValidation {
+		skip := true
+		mgrOpts.Controller = config.Controller{SkipNameValidation: &skip}
+	}
+	mgr, err := ctrl.NewManager(cfg, mgrOpts)
+	if err != nil {
+		return nil, fmt.Errorf("creating the manager: %w", err)
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating the discovery client: %w", err)
+	}
+	rec := &controllers.SecurityProfileReconciler{
+		Client:           mgr.GetClient(),
+		Gatherer:         &controllers.Gatherer{Cache: mgr.GetCache(), Discovery: dc},
+		Recorder:         mgr.GetEventRecorder("kubeposture"),
+		MinAuditInterval: opts.MinAuditInterval,
+	}
+	if err := rec.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the SecurityProfile controller: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
