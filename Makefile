@@ -45,7 +45,7 @@ generate: controller-gen ## Generate DeepCopy methods.
 
 .PHONY: docs
 docs: ## Generate docs/checks.md from the check registry.
-	go run ./hack/gendocs > docs/checks.md
+	go run ./hack/gendocs > docs/checks.md.tmp && mv docs/checks.md.tmp docs/checks.md
 
 .PHONY: fmt
 fmt: ## Run go fmt.
