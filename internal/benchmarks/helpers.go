@@ -80,7 +80,8 @@ func collectWorkloads(s *Snapshot) []Workload {
 		if owner := metav1.GetControllerOf(p); owner != nil && known[owner.UID] {
 			if len(p.Spec.EphemeralContainers) > 0 {
 				out = append(out, Workload{Ref: ref, Object: &p.ObjectMeta, Template: &p.ObjectMeta, Pod: p,
-					Spec: &corev1.PodSpec{EphemeralContainers: p.Spec.EphemeralContainers, SecurityContext: p.Spec.SecurityContext}})
+					Spec: &corev1.PodSpec{EphemeralContainers: p.Spec.EphemeralContainers, SecurityContext: p.Spec.SecurityContext,
+						HostUsers: p.Spec.HostUsers, OS: p.Spec.OS}})
 			}
 			continue
 		}
