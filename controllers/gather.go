@@ -16,6 +16,8 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/discovery"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -27,7 +29,7 @@ import (
 // auditedKinds are the kinds the checks read; the controller watches each of them.
 func auditedKinds() []client.Object {
 	return []client.Object{
-		&corev1.Namespace{}, &corev1.Node{}, &corev1.Pod{}, &corev1.Service{}, &corev1.ServiceAccount{},
+		&corev1.Namespace{}, &corev1.Node{}, &corev1.Pod{}, &corev1.Service{}, &corev1.ServiceAccount{}, &corev1.ConfigMap{},
 		&corev1.LimitRange{}, &corev1.ResourceQuota{},
 		&appsv1.Deployment{}, &appsv1.StatefulSet{}, &appsv1.DaemonSet{}, &appsv1.ReplicaSet{},
 		&batchv1.Job{}, &batchv1.CronJob{}, &policyv1.PodDisruptionBudget{},
@@ -39,7 +41,7 @@ func auditedKinds() []client.Object {
 	}
 }
 
-// +kubebuilder:rbac:groups="",resources=namespaces;nodes;pods;services;serviceaccounts;limitranges;resourcequotas,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces;nodes;pods;services;serviceaccounts;configmaps;limitranges;resourcequotas,verbs=get;list;watch
 // +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets;replicasets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=batch,resources=jobs;cronjobs,verbs=get;list;watch
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch
@@ -55,6 +57,11 @@ func auditedKinds() []client.Object {
 type Gatherer struct {
 	Cache     cache.Cache
 	Discovery discovery.ServerVersionInterface
+	// Mapper finds which optional kinds the cluster serves; nil disables optional kinds.
+	Mapper meta.RESTMapper
+
+	optionalOnce sync.Once
+	optional     *optionalKindsWatcher
 
 	mu        sync.Mutex
 	version   string
@@ -77,8 +84,52 @@ func (g *Gatherer) Snapshot(ctx context.Context, now time.Time) (*benchmarks.Sna
 			return nil, err
 		}
 	}
+	if err := g.gatherOptional(ctx, s, now); err != nil {
+		return nil, err
+	}
 	s.ServerVersion = g.serverVersion(now)
 	return s, nil
+}
+
+// optionalWatcher returns the watcher of optional kinds, or nil without a mapper.
+func (g *Gatherer) optionalWatcher() *optionalKindsWatcher {
+	g.optionalOnce.Do(func() {
+		if g.Mapper != nil {
+			g.optional = newOptionalKindsWatcher(g.Mapper)
+		}
+	})
+	return g.optional
+}
+
+// gatherOptional reads the optional kinds the cluster serves into s.Extra. A kind's key is
+// present, possibly empty, exactly when the kind is served.
+func (g *Gatherer) gatherOptional(ctx context.Context, s *benchmarks.Snapshot, now time.Time) error {
+	w := g.optionalWatcher()
+	if w == nil {
+		return nil
+	}
+	for gk, gvk := range w.served(now) {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(gvk)
+		inf, err := g.Cache.GetInformer(ctx, u)
+		if err != nil {
+			return fmt.Errorf("reading %s from the cache: %w", gk, err)
+		}
+		w.notify(ctx, gk, inf)
+		if s.Extra == nil {
+			s.Extra = map[string][]*unstructured.Unstructured{}
+		}
+		items := []*unstructured.Unstructured{}
+		if sg, ok := inf.(storeGetter); ok {
+			for _, obj := range sg.GetStore().List() {
+				if o, ok := obj.(*unstructured.Unstructured); ok {
+					items = append(items, o)
+				}
+			}
+		}
+		s.Extra[gk.String()] = items
+	}
+	return nil
 }
 
 func (g *Gatherer) gatherKind(ctx context.Context, kind client.Object, s *benchmarks.Snapshot) error {
@@ -122,5 +173,36 @@ func (g *Gatherer) serverVersion(now time.Time) string {
 // stripped from every cached object, since no check reads them and they are a large share of
 // an object's memory.
 func CacheOptions() cache.Options {
-	return cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
+	return cache.Options{
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.ConfigMap{}: {Transform: configMapFacts},
+		},
+	}
+}
+
+// configMapsRead are the ConfigMaps whose content checks parse (kube-system/NAME); every other
+// ConfigMap keeps its keys but not its values, which may hold credentials and take memory.
+var configMapsRead = map[string]bool{
+	"cilium-config": true, "kube-proxy": true, "calico-config": true, "kubeadm-config": true,
+	"kube-root-ca.crt": true,
+}
+
+// configMapFacts is the ConfigMap cache transform.
+func configMapFacts(obj any) (any, error) {
+	cm, ok := obj.(*corev1.ConfigMap)
+	if !ok {
+		return obj, nil
+	}
+	cm.ManagedFields = nil
+	if cm.Namespace == metav1.NamespaceSystem && configMapsRead[cm.Name] {
+		return cm, nil
+	}
+	for k := range cm.Data {
+		cm.Data[k] = ""
+	}
+	for k := range cm.BinaryData {
+		cm.BinaryData[k] = nil
+	}
+	return cm, nil
 }

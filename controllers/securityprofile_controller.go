@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
@@ -194,6 +195,12 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	enqueueAll := handler.EnqueueRequestsFromMapFunc(r.allProfiles)
 	for _, kind := range auditedKinds() {
 		b = b.Watches(kind, enqueueAll, builder.WithPredicates(auditRelevant()))
+	}
+	if r.Gatherer.Mapper == nil {
+		r.Gatherer.Mapper = mgr.GetRESTMapper()
+	}
+	if w := r.Gatherer.optionalWatcher(); w != nil {
+		b = b.WatchesRawSource(source.Channel(w.events, enqueueAll))
 	}
 	return b.Complete(r)
 }

@@ -75,6 +75,12 @@ func applyAudit(p *securityv1alpha1.SecurityProfile, o auditOutcome) {
 		status, reason, msg := domainCondition(rep, d, o.implemented[d])
 		setCondition(st, gen, domainConditions[d], status, reason, msg)
 	}
+	if mode := p.Spec.Remediation.Mode; mode != "" && mode != securityv1alpha1.RemediationDisabled {
+		setCondition(st, gen, securityv1alpha1.ConditionRemediated, metav1.ConditionUnknown, securityv1alpha1.ReasonNotImplemented,
+			fmt.Sprintf("Remediation mode %s is set, but this version of kubeposture does not remediate: nothing is changed or planned.", mode))
+	} else {
+		meta.RemoveStatusCondition(&st.Conditions, securityv1alpha1.ConditionRemediated)
+	}
 }
 
 // applyFailure records an audit that could not complete, keeping the last results.
