@@ -27,8 +27,8 @@ import (
 )
 
 // auditedKinds are the kinds the checks read; the controller watches each of them.
-func auditedKinds() []client.Object {
-	return []client.Object{
+func auditedKinds(readSecrets bool) []client.Object {
+	kinds := []client.Object{
 		&corev1.Namespace{}, &corev1.Node{}, &corev1.Pod{}, &corev1.Service{}, &corev1.ServiceAccount{}, &corev1.ConfigMap{},
 		&corev1.LimitRange{}, &corev1.ResourceQuota{},
 		&appsv1.Deployment{}, &appsv1.StatefulSet{}, &appsv1.DaemonSet{}, &appsv1.ReplicaSet{},
@@ -39,6 +39,10 @@ func auditedKinds() []client.Object {
 		&admissionregistrationv1.ValidatingAdmissionPolicy{}, &admissionregistrationv1.ValidatingAdmissionPolicyBinding{},
 		&admissionregistrationv1.ValidatingWebhookConfiguration{}, &admissionregistrationv1.MutatingWebhookConfiguration{},
 	}
+	if readSecrets {
+		kinds = append(kinds, &corev1.Secret{})
+	}
+	return kinds
 }
 
 // +kubebuilder:rbac:groups="",resources=namespaces;nodes;pods;services;serviceaccounts;configmaps;limitranges;resourcequotas,verbs=get;list;watch
@@ -59,6 +63,9 @@ type Gatherer struct {
 	Discovery discovery.ServerVersionInterface
 	// Mapper finds which optional kinds the cluster serves; nil disables optional kinds.
 	Mapper meta.RESTMapper
+	// ReadSecrets gathers Secrets (metadata, type and keys; never values). It needs the
+	// operator's optional secrets-reader role; without it Secret-based checks are Skipped.
+	ReadSecrets bool
 
 	optionalOnce sync.Once
 	optional     *optionalKindsWatcher
@@ -78,8 +85,8 @@ type storeGetter interface {
 
 // Snapshot gathers every audited kind at time now.
 func (g *Gatherer) Snapshot(ctx context.Context, now time.Time) (*benchmarks.Snapshot, error) {
-	s := &benchmarks.Snapshot{Now: now, Source: benchmarks.SourceCluster}
-	for _, kind := range auditedKinds() {
+	s := &benchmarks.Snapshot{Now: now, Source: benchmarks.SourceCluster, SecretsRead: g.ReadSecrets}
+	for _, kind := range auditedKinds(g.ReadSecrets) {
 		if err := g.gatherKind(ctx, kind, s); err != nil {
 			return nil, err
 		}
@@ -177,6 +184,7 @@ func CacheOptions() cache.Options {
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.ConfigMap{}: {Transform: configMapFacts},
+			&corev1.Secret{}:    {Transform: secretFacts},
 		},
 	}
 }
@@ -186,6 +194,22 @@ func CacheOptions() cache.Options {
 var configMapsRead = map[string]bool{
 	"cilium-config": true, "kube-proxy": true, "calico-config": true, "kubeadm-config": true,
 	"kube-root-ca.crt": true,
+}
+
+// secretFacts is the Secret cache transform: it runs before an object is stored, so no Secret
+// value stays in memory. The keys stay (with empty values) so checks can tell what a Secret
+// holds without reading it.
+func secretFacts(obj any) (any, error) {
+	sec, ok := obj.(*corev1.Secret)
+	if !ok {
+		return obj, nil
+	}
+	sec.ManagedFields = nil
+	for k := range sec.Data {
+		sec.Data[k] = nil
+	}
+	sec.StringData = nil
+	return sec, nil
 }
 
 // configMapFacts is the ConfigMap cache transform.

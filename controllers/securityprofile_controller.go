@@ -193,7 +193,7 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&securityv1alpha1.SecurityProfile{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Named("securityprofile")
 	enqueueAll := handler.EnqueueRequestsFromMapFunc(r.allProfiles)
-	for _, kind := range auditedKinds() {
+	for _, kind := range auditedKinds(r.Gatherer.ReadSecrets) {
 		b = b.Watches(kind, enqueueAll, builder.WithPredicates(auditRelevant()))
 	}
 	if r.Gatherer.Mapper == nil {

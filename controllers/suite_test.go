@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -19,8 +20,12 @@ import (
 	"github.com/kubeposture/kubeposture/test/envtest"
 )
 
-// k8sClient talks to the envtest API server directly (not through the manager's cache).
-var k8sClient client.Client
+var (
+	// k8sClient talks to the envtest API server directly (not through the manager's cache).
+	k8sClient client.Client
+	// restConfig reaches the envtest API server as an administrator.
+	restConfig *rest.Config
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(runSuite(m))
@@ -34,6 +39,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = env.Stop() }()
+	restConfig = env.Config
 
 	k8sClient, err = client.New(env.Config, client.Options{Scheme: envtest.Scheme})
 	if err != nil {
@@ -41,7 +47,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	mgr, err := operator.NewManager(env.Config, operator.Options{
-		MetricsAddr: "0", ProbeAddr: "0", MinAuditInterval: 200 * time.Millisecond,
+		MetricsAddr: "0", ProbeAddr: "0", MinAuditInterval: 200 * time.Millisecond, ReadSecrets: true,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -79,7 +79,7 @@ func run() error {
 	}
 
 	step("Starting the operator")
-	mgr, err := operator.NewManager(env.Config, operator.Options{MetricsAddr: "0", ProbeAddr: "0"})
+	mgr, err := operator.NewManager(env.Config, operator.Options{MetricsAddr: "0", ProbeAddr: "0", ReadSecrets: true})
 	if err != nil {
 		return err
 	}

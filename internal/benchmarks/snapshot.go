@@ -41,6 +41,9 @@ type Snapshot struct {
 	Source Source
 	// ServerVersion is the API server's gitVersion, such as "v1.37.2"; empty when unknown.
 	ServerVersion string
+	// SecretsRead is true when Secrets were gathered (metadata, type and keys, never values).
+	// Checks that need Secrets return Skipped when it is false on a live cluster.
+	SecretsRead bool
 
 	Namespaces           []*corev1.Namespace
 	Nodes                []*corev1.Node

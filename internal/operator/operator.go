@@ -45,6 +45,9 @@ type Options struct {
 	MinAuditInterval time.Duration
 	// SkipNameValidation allows several managers in one process (tests, the benchmark).
 	SkipNameValidation bool
+	// ReadSecrets gathers Secrets' metadata, type and keys (never values); it needs the
+	// secrets-reader role.
+	ReadSecrets bool
 }
 
 // NewManager returns a manager with the SecurityProfile controller registered.
@@ -75,7 +78,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	}
 	rec := &controllers.SecurityProfileReconciler{
 		Client:           mgr.GetClient(),
-		Gatherer:         &controllers.Gatherer{Cache: mgr.GetCache(), Discovery: dc},
+		Gatherer:         &controllers.Gatherer{Cache: mgr.GetCache(), Discovery: dc, ReadSecrets: opts.ReadSecrets},
 		Recorder:         mgr.GetEventRecorder("kubeposture"),
 		MinAuditInterval: opts.MinAuditInterval,
 	}
