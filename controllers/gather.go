@@ -60,7 +60,7 @@ func auditedKinds(readSecrets bool) []client.Object {
 // server except an occasional version query.
 type Gatherer struct {
 	Cache     cache.Cache
-	Discovery discovery.ServerVersionInterface
+	Discovery discovery.DiscoveryInterface
 	// Mapper finds which optional kinds the cluster serves; nil disables optional kinds.
 	Mapper meta.RESTMapper
 	// ReadSecrets gathers Secrets (metadata, type and keys; never values). It needs the
@@ -102,7 +102,7 @@ func (g *Gatherer) Snapshot(ctx context.Context, now time.Time) (*benchmarks.Sna
 func (g *Gatherer) optionalWatcher() *optionalKindsWatcher {
 	g.optionalOnce.Do(func() {
 		if g.Mapper != nil {
-			g.optional = newOptionalKindsWatcher(g.Mapper)
+			g.optional = newOptionalKindsWatcher(g.Mapper, g.Discovery)
 		}
 	})
 	return g.optional
@@ -193,40 +193,24 @@ func CacheOptions() cache.Options {
 // ConfigMap keeps its keys but not its values, which may hold credentials and take memory.
 var configMapsRead = map[string]bool{
 	"cilium-config": true, "kube-proxy": true, "calico-config": true, "kubeadm-config": true,
-	"kube-root-ca.crt": true,
 }
 
-// secretFacts is the Secret cache transform: it runs before an object is stored, so no Secret
-// value stays in memory. The keys stay (with empty values) so checks can tell what a Secret
-// holds without reading it.
+// secretFacts is the Secret cache transform. It runs before an object is stored: it records
+// the facts the checks need (last write of data, certificate metadata) and drops every value,
+// so no Secret value stays in memory. Keys stay, with empty values.
 func secretFacts(obj any) (any, error) {
-	sec, ok := obj.(*corev1.Secret)
-	if !ok {
-		return obj, nil
+	if sec, ok := obj.(*corev1.Secret); ok {
+		benchmarks.DeriveSecretFacts(sec)
 	}
-	sec.ManagedFields = nil
-	for k := range sec.Data {
-		sec.Data[k] = nil
-	}
-	sec.StringData = nil
-	return sec, nil
+	return obj, nil
 }
 
-// configMapFacts is the ConfigMap cache transform.
+// configMapFacts is the ConfigMap cache transform: facts (credential-like keys, private-key
+// blocks, certificates) are recorded, and values are dropped except in the few ConfigMaps
+// whose content checks parse.
 func configMapFacts(obj any) (any, error) {
-	cm, ok := obj.(*corev1.ConfigMap)
-	if !ok {
-		return obj, nil
+	if cm, ok := obj.(*corev1.ConfigMap); ok {
+		benchmarks.DeriveConfigMapFacts(cm, cm.Namespace == metav1.NamespaceSystem && configMapsRead[cm.Name])
 	}
-	cm.ManagedFields = nil
-	if cm.Namespace == metav1.NamespaceSystem && configMapsRead[cm.Name] {
-		return cm, nil
-	}
-	for k := range cm.Data {
-		cm.Data[k] = ""
-	}
-	for k := range cm.BinaryData {
-		cm.BinaryData[k] = nil
-	}
-	return cm, nil
+	return obj, nil
 }

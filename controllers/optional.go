@@ -2,12 +2,14 @@ package controllers
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -15,8 +17,11 @@ import (
 
 // +kubebuilder:rbac:groups=crd.projectcalico.org,resources=felixconfigurations,verbs=get;list;watch
 // +kubebuilder:rbac:groups=security.istio.io,resources=peerauthentications,verbs=get;list;watch
-// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gateways,verbs=get;list;watch
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gateways;httproutes;grpcroutes;tlsroutes;tcproutes;udproutes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=kyverno.io,resources=clusterpolicies;policies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=policies.kyverno.io,resources=validatingpolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=argoproj.io,resources=rollouts,verbs=get;list;watch
+// +kubebuilder:rbac:groups=constraints.gatekeeper.sh,resources=*,verbs=get;list;watch
 
 // optionalKinds are third-party kinds some checks read when their CRDs exist. They are read as
 // unstructured objects; their absence makes the dependent checks NotApplicable or Manual.
@@ -24,9 +29,20 @@ var optionalKinds = []schema.GroupKind{
 	{Group: "crd.projectcalico.org", Kind: "FelixConfiguration"},
 	{Group: "security.istio.io", Kind: "PeerAuthentication"},
 	{Group: "gateway.networking.k8s.io", Kind: "Gateway"},
+	{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"},
+	{Group: "gateway.networking.k8s.io", Kind: "GRPCRoute"},
+	{Group: "gateway.networking.k8s.io", Kind: "TLSRoute"},
+	{Group: "gateway.networking.k8s.io", Kind: "TCPRoute"},
+	{Group: "gateway.networking.k8s.io", Kind: "UDPRoute"},
 	{Group: "kyverno.io", Kind: "ClusterPolicy"},
 	{Group: "kyverno.io", Kind: "Policy"},
+	{Group: "policies.kyverno.io", Kind: "ValidatingPolicy"},
+	{Group: "argoproj.io", Kind: "Rollout"},
 }
+
+// optionalGroups are API groups whose every kind is read: Gatekeeper creates one kind per
+// constraint template.
+var optionalGroups = []string{"constraints.gatekeeper.sh"}
 
 // optionalRecheck is how long a kind found missing is not looked up again.
 const optionalRecheck = time.Minute
@@ -34,8 +50,9 @@ const optionalRecheck = time.Minute
 // optionalKindsWatcher finds which optional kinds the cluster serves and starts an informer for
 // each one that appears, sending a change event when its objects change.
 type optionalKindsWatcher struct {
-	mapper meta.RESTMapper
-	events chan event.GenericEvent
+	mapper    meta.RESTMapper
+	discovery discovery.DiscoveryInterface
+	events    chan event.GenericEvent
 
 	mu       sync.Mutex
 	started  map[schema.GroupKind]schema.GroupVersionKind
@@ -43,13 +60,14 @@ type optionalKindsWatcher struct {
 	handlers map[schema.GroupKind]bool
 }
 
-func newOptionalKindsWatcher(mapper meta.RESTMapper) *optionalKindsWatcher {
+func newOptionalKindsWatcher(mapper meta.RESTMapper, dc discovery.DiscoveryInterface) *optionalKindsWatcher {
 	return &optionalKindsWatcher{
-		mapper:   mapper,
-		events:   make(chan event.GenericEvent, 16),
-		started:  map[schema.GroupKind]schema.GroupVersionKind{},
-		missing:  map[schema.GroupKind]time.Time{},
-		handlers: map[schema.GroupKind]bool{},
+		mapper:    mapper,
+		discovery: dc,
+		events:    make(chan event.GenericEvent, 16),
+		started:   map[schema.GroupKind]schema.GroupVersionKind{},
+		missing:   map[schema.GroupKind]time.Time{},
+		handlers:  map[schema.GroupKind]bool{},
 	}
 }
 
@@ -57,7 +75,7 @@ func newOptionalKindsWatcher(mapper meta.RESTMapper) *optionalKindsWatcher {
 func (w *optionalKindsWatcher) served(now time.Time) map[schema.GroupKind]schema.GroupVersionKind {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, gk := range optionalKinds {
+	for _, gk := range append(append([]schema.GroupKind(nil), optionalKinds...), w.groupKinds(now)...) {
 		if _, ok := w.started[gk]; ok {
 			continue
 		}
@@ -111,4 +129,39 @@ func (w *optionalKindsWatcher) notify(ctx context.Context, gk schema.GroupKind, 
 		return
 	}
 	w.handlers[gk] = true
+}
+
+// groupKinds lists the kinds of the optional groups the cluster serves, looked up at most once
+// per optionalRecheck.
+func (w *optionalKindsWatcher) groupKinds(now time.Time) []schema.GroupKind {
+	if w.discovery == nil {
+		return nil
+	}
+	var out []schema.GroupKind
+	for _, group := range optionalGroups {
+		marker := schema.GroupKind{Group: group}
+		if t, ok := w.missing[marker]; ok && now.Sub(t) < optionalRecheck {
+			continue
+		}
+		w.missing[marker] = now
+		groups, err := w.discovery.ServerGroups()
+		if err != nil {
+			continue
+		}
+		for _, g := range groups.Groups {
+			if g.Name != group {
+				continue
+			}
+			list, err := w.discovery.ServerResourcesForGroupVersion(g.PreferredVersion.GroupVersion)
+			if err != nil {
+				continue
+			}
+			for _, r := range list.APIResources {
+				if !strings.Contains(r.Name, "/") {
+					out = append(out, schema.GroupKind{Group: group, Kind: r.Kind})
+				}
+			}
+		}
+	}
+	return out
 }

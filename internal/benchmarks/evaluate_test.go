@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 )
@@ -159,5 +160,16 @@ func TestSelectHonoursIncludeExcludeAndDomains(t *testing.T) {
 	got := benchmarks.Select(checks, benchmarks.Options{Level: benchmarks.L1, Include: []string{"Workloads"}, Exclude: []string{"WKL-002"}})
 	if len(got) != 1 || got[0].ID != "WKL-001" {
 		t.Fatalf("selected %v", got)
+	}
+}
+
+func TestNamespaceSelectorLimitsWorkloads(t *testing.T) {
+	s := snapshotWithPods("team-a/web", "team-b/web")
+	s.Add(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-a", Labels: map[string]string{"tier": "critical"}}})
+	s.Add(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-b"}})
+	s.Scope = benchmarks.NewScope(labels.SelectorFromSet(labels.Set{"tier": "critical"}), nil, s.Params.SystemNamespaces)
+	got := s.Workloads()
+	if len(got) != 1 || got[0].Ref.Namespace != "team-a" {
+		t.Fatalf("workloads in scope: %+v", got)
 	}
 }

@@ -29,7 +29,11 @@ type Workload struct {
 }
 
 // Workloads returns the in-scope workloads of the snapshot, sorted by reference.
-func (s *Snapshot) Workloads() []Workload { return s.derive().workloads }
+func (s *Snapshot) Workloads() []Workload {
+	d := s.derive()
+	d.wlOnce.Do(func() { d.workloads = collectWorkloads(s) })
+	return d.workloads
+}
 
 func collectWorkloads(s *Snapshot) []Workload {
 	known := map[types.UID]bool{} // controllers whose template stands for their pods

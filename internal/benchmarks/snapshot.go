@@ -87,10 +87,12 @@ type Snapshot struct {
 }
 
 // derived holds values computed from the snapshot on first use and shared by every check.
+// Each value has its own Once: computing the workloads reads the namespaces.
 type derived struct {
-	once      sync.Once
-	workloads []Workload
+	nsOnce    sync.Once
 	nsByName  map[string]*corev1.Namespace
+	wlOnce    sync.Once
+	workloads []Workload
 }
 
 // Scope decides which namespaces namespaced checks inspect.
@@ -114,23 +116,26 @@ func (s *Snapshot) derive() *derived {
 	if s.derived == nil {
 		s.derived = &derived{}
 	}
-	d := s.derived
-	d.once.Do(func() {
+	return s.derived
+}
+
+func (s *Snapshot) namespaces() map[string]*corev1.Namespace {
+	d := s.derive()
+	d.nsOnce.Do(func() {
 		d.nsByName = make(map[string]*corev1.Namespace, len(s.Namespaces))
 		for _, ns := range s.Namespaces {
 			d.nsByName[ns.Name] = ns
 		}
-		d.workloads = collectWorkloads(s)
 	})
-	return d
+	return d.nsByName
 }
 
 // Prepare computes the shared derived values once. Evaluate calls it; call it before sharing a
 // snapshot between goroutines.
-func (s *Snapshot) Prepare() { s.derive() }
+func (s *Snapshot) Prepare() { s.Workloads() }
 
 // Namespace returns the namespace object by name, or nil when it is not in the snapshot.
-func (s *Snapshot) Namespace(name string) *corev1.Namespace { return s.derive().nsByName[name] }
+func (s *Snapshot) Namespace(name string) *corev1.Namespace { return s.namespaces()[name] }
 
 // IsSystem reports whether ns is a platform namespace.
 func (s *Snapshot) IsSystem(ns string) bool { return s.Scope.System[ns] }
