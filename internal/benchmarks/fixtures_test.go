@@ -29,20 +29,29 @@ import (
 //	params: {TrustedRegistries: [registry.example.com]}   # overlay on DefaultParams, Go field names
 //	excludedNamespaces: [sandbox]
 //	namespaceSelector: {team: a}       # label equality, as matchLabels
+//	servedKinds: [Schedule.velero.io]  # optional kinds served by the cluster, even with no objects
+//	secretsRead: false                # Secrets were not gathered (default: true)
+//	kubeletConfigs:                   # node name -> KubeletConfiguration (as inside /configz)
+//	  node-1: {readOnlyPort: 0}
+//	kubeletConfigErrors: {node-2: "proxy: connection refused"}
 const fixtureGroup = "fixtures.kubeposture.io"
 
 var defaultNow = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 
 type fixtureOptions struct {
-	Level              string            `json:"level"`
-	Now                string            `json:"now"`
-	Source             string            `json:"source"`
-	ServerVersion      string            `json:"serverVersion"`
-	Expect             string            `json:"expect"`
-	Offending          *int              `json:"offending"`
-	Params             json.RawMessage   `json:"params"`
-	ExcludedNamespaces []string          `json:"excludedNamespaces"`
-	NamespaceSelector  map[string]string `json:"namespaceSelector"`
+	Level               string                     `json:"level"`
+	Now                 string                     `json:"now"`
+	Source              string                     `json:"source"`
+	ServerVersion       string                     `json:"serverVersion"`
+	Expect              string                     `json:"expect"`
+	Offending           *int                       `json:"offending"`
+	Params              json.RawMessage            `json:"params"`
+	ExcludedNamespaces  []string                   `json:"excludedNamespaces"`
+	NamespaceSelector   map[string]string          `json:"namespaceSelector"`
+	ServedKinds         []string                   `json:"servedKinds"`
+	SecretsRead         *bool                      `json:"secretsRead"`
+	KubeletConfigs      map[string]json.RawMessage `json:"kubeletConfigs"`
+	KubeletConfigErrors map[string]string          `json:"kubeletConfigErrors"`
 }
 
 // fixture is one testdata file turned into a snapshot and an expectation.
@@ -98,6 +107,31 @@ func loadFixture(t *testing.T, c benchmarks.Check, path string) fixture {
 	if len(opts.Params) > 0 {
 		if err := json.Unmarshal(opts.Params, &snap.Params); err != nil {
 			t.Fatalf("FixtureOptions.params: %v", err)
+		}
+	}
+	for _, gk := range opts.ServedKinds {
+		if snap.Extra == nil {
+			snap.Extra = map[string][]*unstructured.Unstructured{}
+		}
+		if _, ok := snap.Extra[gk]; !ok {
+			snap.Extra[gk] = []*unstructured.Unstructured{}
+		}
+	}
+	snap.SecretsRead = true
+	if opts.SecretsRead != nil {
+		snap.SecretsRead = *opts.SecretsRead
+	}
+	if opts.KubeletConfigs != nil || opts.KubeletConfigErrors != nil {
+		snap.KubeletConfigs = map[string]benchmarks.KubeletConfigResult{}
+		for node, raw := range opts.KubeletConfigs {
+			cfg, err := benchmarks.ParseConfigz([]byte(`{"kubeletconfig":` + string(raw) + `}`))
+			if err != nil {
+				t.Fatalf("FixtureOptions.kubeletConfigs[%s]: %v", node, err)
+			}
+			snap.KubeletConfigs[node] = benchmarks.KubeletConfigResult{Config: cfg}
+		}
+		for node, msg := range opts.KubeletConfigErrors {
+			snap.KubeletConfigs[node] = benchmarks.KubeletConfigResult{Err: msg}
 		}
 	}
 	var selector map[string]string

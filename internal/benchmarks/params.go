@@ -34,10 +34,16 @@ type Params struct {
 	SystemNamespaces []string
 
 	// Domain-specific parameters, each defined beside its checks.
-	Workload  WorkloadParams
-	Lifecycle LifecycleParams
-	RBAC      RBACParams
-	Network   NetworkParams
+	Workload     WorkloadParams
+	Lifecycle    LifecycleParams
+	RBAC         RBACParams
+	Network      NetworkParams
+	Nodes        NodeParams
+	ControlPlane ControlPlaneParams
+	Secrets      SecretParams
+	Backups      BackupParams
+	Images       ImageParams
+	Logging      LoggingParams
 }
 
 // Label keys and values the checks recognise on namespaces and workloads.
@@ -74,5 +80,11 @@ func DefaultParams() Params {
 		Lifecycle:                defaultLifecycleParams(),
 		RBAC:                     defaultRBACParams(),
 		Network:                  defaultNetworkParams(),
+		Nodes:                    defaultNodeParams(),
+		ControlPlane:             defaultControlPlaneParams(),
+		Secrets:                  defaultSecretParams(),
+		Backups:                  defaultBackupParams(),
+		Images:                   defaultImageParams(),
+		Logging:                  defaultLoggingParams(),
 	}
 }

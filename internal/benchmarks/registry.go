@@ -11,6 +11,12 @@ func All() []Check {
 		lifecycleChecks(),
 		rbacChecks(),
 		networkChecks(),
+		nodeChecks(),
+		controlPlaneChecks(),
+		secretChecks(),
+		backupChecks(),
+		imageChecks(),
+		loggingChecks(),
 	} {
 		all = append(all, domain...)
 	}

@@ -7,12 +7,14 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
+	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	nodev1 "k8s.io/api/node/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -45,35 +47,45 @@ type Snapshot struct {
 	// Checks that need Secrets return Skipped when it is false on a live cluster.
 	SecretsRead bool
 
-	Namespaces           []*corev1.Namespace
-	Nodes                []*corev1.Node
-	Pods                 []*corev1.Pod
-	Services             []*corev1.Service
-	ServiceAccounts      []*corev1.ServiceAccount
-	ConfigMaps           []*corev1.ConfigMap
-	Secrets              []*corev1.Secret
-	LimitRanges          []*corev1.LimitRange
-	ResourceQuotas       []*corev1.ResourceQuota
-	Deployments          []*appsv1.Deployment
-	StatefulSets         []*appsv1.StatefulSet
-	DaemonSets           []*appsv1.DaemonSet
-	ReplicaSets          []*appsv1.ReplicaSet
-	Jobs                 []*batchv1.Job
-	CronJobs             []*batchv1.CronJob
-	PodDisruptionBudgets []*policyv1.PodDisruptionBudget
-	NetworkPolicies      []*networkingv1.NetworkPolicy
-	Ingresses            []*networkingv1.Ingress
-	EndpointSlices       []*discoveryv1.EndpointSlice
-	Roles                []*rbacv1.Role
-	ClusterRoles         []*rbacv1.ClusterRole
-	RoleBindings         []*rbacv1.RoleBinding
-	ClusterRoleBindings  []*rbacv1.ClusterRoleBinding
-	RuntimeClasses       []*nodev1.RuntimeClass
+	Namespaces                 []*corev1.Namespace
+	Nodes                      []*corev1.Node
+	Pods                       []*corev1.Pod
+	Services                   []*corev1.Service
+	ServiceAccounts            []*corev1.ServiceAccount
+	ConfigMaps                 []*corev1.ConfigMap
+	Secrets                    []*corev1.Secret
+	LimitRanges                []*corev1.LimitRange
+	ResourceQuotas             []*corev1.ResourceQuota
+	Deployments                []*appsv1.Deployment
+	StatefulSets               []*appsv1.StatefulSet
+	DaemonSets                 []*appsv1.DaemonSet
+	ReplicaSets                []*appsv1.ReplicaSet
+	Jobs                       []*batchv1.Job
+	CronJobs                   []*batchv1.CronJob
+	PodDisruptionBudgets       []*policyv1.PodDisruptionBudget
+	NetworkPolicies            []*networkingv1.NetworkPolicy
+	Ingresses                  []*networkingv1.Ingress
+	EndpointSlices             []*discoveryv1.EndpointSlice
+	Roles                      []*rbacv1.Role
+	ClusterRoles               []*rbacv1.ClusterRole
+	RoleBindings               []*rbacv1.RoleBinding
+	ClusterRoleBindings        []*rbacv1.ClusterRoleBinding
+	RuntimeClasses             []*nodev1.RuntimeClass
+	StorageClasses             []*storagev1.StorageClass
+	PersistentVolumes          []*corev1.PersistentVolume
+	PersistentVolumeClaims     []*corev1.PersistentVolumeClaim
+	CertificateSigningRequests []*certificatesv1.CertificateSigningRequest
 
 	ValidatingAdmissionPolicies       []*admissionregistrationv1.ValidatingAdmissionPolicy
 	ValidatingAdmissionPolicyBindings []*admissionregistrationv1.ValidatingAdmissionPolicyBinding
 	ValidatingWebhookConfigurations   []*admissionregistrationv1.ValidatingWebhookConfiguration
 	MutatingWebhookConfigurations     []*admissionregistrationv1.MutatingWebhookConfiguration
+
+	// KubeletConfigs maps node names to their kubelet configuration, read through the API
+	// server's node proxy. Nil when the profile does not allow reading it (Params.ReadKubeletConfig
+	// is false): checks that need it are then Skipped. A node missing from a non-nil map was not
+	// reachable in time and is reported as an Error by the checks.
+	KubeletConfigs map[string]KubeletConfigResult
 
 	// Extra holds objects of optional kinds (Velero, cert-manager, scanner reports…), keyed by
 	// GroupKind such as "Schedule.velero.io". A key is present, possibly with no objects, only
@@ -227,6 +239,14 @@ func (s *Snapshot) Add(obj any) bool {
 		s.ClusterRoleBindings = append(s.ClusterRoleBindings, o)
 	case *nodev1.RuntimeClass:
 		s.RuntimeClasses = append(s.RuntimeClasses, o)
+	case *storagev1.StorageClass:
+		s.StorageClasses = append(s.StorageClasses, o)
+	case *corev1.PersistentVolume:
+		s.PersistentVolumes = append(s.PersistentVolumes, o)
+	case *corev1.PersistentVolumeClaim:
+		s.PersistentVolumeClaims = append(s.PersistentVolumeClaims, o)
+	case *certificatesv1.CertificateSigningRequest:
+		s.CertificateSigningRequests = append(s.CertificateSigningRequests, o)
 	case *admissionregistrationv1.ValidatingAdmissionPolicy:
 		s.ValidatingAdmissionPolicies = append(s.ValidatingAdmissionPolicies, o)
 	case *admissionregistrationv1.ValidatingAdmissionPolicyBinding:
