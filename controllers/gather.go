@@ -71,6 +71,8 @@ type Gatherer struct {
 	// ReadSecrets gathers Secrets (metadata, type and keys; never values). It needs the
 	// operator's optional secrets-reader role; without it Secret-based checks are Skipped.
 	ReadSecrets bool
+	// Kubelet reads kubelet configurations for profiles that allow it; nil disables it.
+	Kubelet *KubeletConfigReader
 
 	optionalOnce sync.Once
 	optional     *optionalKindsWatcher

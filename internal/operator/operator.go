@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -76,9 +77,17 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the discovery client: %w", err)
 	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating the Kubernetes client: %w", err)
+	}
+	gatherer := &controllers.Gatherer{
+		Cache: mgr.GetCache(), Discovery: dc, ReadSecrets: opts.ReadSecrets,
+		Kubelet: &controllers.KubeletConfigReader{Client: cs.CoreV1().RESTClient()},
+	}
 	rec := &controllers.SecurityProfileReconciler{
 		Client:           mgr.GetClient(),
-		Gatherer:         &controllers.Gatherer{Cache: mgr.GetCache(), Discovery: dc, ReadSecrets: opts.ReadSecrets},
+		Gatherer:         gatherer,
 		Recorder:         mgr.GetEventRecorder("kubeposture"),
 		MinAuditInterval: opts.MinAuditInterval,
 	}
