@@ -261,3 +261,48 @@ func TestStatusStaysBoundedWith5000ViolatingPods(t *testing.T) {
 	}
 	t.Logf("status size with %d violating pods: %d bytes, %d checks", pods, len(raw), len(got.Status.Checks))
 }
+
+func TestAttestationOfAnOrganisationalItemCountsTowardTheLevel(t *testing.T) {
+	ctx := context.Background()
+	p := scopedProfile("attested", "attested", securityv1alpha1.LevelL1, "S1.1")
+	createProfile(t, p)
+	got := waitFor(t, p.Name, 20*time.Second, "S1.1 to be Manual", func(p *securityv1alpha1.SecurityProfile) bool {
+		cs := checkStatus(p, "S1.1")
+		return cs != nil && cs.Result == "Manual"
+	})
+	if !hasCondition(got, securityv1alpha1.ConditionCompliant, metav1.ConditionFalse, securityv1alpha1.ReasonLevelNotAchieved) {
+		t.Fatalf("an unattested organisational item blocks L1:\n%s", describeStatus(got))
+	}
+
+	patch := client.MergeFrom(got.DeepCopy())
+	got.Spec.Attestations = []securityv1alpha1.Attestation{{
+		ItemID: "S1.1", Owner: "security-team", Evidence: "https://wiki.example.com/training-2026",
+		Expires: metav1.NewTime(time.Now().Add(90 * 24 * time.Hour)),
+	}}
+	if err := k8sClient.Patch(ctx, got, patch); err != nil {
+		t.Fatal(err)
+	}
+	got = waitFor(t, p.Name, 20*time.Second, "S1.1 to pass once attested", func(p *securityv1alpha1.SecurityProfile) bool {
+		cs := checkStatus(p, "S1.1")
+		return p.Status.ObservedGeneration == p.Generation && cs != nil && cs.Result == "Pass"
+	})
+	if cs := checkStatus(got, "S1.1"); !strings.Contains(cs.Message, "security-team") {
+		t.Errorf("the pass names who attested it: %q", cs.Message)
+	}
+	if !hasCondition(got, securityv1alpha1.ConditionCompliant, metav1.ConditionTrue, securityv1alpha1.ReasonLevelAchieved) || got.Status.AchievedLevel != "L1" {
+		t.Errorf("attested, the item no longer blocks L1:\n%s", describeStatus(got))
+	}
+
+	// An expired attestation stops applying and is reported.
+	patch = client.MergeFrom(got.DeepCopy())
+	got.Spec.Attestations[0].Expires = metav1.NewTime(time.Now().Add(-time.Hour))
+	if err := k8sClient.Patch(ctx, got, patch); err != nil {
+		t.Fatal(err)
+	}
+	got = waitFor(t, p.Name, 20*time.Second, "the expired attestation to be reported", func(p *securityv1alpha1.SecurityProfile) bool {
+		return p.Status.ObservedGeneration == p.Generation && len(p.Status.Warnings) == 1
+	})
+	if cs := checkStatus(got, "S1.1"); cs.Result != "Manual" || !strings.Contains(got.Status.Warnings[0], "expired") {
+		t.Errorf("expired: %s, warnings %v", cs.Result, got.Status.Warnings)
+	}
+}

@@ -72,8 +72,12 @@ func applyAudit(p *securityv1alpha1.SecurityProfile, o auditOutcome) {
 	status, reason, msg := compliantCondition(rep)
 	setCondition(st, gen, securityv1alpha1.ConditionCompliant, status, reason, msg)
 	for _, d := range benchmarks.Domains {
+		typ, ok := domainConditions[d]
+		if !ok {
+			continue // organisational items count toward the level but have no condition
+		}
 		status, reason, msg := domainCondition(rep, d, o.implemented[d])
-		setCondition(st, gen, domainConditions[d], status, reason, msg)
+		setCondition(st, gen, typ, status, reason, msg)
 	}
 	if mode := p.Spec.Remediation.Mode; mode != "" && mode != securityv1alpha1.RemediationDisabled {
 		setCondition(st, gen, securityv1alpha1.ConditionRemediated, metav1.ConditionUnknown, securityv1alpha1.ReasonNotImplemented,

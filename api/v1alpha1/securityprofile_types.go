@@ -31,9 +31,10 @@ const AchievedNone AchievedLevel = "None"
 // +kubebuilder:validation:XValidation:rule="self.matches('^(NODE|RBAC|NET|SEC|BAK|WKL|IMG|LOG|CP)-[0-9]{3}$')",message="must be a check ID such as WKL-001: a domain prefix (NODE, RBAC, NET, SEC, BAK, WKL, IMG, LOG or CP), a dash and three digits"
 type CheckID string
 
-// CheckSelector names one check by ID (such as NET-002) or a whole domain (such as Network).
+// CheckSelector names one check by ID (such as NET-002), an organisational item of the standard
+// (such as S1.1), or a whole domain (such as Network, or Organisation for every such item).
 // +kubebuilder:validation:MaxLength=16
-// +kubebuilder:validation:XValidation:rule="self.matches('^((NODE|RBAC|NET|SEC|BAK|WKL|IMG|LOG|CP)-[0-9]{3}|Nodes|RBAC|Network|Secrets|Backups|Workloads|Images|Logging|ControlPlane)$')",message="must be a check ID such as NET-002 or a domain: Nodes, RBAC, Network, Secrets, Backups, Workloads, Images, Logging or ControlPlane"
+// +kubebuilder:validation:XValidation:rule="self.matches('^((NODE|RBAC|NET|SEC|BAK|WKL|IMG|LOG|CP)-[0-9]{3}|S[0-9]{1,2}\\\\.[0-9]{1,2}|Nodes|RBAC|Network|Secrets|Backups|Workloads|Images|Logging|ControlPlane|Organisation)$')",message="must be a check ID such as NET-002, a standard item such as S1.1, or a domain: Nodes, RBAC, Network, Secrets, Backups, Workloads, Images, Logging, ControlPlane or Organisation"
 type CheckSelector string
 
 // RemediationMode says whether the operator changes the cluster.

@@ -17,6 +17,7 @@ func All() []Check {
 		backupChecks(),
 		imageChecks(),
 		loggingChecks(),
+		organisationalChecks(),
 	} {
 		all = append(all, domain...)
 	}

@@ -27,6 +27,11 @@ var (
 func TestRegistryIsComplete(t *testing.T) {
 	seen := map[string]bool{}
 	for _, c := range benchmarks.All() {
+		if c.Domain == benchmarks.DomainOrganisation {
+			testOrganisationalItem(t, c)
+			seen[c.ID] = true
+			continue
+		}
 		if !idPattern.MatchString(c.ID) {
 			t.Errorf("%q is not a check ID (PREFIX-NNN)", c.ID)
 		}
@@ -72,5 +77,18 @@ func TestRegistryIsComplete(t *testing.T) {
 		if d.IsDir() && idPattern.MatchString(d.Name()) && !seen[d.Name()] {
 			t.Errorf("testdata/%s has fixtures but no registered check", d.Name())
 		}
+	}
+}
+
+// testOrganisationalItem checks an organisational item: a standard item ID, metadata, and an
+// Evaluate that is always Manual (only an attestation makes it pass).
+func testOrganisationalItem(t *testing.T, c benchmarks.Check) {
+	t.Helper()
+	if !standardPattern.MatchString(c.ID) || c.Title == "" || c.Remediation == "" {
+		t.Errorf("organisational item %q: incomplete", c.ID)
+	}
+	rep := benchmarks.Evaluate(&benchmarks.Snapshot{}, []benchmarks.Check{c}, benchmarks.Options{Level: benchmarks.L3})
+	if len(rep.Checks) != 1 || rep.Checks[0].Result != benchmarks.Manual {
+		t.Errorf("organisational item %s must be Manual without an attestation", c.ID)
 	}
 }

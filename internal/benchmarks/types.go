@@ -50,7 +50,7 @@ const (
 // Domains lists every domain in display order.
 var Domains = []Domain{
 	DomainWorkloads, DomainRBAC, DomainNetwork, DomainNodes, DomainControlPlane,
-	DomainSecrets, DomainBackups, DomainImages, DomainLogging,
+	DomainSecrets, DomainBackups, DomainImages, DomainLogging, DomainOrganisation,
 }
 
 // IDPrefix returns the check-ID prefix of the domain, such as "WKL".
@@ -74,6 +74,8 @@ func (d Domain) IDPrefix() string {
 		return "LOG"
 	case DomainControlPlane:
 		return "CP"
+	case DomainOrganisation:
+		return "S"
 	}
 	return ""
 }

@@ -56,7 +56,7 @@ func TestInvalidProfilesAreRejectedWithAClearMessage(t *testing.T) {
 		{"unknown domain prefix", map[string]any{"level": "L1", "exemptions": []any{exemption(map[string]any{"checkID": "FOO-001"})}},
 			"must be a check ID such as WKL-001"},
 		{"malformed include", map[string]any{"level": "L1", "checks": map[string]any{"include": []any{"network"}}},
-			"must be a check ID such as NET-002 or a domain"},
+			"must be a check ID such as NET-002, a standard item such as S1.1, or a domain"},
 		{"included and excluded", map[string]any{"level": "L1", "checks": map[string]any{"include": []any{"NET-002"}, "exclude": []any{"NET-002"}}},
 			"a check or domain cannot be both included and excluded"},
 		{"unknown remediation action", map[string]any{"level": "L1", "remediation": map[string]any{"actions": []any{"DeleteEverything"}}},
