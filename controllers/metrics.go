@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -29,6 +30,10 @@ var (
 		Help:    "Duration of an audit: gathering the snapshot and evaluating the checks.",
 		Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
 	}, []string{"profile"})
+	remediationGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "kubeposture_remediation_actions",
+		Help: "Remediation actions of a SecurityProfile's last audit, by state (Planned, Applied, InPlace, Conflict, Blocked, Failed).",
+	}, []string{"profile", "state"})
 	auditsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "kubeposture_audits_total",
 		Help: "Audits run, by profile and outcome (succeeded, failed).",
@@ -36,7 +41,7 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(scoreGauge, achievedGauge, checkResultGauge, checkOffendingGauge, auditDuration, auditsTotal)
+	metrics.Registry.MustRegister(remediationGauge, scoreGauge, achievedGauge, checkResultGauge, checkOffendingGauge, auditDuration, auditsTotal)
 }
 
 // recordMetrics publishes one audit's results for the profile.
@@ -60,9 +65,17 @@ func recordMetrics(profile string, rep *benchmarks.Report, seconds float64) {
 
 // forgetMetrics removes a deleted profile's series.
 func forgetMetrics(profile string) {
-	for _, v := range []*prometheus.GaugeVec{scoreGauge, achievedGauge, checkResultGauge, checkOffendingGauge} {
+	for _, v := range []*prometheus.GaugeVec{scoreGauge, achievedGauge, checkResultGauge, checkOffendingGauge, remediationGauge} {
 		v.DeletePartialMatch(prometheus.Labels{"profile": profile})
 	}
 	auditDuration.DeletePartialMatch(prometheus.Labels{"profile": profile})
 	auditsTotal.DeletePartialMatch(prometheus.Labels{"profile": profile})
+}
+
+// recordRemediationMetrics publishes a profile's remediation counts.
+func recordRemediationMetrics(profile string, st *securityv1alpha1.RemediationStatus) {
+	for state, n := range map[string]int32{"Planned": st.Planned, "Applied": st.Applied, "InPlace": st.InPlace,
+		"Conflict": st.Conflicts, "Blocked": st.Blocked, "Failed": st.Failed} {
+		remediationGauge.WithLabelValues(profile, state).Set(float64(n))
+	}
 }

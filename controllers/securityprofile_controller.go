@@ -17,6 +17,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -46,6 +47,8 @@ type SecurityProfileReconciler struct {
 	Checks []benchmarks.Check
 	// MinAuditInterval coalesces bursts of changes; zero means DefaultMinAuditInterval.
 	MinAuditInterval time.Duration
+	// Remediator applies remediation; nil disables remediation.
+	Remediator *Remediator
 
 	lastAudit sync.Map // profile name -> time.Time of the last completed audit
 }
@@ -67,7 +70,10 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, err
 	}
 	if !profile.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, r.finalize(ctx, profile)
+	}
+	if err := r.ensureFinalizer(ctx, profile); err != nil {
+		return ctrl.Result{}, err
 	}
 
 	plan, err := planFor(&profile.Spec)
@@ -97,6 +103,7 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, err
 	}
 	applyAudit(profile, outcome)
+	r.reportRemediation(original, profile, outcome.remediation)
 	recordMetrics(profile.Name, &outcome.report, outcome.duration.Seconds())
 	r.lastAudit.Store(profile.Name, outcome.finished)
 	log.V(1).Info("Audited SecurityProfile", "securityProfile", profile.Name, "checks", outcome.report.Summary.Total,
@@ -139,8 +146,134 @@ func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alph
 		checks = benchmarks.All()
 	}
 	report := benchmarks.Evaluate(snap, checks, plan.options)
+	remediation, err := r.remediate(ctx, snap, "")
+	if err != nil {
+		return auditOutcome{}, err
+	}
 	finished := r.Clock.Now()
-	return auditOutcome{report: report, implemented: implementedDomains(checks), finished: finished, duration: finished.Sub(start)}, nil
+	return auditOutcome{report: report, implemented: implementedDomains(checks), finished: finished, duration: finished.Sub(start),
+		remediation: remediation}, nil
+}
+
+// remediate applies what every remediating profile wants, except the one named excluding (a
+// profile being deleted). It runs only after evaluation, on the same snapshot, and also when no
+// profile remediates any more but the operator still owns changes, so they are reverted.
+func (r *SecurityProfileReconciler) remediate(ctx context.Context, snap *benchmarks.Snapshot, excluding string) (*remediationOutcome, error) {
+	if r.Remediator == nil {
+		return nil, nil
+	}
+	var list securityv1alpha1.SecurityProfileList
+	if err := r.List(ctx, &list); err != nil {
+		return nil, fmt.Errorf("listing SecurityProfiles for remediation: %w", err)
+	}
+	profiles := remediatingProfiles(list.Items, excluding)
+	if len(profiles) == 0 && !ownsChanges(snap) {
+		return nil, nil
+	}
+	return r.Remediator.Apply(ctx, snap, computeDesired(snap, profiles)), nil
+}
+
+// ownsChanges reports whether the snapshot holds any change the operator made.
+func ownsChanges(snap *benchmarks.Snapshot) bool {
+	for _, np := range snap.NetworkPolicies {
+		if np.Labels[LabelManagedBy] == FieldManager {
+			return true
+		}
+	}
+	for _, ns := range snap.Namespaces {
+		if ns.Annotations[AnnotationManagedLabels] != "" {
+			return true
+		}
+	}
+	for _, sa := range snap.ServiceAccounts {
+		if sa.Annotations[AnnotationManagedFields] != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// ensureFinalizer adds the remediation finalizer to a profile that remediates, so deleting it
+// reverts its changes first.
+func (r *SecurityProfileReconciler) ensureFinalizer(ctx context.Context, p *securityv1alpha1.SecurityProfile) error {
+	if r.Remediator == nil || p.Spec.Remediation.Mode != securityv1alpha1.RemediationEnabled || controllerutil.ContainsFinalizer(p, FinalizerRemediation) {
+		return nil
+	}
+	patch := client.MergeFrom(p.DeepCopy())
+	controllerutil.AddFinalizer(p, FinalizerRemediation)
+	return r.Patch(ctx, p, patch)
+}
+
+// finalize reverts what a deleted profile alone wanted, then lets it go.
+func (r *SecurityProfileReconciler) finalize(ctx context.Context, p *securityv1alpha1.SecurityProfile) error {
+	if !controllerutil.ContainsFinalizer(p, FinalizerRemediation) {
+		return nil
+	}
+	snap, err := r.Gatherer.Snapshot(ctx, r.Clock.Now())
+	if err != nil {
+		return err
+	}
+	outcome, err := r.remediate(ctx, snap, p.Name)
+	if err != nil {
+		return err
+	}
+	if outcome != nil {
+		for _, res := range outcome.results {
+			if res.status.State == securityv1alpha1.StateFailed && len(res.profiles) == 0 {
+				return fmt.Errorf("reverting the changes of SecurityProfile %s: %s", p.Name, res.status.Message)
+			}
+		}
+	}
+	patch := client.MergeFrom(p.DeepCopy())
+	controllerutil.RemoveFinalizer(p, FinalizerRemediation)
+	logf.FromContext(ctx).Info("Reverted the remediation of a deleted SecurityProfile", "securityProfile", p.Name)
+	return client.IgnoreNotFound(r.Patch(ctx, p, patch))
+}
+
+// reportRemediation writes the profile's remediation status and condition, and an Event for
+// each action whose state changed since the last audit.
+func (r *SecurityProfileReconciler) reportRemediation(original, p *securityv1alpha1.SecurityProfile, o *remediationOutcome) {
+	mode := p.Spec.Remediation.Mode
+	if o == nil || mode == "" || mode == securityv1alpha1.RemediationDisabled {
+		p.Status.Remediation = nil
+		meta.RemoveStatusCondition(&p.Status.Conditions, securityv1alpha1.ConditionRemediated)
+		return
+	}
+	actions := o.forProfile(p.Name)
+	p.Status.Remediation = remediationStatus(actions)
+	status, reason, msg := remediatedCondition(mode, p.Status.Remediation)
+	setCondition(&p.Status, p.Generation, securityv1alpha1.ConditionRemediated, status, reason, msg)
+	recordRemediationMetrics(p.Name, p.Status.Remediation)
+	if r.Recorder == nil {
+		return
+	}
+	before := map[string]securityv1alpha1.RemediationState{}
+	if original.Status.Remediation != nil {
+		for _, a := range original.Status.Remediation.Actions {
+			before[actionKey(a)] = a.State
+		}
+	}
+	for _, a := range actions {
+		if a.State == securityv1alpha1.StateInPlace || before[actionKey(a)] == a.State {
+			continue
+		}
+		eventType := corev1.EventTypeNormal
+		if a.State == securityv1alpha1.StateConflict || a.State == securityv1alpha1.StateFailed || a.State == securityv1alpha1.StateBlocked {
+			eventType = corev1.EventTypeWarning
+		}
+		r.Recorder.Eventf(p, nil, eventType, string(a.State), string(a.Action), "%s %s: %s", a.Object.Kind, qualified(a.Object), a.Message)
+	}
+}
+
+func actionKey(a securityv1alpha1.RemediationActionStatus) string {
+	return string(a.Action) + "|" + a.Object.Kind + "|" + a.Object.Namespace + "|" + a.Object.Name + "|" + a.Message
+}
+
+func qualified(o securityv1alpha1.ObjectReference) string {
+	if o.Namespace == "" {
+		return o.Name
+	}
+	return o.Namespace + "/" + o.Name
 }
 
 func implementedDomains(checks []benchmarks.Check) map[benchmarks.Domain]bool {

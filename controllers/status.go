@@ -38,6 +38,7 @@ var domainConditions = map[benchmarks.Domain]string{
 // auditOutcome is what one audit produced, ready to be written to status.
 type auditOutcome struct {
 	report      benchmarks.Report
+	remediation *remediationOutcome
 	implemented map[benchmarks.Domain]bool
 	finished    time.Time
 	duration    time.Duration
@@ -78,12 +79,6 @@ func applyAudit(p *securityv1alpha1.SecurityProfile, o auditOutcome) {
 		}
 		status, reason, msg := domainCondition(rep, d, o.implemented[d])
 		setCondition(st, gen, typ, status, reason, msg)
-	}
-	if mode := p.Spec.Remediation.Mode; mode != "" && mode != securityv1alpha1.RemediationDisabled {
-		setCondition(st, gen, securityv1alpha1.ConditionRemediated, metav1.ConditionUnknown, securityv1alpha1.ReasonNotImplemented,
-			fmt.Sprintf("Remediation mode %s is set, but this version of kubeposture does not remediate: nothing is changed or planned.", mode))
-	} else {
-		meta.RemoveStatusCondition(&st.Conditions, securityv1alpha1.ConditionRemediated)
 	}
 }
 
@@ -289,4 +284,33 @@ func verb(n int, singular, pluralForm string) string {
 		return singular
 	}
 	return pluralForm
+}
+
+// remediatedCondition summarises a profile's remediation.
+func remediatedCondition(mode securityv1alpha1.RemediationMode, st *securityv1alpha1.RemediationStatus) (metav1.ConditionStatus, string, string) {
+	if mode == securityv1alpha1.RemediationDryRun {
+		return metav1.ConditionFalse, securityv1alpha1.ReasonDryRun,
+			fmt.Sprintf("DryRun: %s planned, none made (%d conflicts, %d blocked).", plural(int(st.Planned), "change"), st.Conflicts, st.Blocked)
+	}
+	first := func(state securityv1alpha1.RemediationState) string {
+		for _, a := range st.Actions {
+			if a.State == state {
+				return fmt.Sprintf(" First: %s %s: %s", a.Object.Kind, qualified(a.Object), a.Message)
+			}
+		}
+		return ""
+	}
+	switch {
+	case st.Conflicts > 0:
+		return metav1.ConditionFalse, securityv1alpha1.ReasonConflict,
+			fmt.Sprintf("%s not made because another field manager owns the field or object.%s", plural(int(st.Conflicts), "change"), first(securityv1alpha1.StateConflict))
+	case st.Failed > 0:
+		return metav1.ConditionFalse, securityv1alpha1.ReasonRemediationFailed,
+			fmt.Sprintf("%s refused by the API server.%s", plural(int(st.Failed), "change"), first(securityv1alpha1.StateFailed))
+	case st.Blocked > 0:
+		return metav1.ConditionFalse, securityv1alpha1.ReasonBlocked,
+			fmt.Sprintf("%s held back because running workloads would break.%s", plural(int(st.Blocked), "change"), first(securityv1alpha1.StateBlocked))
+	}
+	return metav1.ConditionTrue, securityv1alpha1.ReasonRemediated,
+		fmt.Sprintf("%s in place (%d applied in this audit).", plural(int(st.InPlace+st.Applied), "change"), st.Applied)
 }

@@ -52,6 +52,16 @@ const (
 	ReasonChecksPending = "ChecksPending"
 	// ReasonNotImplemented means the operator has no checks for a domain yet.
 	ReasonNotImplemented = "NotImplemented"
+	// ReasonRemediated means every enabled remediation action is in place.
+	ReasonRemediated = "Remediated"
+	// ReasonDryRun means remediation computed its changes and made none.
+	ReasonDryRun = "DryRun"
+	// ReasonConflict means a change was not made because another field manager owns the field.
+	ReasonConflict = "Conflict"
+	// ReasonBlocked means a change was held back because it would break running workloads.
+	ReasonBlocked = "Blocked"
+	// ReasonRemediationFailed means the API server refused a change.
+	ReasonRemediationFailed = "RemediationFailed"
 	// ReasonNoApplicableChecks means the domain's checks are all excluded, exempted or not applicable.
 	ReasonNoApplicableChecks = "NoApplicableChecks"
 )

@@ -411,6 +411,10 @@ type SecurityProfileStatus struct {
 	// +kubebuilder:validation:MaxItems=10
 	Warnings []string `json:"warnings,omitempty"`
 
+	// remediation reports what the operator changed, or would change in DryRun mode.
+	// +optional
+	Remediation *RemediationStatus `json:"remediation,omitempty"`
+
 	// checks has one entry per selected check: its result, how many objects it flags and a few
 	// samples. It never lists every offending object.
 	// +optional
@@ -418,6 +422,59 @@ type SecurityProfileStatus struct {
 	// +listMapKey=id
 	// +kubebuilder:validation:MaxItems=256
 	Checks []CheckStatus `json:"checks,omitempty"`
+}
+
+// RemediationState is the state of one remediation action.
+// +kubebuilder:validation:Enum=Planned;Applied;InPlace;Conflict;Blocked;Failed
+type RemediationState string
+
+// Remediation action states.
+const (
+	// StatePlanned is a change DryRun mode would make (validated by a server-side dry run).
+	StatePlanned RemediationState = "Planned"
+	// StateApplied is a change made in the last audit.
+	StateApplied RemediationState = "Applied"
+	// StateInPlace is a change made earlier that is still in place.
+	StateInPlace RemediationState = "InPlace"
+	// StateConflict is a change not made because another field manager owns the field or object.
+	StateConflict RemediationState = "Conflict"
+	// StateBlocked is a change not made because it would break running workloads.
+	StateBlocked RemediationState = "Blocked"
+	// StateFailed is a change the API server refused.
+	StateFailed RemediationState = "Failed"
+)
+
+// RemediationStatus counts remediation actions and lists a bounded number of them.
+type RemediationStatus struct {
+	// planned counts changes DryRun mode would make.
+	Planned int32 `json:"planned"`
+	// applied counts changes made in the last audit.
+	Applied int32 `json:"applied"`
+	// inPlace counts changes made earlier and still in place.
+	InPlace int32 `json:"inPlace"`
+	// conflicts counts changes not made because another manager owns the field or object.
+	Conflicts int32 `json:"conflicts"`
+	// blocked counts changes held back because they would break running workloads.
+	Blocked int32 `json:"blocked"`
+	// failed counts changes the API server refused.
+	Failed int32 `json:"failed"`
+	// actions lists at most 20 actions, conflicts, blocked and failed ones first.
+	// +optional
+	// +kubebuilder:validation:MaxItems=20
+	Actions []RemediationActionStatus `json:"actions,omitempty"`
+}
+
+// RemediationActionStatus is one remediation action.
+type RemediationActionStatus struct {
+	// action is the kind of change, such as DefaultDenyNetworkPolicy.
+	Action RemediationAction `json:"action"`
+	// object is the object changed.
+	Object ObjectReference `json:"object"`
+	// state is Planned, Applied, InPlace, Conflict, Blocked or Failed.
+	State RemediationState `json:"state"`
+	// message describes the change or why it was not made.
+	// +kubebuilder:validation:MaxLength=512
+	Message string `json:"message"`
 }
 
 // AuditSummary counts checks by result, and failing checks by severity.

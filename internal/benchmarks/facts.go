@@ -38,6 +38,9 @@ type ContentFacts struct {
 	PrivateKeyKeys []string `json:"privateKeyKeys,omitempty"`
 	// CredentialKeys are data keys whose names look like credentials and have a non-empty value.
 	CredentialKeys []string `json:"credentialKeys,omitempty"`
+	// TokenExpiration is the expiration of a bootstrap.kubernetes.io/token Secret. The value is
+	// not secret, and the bootstrap-token checks need it after the values are dropped.
+	TokenExpiration *time.Time `json:"tokenExpiration,omitempty"`
 }
 
 // CertificateFacts describe one X.509 certificate.
@@ -77,6 +80,9 @@ func DeriveSecretFacts(sec *corev1.Secret) {
 	}
 	facts := ContentFacts{LastDataWrite: lastWrite(sec.ManagedFields, "f:data", "f:stringData")}
 	facts.addCertificates(func(k string) ([]byte, bool) { v, ok := data[k]; return v, ok })
+	if sec.Type == corev1.SecretTypeBootstrapToken {
+		facts.addTokenExpiration(data[bootstrapTokenExpirationKey])
+	}
 	if crt, key := data[corev1.TLSCertKey], data[corev1.TLSPrivateKeyKey]; len(crt) > 0 && len(key) > 0 {
 		if _, err := tls.X509KeyPair(crt, key); err == nil {
 			facts.KeyMatches = ptrTo(true)
@@ -173,6 +179,22 @@ func (f *ContentFacts) addCertificates(get func(string) ([]byte, bool)) {
 			f.Certificates = append(f.Certificates, certificateFacts(key, c))
 		}
 	}
+}
+
+// bootstrapTokenExpirationKey is the data key of a bootstrap token's expiration (RFC 3339).
+const bootstrapTokenExpirationKey = "expiration"
+
+func (f *ContentFacts) addTokenExpiration(v []byte) {
+	raw := strings.TrimSpace(string(v))
+	if raw == "" {
+		return
+	}
+	t, err := time.Parse(time.RFC3339, raw)
+	if err != nil {
+		f.ParseErrors = append(f.ParseErrors, fmt.Sprintf("%s: %q is not an RFC 3339 time", bootstrapTokenExpirationKey, raw))
+		return
+	}
+	f.TokenExpiration = ptrTo(t.UTC())
 }
 
 func parseCertificates(data []byte) ([]*x509.Certificate, error) {

@@ -14,6 +14,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -85,7 +86,16 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Cache: mgr.GetCache(), Discovery: dc, ReadSecrets: opts.ReadSecrets,
 		Kubelet: &controllers.KubeletConfigReader{Client: cs.CoreV1().RESTClient()},
 	}
+	// Remediation writes through its own uncached client, whose warnings (Pod Security dry runs)
+	// the remediator reads.
+	wcfg := rest.CopyConfig(cfg)
+	wcfg.WarningHandlerWithContext = controllers.WarningCollector{}
+	writer, err := client.New(wcfg, client.Options{Scheme: Scheme, Mapper: mgr.GetRESTMapper()})
+	if err != nil {
+		return nil, fmt.Errorf("creating the remediation client: %w", err)
+	}
 	rec := &controllers.SecurityProfileReconciler{
+		Remediator:       &controllers.Remediator{Client: writer},
 		Client:           mgr.GetClient(),
 		Gatherer:         gatherer,
 		Recorder:         mgr.GetEventRecorder("kubeposture"),

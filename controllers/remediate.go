@@ -1,0 +1,437 @@
+package controllers
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	psaapi "k8s.io/pod-security-admission/api"
+
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+	"github.com/kubeposture/kubeposture/internal/benchmarks"
+)
+
+// Names and markers of what remediation creates and owns.
+const (
+	// FieldManager is the server-side apply field manager of every change the operator makes.
+	FieldManager = "kubeposture"
+	// LabelManagedBy marks objects the operator created.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	// AnnotationProfiles lists, on an object the operator created, the profiles that want it.
+	AnnotationProfiles = "security.kubeposture.io/profiles"
+	// AnnotationManagedLabels lists, on a Namespace, the labels the operator set.
+	AnnotationManagedLabels = "security.kubeposture.io/managed-labels"
+	// AnnotationManagedFields lists, on a ServiceAccount, the fields the operator set.
+	AnnotationManagedFields = "security.kubeposture.io/managed-fields"
+	// AnnotationReviewRequired marks placeholder labels a person must replace.
+	AnnotationReviewRequired = "security.kubeposture.io/review-required"
+	// FinalizerRemediation lets a deleted profile revert its changes first.
+	FinalizerRemediation = "security.kubeposture.io/remediation"
+
+	policyDenyIngress = "kubeposture-default-deny-ingress"
+	policyDenyEgress  = "kubeposture-default-deny-egress"
+	policyAllowDNS    = "kubeposture-allow-dns"
+	policyQuarantine  = "kubeposture-quarantine"
+)
+
+// remediatingProfile is a profile whose remediation is DryRun or Enabled, with its plan.
+type remediatingProfile struct {
+	name    string
+	mode    securityv1alpha1.RemediationMode
+	level   benchmarks.Level
+	actions map[securityv1alpha1.RemediationAction]bool
+	enforce bool
+	egress  bool
+	plan    auditPlan
+}
+
+func remediatingProfiles(list []securityv1alpha1.SecurityProfile, excluding string) []remediatingProfile {
+	var out []remediatingProfile
+	for i := range list {
+		p := &list[i]
+		mode := p.Spec.Remediation.Mode
+		if p.Name == excluding || !p.DeletionTimestamp.IsZero() || mode == "" || mode == securityv1alpha1.RemediationDisabled {
+			continue
+		}
+		plan, err := planFor(&p.Spec)
+		if err != nil {
+			continue
+		}
+		rp := remediatingProfile{name: p.Name, mode: mode, level: plan.options.Level, plan: plan,
+			actions: map[securityv1alpha1.RemediationAction]bool{}, enforce: p.Spec.Remediation.EnforcePodSecurity,
+			egress: p.Spec.Remediation.Egress || plan.options.Level >= benchmarks.L3}
+		for _, a := range p.Spec.Remediation.Actions {
+			rp.actions[a] = true
+		}
+		out = append(out, rp)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// wanters records which profiles want a change, and whether any of them applies it for real.
+type wanters struct {
+	profiles []string
+	enabled  bool
+}
+
+func (w *wanters) add(p remediatingProfile) {
+	for _, n := range w.profiles {
+		if n == p.name {
+			return
+		}
+	}
+	w.profiles = append(w.profiles, p.name)
+	sort.Strings(w.profiles)
+	w.enabled = w.enabled || p.mode == securityv1alpha1.RemediationEnabled
+}
+
+// desiredPolicy is a NetworkPolicy the operator wants to exist.
+type desiredPolicy struct {
+	action    securityv1alpha1.RemediationAction
+	namespace string
+	name      string
+	spec      networkingv1.NetworkPolicySpec
+	wanters
+}
+
+// desiredLabel is one namespace label the operator wants.
+type desiredLabel struct {
+	action securityv1alpha1.RemediationAction
+	value  string
+	wanters
+}
+
+// desiredState is every change all remediating profiles want, merged.
+type desiredState struct {
+	policies  map[string]*desiredPolicy           // namespace/name
+	labels    map[string]map[string]*desiredLabel // namespace -> label -> value
+	automount map[string]*wanters                 // namespace of a default ServiceAccount
+	deletions []deletion
+}
+
+// deletion is an object a safe action deletes (expired bootstrap tokens, terminated pods).
+type deletion struct {
+	action securityv1alpha1.RemediationAction
+	ref    benchmarks.ObjectRef
+	uid    string
+	reason string
+	wanters
+}
+
+// computeDesired merges what every remediating profile wants, from one snapshot. It is pure.
+func computeDesired(snap *benchmarks.Snapshot, profiles []remediatingProfile) desiredState {
+	d := desiredState{policies: map[string]*desiredPolicy{}, labels: map[string]map[string]*desiredLabel{},
+		automount: map[string]*wanters{}}
+	userDenyIngress := userPolicies(snap, isDenyIngress)
+	userDenyEgress := userPolicies(snap, isDenyEgress)
+	deletions := map[string]*deletion{}
+	for _, p := range profiles {
+		for _, ns := range namespacesInScope(snap, p.plan.scope) {
+			if p.actions[securityv1alpha1.ActionDefaultDenyNetworkPolicy] {
+				if !userDenyIngress[ns] {
+					d.wantPolicy(p, securityv1alpha1.ActionDefaultDenyNetworkPolicy, ns, policyDenyIngress, denyIngressSpec())
+				}
+				if p.egress && !userDenyEgress[ns] {
+					d.wantPolicy(p, securityv1alpha1.ActionDefaultDenyNetworkPolicy, ns, policyDenyEgress, denyEgressSpec())
+					d.wantPolicy(p, securityv1alpha1.ActionDefaultDenyNetworkPolicy, ns, policyAllowDNS, allowDNSSpec())
+				}
+			}
+			if p.actions[securityv1alpha1.ActionQuarantineNetworkPolicy] {
+				d.wantPolicy(p, securityv1alpha1.ActionQuarantineNetworkPolicy, ns, policyQuarantine, quarantineSpec())
+			}
+			if p.actions[securityv1alpha1.ActionPodSecurityLabels] {
+				level := string(psaapi.LevelBaseline)
+				if p.level >= benchmarks.L2 {
+					level = string(psaapi.LevelRestricted)
+				}
+				for _, mode := range []string{psaapi.WarnLevelLabel, psaapi.AuditLevelLabel} {
+					d.wantLabel(p, securityv1alpha1.ActionPodSecurityLabels, ns, mode, level)
+				}
+				if p.enforce {
+					d.wantLabel(p, securityv1alpha1.ActionPodSecurityLabels, ns, psaapi.EnforceLevelLabel, level)
+				}
+			}
+			if p.actions[securityv1alpha1.ActionLabelNamespaces] {
+				obj := snap.Namespace(ns)
+				for _, key := range []string{p.plan.params.ClassificationLabel, p.plan.params.OwnerLabel} {
+					// Missing, or the placeholder the operator set earlier and still holds.
+					if obj != nil && (obj.Labels[key] == "" || managesLabel(obj, key)) {
+						d.wantLabel(p, securityv1alpha1.ActionLabelNamespaces, ns, key, snap.Params.Lifecycle.PlaceholderLabelValue)
+					}
+				}
+			}
+			if p.actions[securityv1alpha1.ActionDisableDefaultServiceAccountAutomount] {
+				want(d.automount, ns, p)
+			}
+		}
+		if p.actions[securityv1alpha1.ActionDeleteTerminatedPods] {
+			for _, pod := range terminatedPods(snap, p) {
+				wantDeletion(deletions, p, securityv1alpha1.ActionDeleteTerminatedPods, pod)
+			}
+		}
+		if p.actions[securityv1alpha1.ActionDeleteExpiredBootstrapTokens] {
+			for _, tok := range expiredBootstrapTokens(snap) {
+				wantDeletion(deletions, p, securityv1alpha1.ActionDeleteExpiredBootstrapTokens, tok)
+			}
+		}
+	}
+	keys := make([]string, 0, len(deletions))
+	for k := range deletions {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		d.deletions = append(d.deletions, *deletions[k])
+	}
+	return d
+}
+
+func want(m map[string]*wanters, key string, p remediatingProfile) {
+	if m[key] == nil {
+		m[key] = &wanters{}
+	}
+	m[key].add(p)
+}
+
+func wantDeletion(m map[string]*deletion, p remediatingProfile, action securityv1alpha1.RemediationAction, del deletion) {
+	key := del.ref.String()
+	if m[key] == nil {
+		del.action = action
+		m[key] = &del
+	}
+	m[key].add(p)
+}
+
+func (d *desiredState) wantPolicy(p remediatingProfile, action securityv1alpha1.RemediationAction, ns, name string, spec networkingv1.NetworkPolicySpec) {
+	key := ns + "/" + name
+	if d.policies[key] == nil {
+		d.policies[key] = &desiredPolicy{action: action, namespace: ns, name: name, spec: spec}
+	}
+	d.policies[key].add(p)
+}
+
+// wantLabel merges a wanted label value; for Pod Security levels the stricter one wins.
+func (d *desiredState) wantLabel(p remediatingProfile, action securityv1alpha1.RemediationAction, ns, key, value string) {
+	if d.labels[ns] == nil {
+		d.labels[ns] = map[string]*desiredLabel{}
+	}
+	cur := d.labels[ns][key]
+	if cur == nil {
+		cur = &desiredLabel{action: action, value: value}
+		d.labels[ns][key] = cur
+	} else if psaStricter(value, cur.value) {
+		cur.value = value
+	}
+	cur.add(p)
+}
+
+// managesLabel reports whether the operator set the namespace label (its marker annotation).
+func managesLabel(ns *corev1.Namespace, key string) bool {
+	for _, k := range strings.Split(ns.Annotations[AnnotationManagedLabels], ",") {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// psaStricter reports whether Pod Security level a is stricter than b.
+func psaStricter(a, b string) bool {
+	rank := map[string]int{string(psaapi.LevelPrivileged): 1, string(psaapi.LevelBaseline): 2, string(psaapi.LevelRestricted): 3}
+	return rank[a] > rank[b]
+}
+
+func namespacesInScope(snap *benchmarks.Snapshot, scope benchmarks.Scope) []string {
+	scoped := &benchmarks.Snapshot{Namespaces: snap.Namespaces, Scope: scope, Source: snap.Source}
+	var out []string
+	for _, ns := range scoped.ScopedNamespaces() {
+		out = append(out, ns.Name)
+	}
+	return out
+}
+
+// userPolicies returns the namespaces that have a policy matching is which the operator did not create.
+func userPolicies(snap *benchmarks.Snapshot, is func(*networkingv1.NetworkPolicy) bool) map[string]bool {
+	out := map[string]bool{}
+	for _, np := range snap.NetworkPolicies {
+		if np.Labels[LabelManagedBy] != FieldManager && is(np) {
+			out[np.Namespace] = true
+		}
+	}
+	return out
+}
+
+func hasPolicyType(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType) bool {
+	for _, pt := range np.Spec.PolicyTypes {
+		if pt == t {
+			return true
+		}
+	}
+	return false
+}
+
+func selectsAll(np *networkingv1.NetworkPolicy) bool {
+	return len(np.Spec.PodSelector.MatchLabels) == 0 && len(np.Spec.PodSelector.MatchExpressions) == 0
+}
+
+func isDenyIngress(np *networkingv1.NetworkPolicy) bool {
+	return selectsAll(np) && hasPolicyType(np, networkingv1.PolicyTypeIngress) && len(np.Spec.Ingress) == 0
+}
+
+func isDenyEgress(np *networkingv1.NetworkPolicy) bool {
+	return selectsAll(np) && hasPolicyType(np, networkingv1.PolicyTypeEgress) && len(np.Spec.Egress) == 0
+}
+
+func denyIngressSpec() networkingv1.NetworkPolicySpec {
+	return networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}}
+}
+
+func denyEgressSpec() networkingv1.NetworkPolicySpec {
+	return networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress}}
+}
+
+func allowDNSSpec() networkingv1.NetworkPolicySpec {
+	udp, tcp := corev1.ProtocolUDP, corev1.ProtocolTCP
+	port := intstr.FromInt32(53)
+	return networkingv1.NetworkPolicySpec{
+		PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
+		Egress: []networkingv1.NetworkPolicyEgressRule{{
+			To: []networkingv1.NetworkPolicyPeer{{
+				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: metav1.NamespaceSystem}},
+				PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"k8s-app": "kube-dns"}},
+			}},
+			Ports: []networkingv1.NetworkPolicyPort{{Protocol: &udp, Port: &port}, {Protocol: &tcp, Port: &port}},
+		}},
+	}
+}
+
+func quarantineSpec() networkingv1.NetworkPolicySpec {
+	return networkingv1.NetworkPolicySpec{
+		PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{benchmarks.LabelQuarantine: "true"}},
+		PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
+	}
+}
+
+// terminatedPods are finished pods in the profile's scope older than its terminatedPodMaxAge.
+func terminatedPods(snap *benchmarks.Snapshot, p remediatingProfile) []deletion {
+	var out []deletion
+	scoped := &benchmarks.Snapshot{Namespaces: snap.Namespaces, Scope: p.plan.scope, Source: snap.Source}
+	for _, pod := range snap.Pods {
+		if (pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed) || !scoped.InScope(pod.Namespace) {
+			continue
+		}
+		var finished time.Time
+		for _, cs := range pod.Status.ContainerStatuses {
+			if t := cs.State.Terminated; t != nil && t.FinishedAt.After(finished) {
+				finished = t.FinishedAt.Time
+			}
+		}
+		if finished.IsZero() {
+			finished = pod.CreationTimestamp.Time
+		}
+		if age := snap.Now.Sub(finished); age > p.plan.params.TerminatedPodMaxAge {
+			out = append(out, deletion{ref: benchmarks.ObjectRef{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name}, uid: string(pod.UID),
+				reason: fmt.Sprintf("pod %s %s ago", strings.ToLower(string(pod.Status.Phase)), age.Round(60e9))})
+		}
+	}
+	return out
+}
+
+// expiredBootstrapTokens are bootstrap-token Secrets in kube-system whose expiration has passed.
+func expiredBootstrapTokens(snap *benchmarks.Snapshot) []deletion {
+	var out []deletion
+	for _, sec := range snap.Secrets {
+		if sec.Type != corev1.SecretTypeBootstrapToken || sec.Namespace != metav1.NamespaceSystem {
+			continue
+		}
+		facts, ok := benchmarks.Facts(&sec.ObjectMeta)
+		if !ok || facts.TokenExpiration == nil || facts.TokenExpiration.After(snap.Now) {
+			continue
+		}
+		out = append(out, deletion{ref: benchmarks.ObjectRef{Kind: "Secret", Namespace: sec.Namespace, Name: sec.Name}, uid: string(sec.UID),
+			reason: "bootstrap token expired on " + facts.TokenExpiration.UTC().Format("2006-01-02 15:04")})
+	}
+	return out
+}
+
+// actionResult is the outcome of one change, attributed to the profiles that wanted it.
+type actionResult struct {
+	status   securityv1alpha1.RemediationActionStatus
+	profiles []string
+}
+
+// remediationOutcome collects the results of one remediation pass.
+type remediationOutcome struct {
+	mu      sync.Mutex
+	results []actionResult
+}
+
+func (o *remediationOutcome) add(w wanters, action securityv1alpha1.RemediationAction, ref benchmarks.ObjectRef, state securityv1alpha1.RemediationState, msg string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.results = append(o.results, actionResult{profiles: w.profiles, status: securityv1alpha1.RemediationActionStatus{
+		Action: action, State: state, Message: benchmarks.Truncate(msg, 512),
+		Object: securityv1alpha1.ObjectReference{Kind: ref.Kind, Namespace: ref.Namespace, Name: ref.Name},
+	}})
+}
+
+// forProfile returns the results of the actions the profile wanted.
+func (o *remediationOutcome) forProfile(name string) []securityv1alpha1.RemediationActionStatus {
+	var out []securityv1alpha1.RemediationActionStatus
+	for _, r := range o.results {
+		for _, p := range r.profiles {
+			if p == name {
+				out = append(out, r.status)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// policySatisfied reports whether an existing operator-created policy already matches.
+func policySatisfied(existing *networkingv1.NetworkPolicy, d *desiredPolicy) bool {
+	return existing.Labels[LabelManagedBy] == FieldManager &&
+		existing.Annotations[AnnotationProfiles] == strings.Join(d.profiles, ",") &&
+		equality.Semantic.DeepDerivative(d.spec, existing.Spec)
+}
+
+// remediationStatus builds a profile's bounded remediation status.
+func remediationStatus(actions []securityv1alpha1.RemediationActionStatus) *securityv1alpha1.RemediationStatus {
+	st := &securityv1alpha1.RemediationStatus{}
+	for _, a := range actions {
+		switch a.State {
+		case securityv1alpha1.StatePlanned:
+			st.Planned++
+		case securityv1alpha1.StateApplied:
+			st.Applied++
+		case securityv1alpha1.StateInPlace:
+			st.InPlace++
+		case securityv1alpha1.StateConflict:
+			st.Conflicts++
+		case securityv1alpha1.StateBlocked:
+			st.Blocked++
+		case securityv1alpha1.StateFailed:
+			st.Failed++
+		}
+	}
+	rank := map[securityv1alpha1.RemediationState]int{
+		securityv1alpha1.StateConflict: 0, securityv1alpha1.StateFailed: 0, securityv1alpha1.StateBlocked: 1,
+		securityv1alpha1.StateApplied: 2, securityv1alpha1.StatePlanned: 2, securityv1alpha1.StateInPlace: 3,
+	}
+	sorted := append([]securityv1alpha1.RemediationActionStatus(nil), actions...)
+	sort.SliceStable(sorted, func(i, j int) bool { return rank[sorted[i].State] < rank[sorted[j].State] })
+	if len(sorted) > 20 {
+		sorted = sorted[:20]
+	}
+	st.Actions = sorted
+	return st
+}
