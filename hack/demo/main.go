@@ -19,6 +19,8 @@ import (
 
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -113,6 +115,10 @@ func run() error {
 		return err
 	}
 	printStatus(profile)
+
+	if err := demoRemediation(ctx, c, profile); err != nil {
+		return err
+	}
 
 	if os.Getenv("DEMO_KEEP") != "" {
 		step("DEMO_KEEP is set: the cluster and the operator keep running until you press Ctrl-C")
@@ -256,4 +262,114 @@ func oneLine(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// demoRemediation turns remediation on for the profile, shows the checks it fixes going from
+// Fail to Pass, then deletes the profile and shows the cluster is as it was.
+func demoRemediation(ctx context.Context, c client.Client, p *securityv1alpha1.SecurityProfile) error {
+	watched := []string{"NET-002", "WKL-027", "WKL-030"}
+	before := map[string]securityv1alpha1.CheckStatus{}
+	for _, cs := range p.Status.Checks {
+		before[cs.ID] = cs
+	}
+	fingerprint, err := clusterFingerprint(ctx, c)
+	if err != nil {
+		return err
+	}
+
+	step("Remediation: setting remediation.mode=Enabled (default-deny policies, Pod Security labels with enforce, quarantine policies)")
+	patch := client.MergeFrom(p.DeepCopy())
+	p.Spec.Remediation.Mode = securityv1alpha1.RemediationEnabled
+	p.Spec.Remediation.EnforcePodSecurity = true
+	p.Spec.Remediation.Actions = []securityv1alpha1.RemediationAction{
+		securityv1alpha1.ActionDefaultDenyNetworkPolicy, securityv1alpha1.ActionPodSecurityLabels, securityv1alpha1.ActionQuarantineNetworkPolicy,
+	}
+	if err := c.Patch(ctx, p, patch); err != nil {
+		return err
+	}
+	// Wait for the audit that sees the operator's own changes.
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		if err := c.Get(ctx, client.ObjectKeyFromObject(p), p); err != nil {
+			return false, err
+		}
+		r := p.Status.Remediation
+		return p.Status.ObservedGeneration == p.Generation && r != nil && r.Applied == 0 && r.InPlace > 0, nil
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for remediation to settle: %w", err)
+	}
+	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "    CHECK\tBEFORE\tAFTER\tMESSAGE AFTER")
+	for _, id := range watched {
+		after := securityv1alpha1.CheckStatus{}
+		for _, cs := range p.Status.Checks {
+			if cs.ID == id {
+				after = cs
+			}
+		}
+		fmt.Fprintf(w, "    %s\t%s (%d)\t%s (%d)\t%s\n", id, before[id].Result, before[id].Count, after.Result, after.Count, oneLine(after.Message, 110))
+	}
+	_ = w.Flush()
+	if r := p.Status.Remediation; r != nil {
+		fmt.Printf("    Remediation: %d in place, %d conflicts, %d blocked, %d failed\n", r.InPlace, r.Conflicts, r.Blocked, r.Failed)
+		for _, a := range r.Actions {
+			if a.State != securityv1alpha1.StateInPlace {
+				fmt.Printf("    %-9s %s %s: %s\n", a.State, a.Object.Kind, qualifiedRef(a.Object), oneLine(a.Message, 120))
+			}
+		}
+	}
+	for _, cond := range p.Status.Conditions {
+		if cond.Type == securityv1alpha1.ConditionRemediated {
+			fmt.Printf("    Remediated=%s (%s): %s\n", cond.Status, cond.Reason, oneLine(cond.Message, 160))
+		}
+	}
+
+	step("Deleting the profile: its finalizer reverts what it changed")
+	if err := c.Delete(ctx, p); err != nil {
+		return err
+	}
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		err := c.Get(ctx, client.ObjectKeyFromObject(p), &securityv1alpha1.SecurityProfile{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for the profile to be deleted: %w", err)
+	}
+	after, err := clusterFingerprint(ctx, c)
+	if err != nil {
+		return err
+	}
+	if after != fingerprint {
+		return fmt.Errorf("the cluster differs after the profile was deleted:\nbefore:\n%s\nafter:\n%s", fingerprint, after)
+	}
+	fmt.Println("    The cluster is as it was: the same NetworkPolicies and the same namespace labels and annotations.")
+	return nil
+}
+
+func qualifiedRef(o securityv1alpha1.ObjectReference) string {
+	if o.Namespace == "" {
+		return o.Name
+	}
+	return o.Namespace + "/" + o.Name
+}
+
+// clusterFingerprint lists what remediation may touch: NetworkPolicies, and namespaces'
+// labels and annotations.
+func clusterFingerprint(ctx context.Context, c client.Client) (string, error) {
+	var b strings.Builder
+	var nps networkingv1.NetworkPolicyList
+	if err := c.List(ctx, &nps); err != nil {
+		return "", err
+	}
+	for _, np := range nps.Items {
+		fmt.Fprintf(&b, "NetworkPolicy %s/%s\n", np.Namespace, np.Name)
+	}
+	var nss corev1.NamespaceList
+	if err := c.List(ctx, &nss); err != nil {
+		return "", err
+	}
+	for _, ns := range nss.Items {
+		fmt.Fprintf(&b, "Namespace %s labels=%v annotations=%v\n", ns.Name, ns.Labels, ns.Annotations)
+	}
+	return b.String(), nil
 }
