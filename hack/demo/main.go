@@ -25,7 +25,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	crenvtest "sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
 
@@ -65,7 +64,7 @@ func run() error {
 			fmt.Fprintln(os.Stderr, "stopping the control plane:", err)
 		}
 	}()
-	kubeconfig, err := writeKubeconfig(env)
+	kubeconfig, err := env.WriteAdminKubeconfig("demo-admin")
 	if err != nil {
 		return err
 	}
@@ -130,22 +129,6 @@ func run() error {
 
 const zapErrorsOnly = zapcore.ErrorLevel
 
-func writeKubeconfig(env *envtest.Environment) (string, error) {
-	user, err := env.Env.AddUser(crenvtest.User{Name: "demo-admin", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return "", err
-	}
-	data, err := user.KubeConfig()
-	if err != nil {
-		return "", err
-	}
-	dir, err := os.MkdirTemp("", "kubeposture-demo-")
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "kubeconfig")
-	return path, os.WriteFile(path, data, 0o600)
-}
 
 func createSampleCluster(ctx context.Context, c client.Client, dir string) error {
 	objs, err := manifest.ReadPaths([]string{dir})

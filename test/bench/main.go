@@ -28,7 +28,6 @@ import (
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	crenvtest "sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
@@ -112,7 +111,7 @@ func run(sz sizes, changes int, out string) error {
 	res.createDuration = time.Since(start)
 	logf("created %d objects in %s", res.objects, res.createDuration.Round(time.Millisecond))
 
-	kubeconfig, err := writeKubeconfig(env)
+	kubeconfig, err := env.WriteAdminKubeconfig("bench-operator")
 	if err != nil {
 		return err
 	}
@@ -243,22 +242,6 @@ func waitFor(ctx context.Context, c client.Client, key client.ObjectKey, timeout
 	return fmt.Errorf("timed out after %s", timeout)
 }
 
-func writeKubeconfig(env *envtest.Environment) (string, error) {
-	user, err := env.Env.AddUser(crenvtest.User{Name: "bench-operator", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return "", err
-	}
-	data, err := user.KubeConfig()
-	if err != nil {
-		return "", err
-	}
-	dir, err := os.MkdirTemp("", "kubeposture-bench-")
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "kubeconfig")
-	return path, os.WriteFile(path, data, 0o600)
-}
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -88,3 +88,22 @@ func Start(extraCRDDirs ...string) (*Environment, error) {
 
 // Stop shuts the control plane down.
 func (e *Environment) Stop() error { return e.Env.Stop() }
+
+// WriteAdminKubeconfig writes a kubeconfig for a system:masters user named user into a new
+// temporary directory and returns its path; remove the directory when done.
+func (e *Environment) WriteAdminKubeconfig(user string) (string, error) {
+	u, err := e.Env.AddUser(envtest.User{Name: user, Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return "", err
+	}
+	data, err := u.KubeConfig()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "kubeposture-"+user+"-")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "kubeconfig")
+	return path, os.WriteFile(path, data, 0o600)
+}
