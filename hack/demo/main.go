@@ -129,7 +129,6 @@ func run() error {
 
 const zapErrorsOnly = zapcore.ErrorLevel
 
-
 func createSampleCluster(ctx context.Context, c client.Client, dir string) error {
 	objs, err := manifest.ReadPaths([]string{dir})
 	if err != nil {

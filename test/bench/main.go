@@ -242,7 +242,6 @@ func waitFor(ctx context.Context, c client.Client, key client.ObjectKey, timeout
 	return fmt.Errorf("timed out after %s", timeout)
 }
 
-
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
