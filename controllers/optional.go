@@ -22,9 +22,24 @@ import (
 // +kubebuilder:rbac:groups=policies.kyverno.io,resources=validatingpolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=argoproj.io,resources=rollouts,verbs=get;list;watch
 // +kubebuilder:rbac:groups=constraints.gatekeeper.sh,resources=*,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apiregistration.k8s.io,resources=apiservices,verbs=get;list;watch
+// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=prometheusrules,verbs=get;list;watch
+// +kubebuilder:rbac:groups=operator.victoriametrics.com,resources=vmrules,verbs=get;list;watch
+// +kubebuilder:rbac:groups=monitoring.googleapis.com,resources=rules;clusterrules;globalrules,verbs=get;list;watch
+// +kubebuilder:rbac:groups=cert-manager.io,resources=certificates,verbs=get;list;watch
+// +kubebuilder:rbac:groups=external-secrets.io,resources=externalsecrets;secretstores;clustersecretstores,verbs=get;list;watch
+// +kubebuilder:rbac:groups=secrets-store.csi.x-k8s.io,resources=secretproviderclasses,verbs=get;list;watch
+// +kubebuilder:rbac:groups=bitnami.com,resources=sealedsecrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=aquasecurity.github.io,resources=ciskubebenchreports;clusterinfraassessmentreports;infraassessmentreports;nodevulnerabilityreports;vulnerabilityreports;exposedsecretreports;sbomreports,verbs=get;list;watch
+// +kubebuilder:rbac:groups=karpenter.sh,resources=nodepools;nodeclaims,verbs=get;list;watch
+// +kubebuilder:rbac:groups=cluster.x-k8s.io,resources=machinedeployments;machinepools,verbs=get;list;watch
+// +kubebuilder:rbac:groups=autoscaling.openshift.io,resources=machineautoscalers,verbs=get;list;watch
+// +kubebuilder:rbac:groups=velero.io,resources=schedules;backups;restores;backupstoragelocations,verbs=get;list;watch
+// +kubebuilder:rbac:groups=policy.sigstore.dev,resources=clusterimagepolicies,verbs=get;list;watch
 
 // optionalKinds are third-party kinds some checks read when their CRDs exist. They are read as
-// unstructured objects; their absence makes the dependent checks NotApplicable or Manual.
+// unstructured objects; their absence makes the dependent checks NotApplicable, Manual, or (for
+// backups, which the standard requires from L1) Fail.
 var optionalKinds = []schema.GroupKind{
 	{Group: "crd.projectcalico.org", Kind: "FelixConfiguration"},
 	{Group: "security.istio.io", Kind: "PeerAuthentication"},
@@ -38,6 +53,35 @@ var optionalKinds = []schema.GroupKind{
 	{Group: "kyverno.io", Kind: "Policy"},
 	{Group: "policies.kyverno.io", Kind: "ValidatingPolicy"},
 	{Group: "argoproj.io", Kind: "Rollout"},
+	{Group: "apiregistration.k8s.io", Kind: "APIService"},
+	{Group: "monitoring.coreos.com", Kind: "PrometheusRule"},
+	{Group: "operator.victoriametrics.com", Kind: "VMRule"},
+	{Group: "monitoring.googleapis.com", Kind: "Rules"},
+	{Group: "monitoring.googleapis.com", Kind: "ClusterRules"},
+	{Group: "monitoring.googleapis.com", Kind: "GlobalRules"},
+	{Group: "cert-manager.io", Kind: "Certificate"},
+	{Group: "external-secrets.io", Kind: "ExternalSecret"},
+	{Group: "external-secrets.io", Kind: "SecretStore"},
+	{Group: "external-secrets.io", Kind: "ClusterSecretStore"},
+	{Group: "secrets-store.csi.x-k8s.io", Kind: "SecretProviderClass"},
+	{Group: "bitnami.com", Kind: "SealedSecret"},
+	{Group: "aquasecurity.github.io", Kind: "CISKubeBenchReport"},
+	{Group: "aquasecurity.github.io", Kind: "ClusterInfraAssessmentReport"},
+	{Group: "aquasecurity.github.io", Kind: "InfraAssessmentReport"},
+	{Group: "aquasecurity.github.io", Kind: "NodeVulnerabilityReport"},
+	{Group: "aquasecurity.github.io", Kind: "VulnerabilityReport"},
+	{Group: "aquasecurity.github.io", Kind: "ExposedSecretReport"},
+	{Group: "aquasecurity.github.io", Kind: "SbomReport"},
+	{Group: "karpenter.sh", Kind: "NodePool"},
+	{Group: "karpenter.sh", Kind: "NodeClaim"},
+	{Group: "cluster.x-k8s.io", Kind: "MachineDeployment"},
+	{Group: "cluster.x-k8s.io", Kind: "MachinePool"},
+	{Group: "autoscaling.openshift.io", Kind: "MachineAutoscaler"},
+	{Group: "velero.io", Kind: "Schedule"},
+	{Group: "velero.io", Kind: "Backup"},
+	{Group: "velero.io", Kind: "Restore"},
+	{Group: "velero.io", Kind: "BackupStorageLocation"},
+	{Group: "policy.sigstore.dev", Kind: "ClusterImagePolicy"},
 }
 
 // optionalGroups are API groups whose every kind is read: Gatekeeper creates one kind per

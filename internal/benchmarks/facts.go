@@ -65,7 +65,8 @@ var CredentialName = regexp.MustCompile(`(?i)(pass(word)?|passwd|pwd|secret|toke
 var privateKeyBlock = regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )?PRIVATE KEY-----`)
 
 // certificateKeys are the data keys parsed as PEM certificates.
-var certificateKeys = []string{corev1.TLSCertKey, corev1.ServiceAccountRootCAKey}
+// The last two are the root-CA keys of Istio (istio-ca-root-cert) and Linkerd (linkerd-identity-trust-roots).
+var certificateKeys = []string{corev1.TLSCertKey, corev1.ServiceAccountRootCAKey, "root-cert.pem", "ca-bundle.crt"}
 
 // DeriveSecretFacts computes a Secret's facts, records them in FactsAnnotation and drops every
 // value (keys stay, empty). The cache transform and the manifest loader both call it, so no

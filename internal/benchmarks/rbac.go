@@ -593,73 +593,10 @@ func sensitivePermissionGranted(p SensitivePermission, rules []rbacv1.PolicyRule
 
 // --- kube-apiserver ---
 
-// apiServerFlags is the command line of one kube-apiserver mirror pod.
-type apiServerFlags struct {
-	// Ref names the pod.
-	Ref ObjectRef
-	// Flags maps each flag name, without dashes, to its value; a flag given without a value maps
-	// to "true". A flag given twice keeps its last value, as the API server does.
-	Flags map[string]string
-}
-
-// kubeAPIServerFlags returns the flags of every kube-apiserver mirror pod in kube-system (label
-// component=kube-apiserver, or a pod named kube-apiserver-*), sorted by pod name. It returns
-// nil when there is none, as on a managed control plane.
-func kubeAPIServerFlags(s *Snapshot) []apiServerFlags {
-	var out []apiServerFlags
-	for _, p := range s.Pods {
-		if p.Namespace != "kube-system" ||
-			(p.Labels["component"] != "kube-apiserver" && !strings.HasPrefix(p.Name, "kube-apiserver-")) {
-			continue
-		}
-		c := kubeAPIServerContainer(p)
-		if c == nil {
-			continue
-		}
-		out = append(out, apiServerFlags{
-			Ref:   ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name},
-			Flags: parseAPIServerFlags(slices.Concat(c.Command, c.Args)),
-		})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Ref.Name < out[j].Ref.Name })
-	return out
-}
-
-// kubeAPIServerContainer returns the API server container; static pods with a renamed container
-// still run it first.
-func kubeAPIServerContainer(p *corev1.Pod) *corev1.Container {
-	for i := range p.Spec.Containers {
-		if p.Spec.Containers[i].Name == "kube-apiserver" {
-			return &p.Spec.Containers[i]
-		}
-	}
-	if len(p.Spec.Containers) > 0 {
-		return &p.Spec.Containers[0]
-	}
-	return nil
-}
-
-// parseAPIServerFlags reads "--name=value" and "--name value" arguments.
-func parseAPIServerFlags(argv []string) map[string]string {
-	flags := map[string]string{}
-	for i := 0; i < len(argv); i++ {
-		a := argv[i]
-		if !strings.HasPrefix(a, "-") {
-			continue
-		}
-		a = strings.TrimLeft(a, "-")
-		if name, value, ok := strings.Cut(a, "="); ok {
-			flags[name] = value
-			continue
-		}
-		if i+1 < len(argv) && !strings.HasPrefix(argv[i+1], "-") {
-			flags[a] = argv[i+1]
-			i++
-			continue
-		}
-		flags[a] = "true"
-	}
-	return flags
+// kubeAPIServerFlags returns the flags of every kube-apiserver mirror pod in kube-system, sorted
+// by pod name; nil on a managed control plane.
+func kubeAPIServerFlags(s *Snapshot) []componentFlags {
+	return controlPlaneFlags(s, "kube-apiserver")
 }
 
 // --- Evaluate functions ---
