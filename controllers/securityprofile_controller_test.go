@@ -14,10 +14,11 @@ import (
 
 func TestProfileWithoutApplicableChecksStaysUnknown(t *testing.T) {
 	p := &securityv1alpha1.SecurityProfile{
-		ObjectMeta: metav1.ObjectMeta{Name: "logging-only"},
+		ObjectMeta: metav1.ObjectMeta{Name: "nothing-selected"},
 		Spec: securityv1alpha1.SecurityProfileSpec{
-			Level:  securityv1alpha1.LevelL3,
-			Checks: &securityv1alpha1.CheckSelection{Include: []securityv1alpha1.CheckSelector{"Logging"}},
+			// NET-002 is an L2 check: an L1 profile that includes only it runs nothing.
+			Level:  securityv1alpha1.LevelL1,
+			Checks: &securityv1alpha1.CheckSelection{Include: []securityv1alpha1.CheckSelector{"NET-002"}},
 		},
 	}
 	createProfile(t, p)
@@ -41,8 +42,8 @@ func TestProfileWithoutApplicableChecksStaysUnknown(t *testing.T) {
 			t.Errorf("condition %s has observedGeneration %d, want %d", c.Type, c.ObservedGeneration, got.Generation)
 		}
 	}
-	if c := condition(got, securityv1alpha1.ConditionLoggingCompliant); c == nil || c.Status != metav1.ConditionUnknown {
-		t.Errorf("LoggingCompliant must be Unknown while the domain has no checks:\n%s", describeStatus(got))
+	if !hasCondition(got, securityv1alpha1.ConditionNetworkPoliciesCompliant, metav1.ConditionUnknown, securityv1alpha1.ReasonNoApplicableChecks) {
+		t.Errorf("a domain with no selected check is Unknown, not True:\n%s", describeStatus(got))
 	}
 }
 

@@ -118,8 +118,7 @@ func controlPlaneChecks() []Check {
 			Remediation: "Taint every control-plane node with node-role.kubernetes.io/control-plane:NoSchedule, then " +
 				"move the listed pods off (delete them so their controllers reschedule them elsewhere) and remove the " +
 				"tolerations or nodeSelectors that placed them there.",
-			AutoRemediation: "TaintControlPlaneNodes (opt-in; adds node-role.kubernetes.io/control-plane:NoSchedule, which evicts nothing)",
-			Evaluate:        cpNoWorkloads,
+			Evaluate: cpNoWorkloads,
 		},
 		{
 			ID:       "CP-004",

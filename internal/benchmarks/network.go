@@ -108,7 +108,7 @@ func networkChecks() []Check {
 				"ingress policy makes isolation the default, so a new workload is not reachable until someone allows it.",
 			Remediation: "Create a NetworkPolicy with podSelector: {}, policyTypes: [Ingress] and no ingress rules in " +
 				"each namespace, then add policies allowing the traffic each application needs.",
-			AutoRemediation: "DefaultDenyNetworkPolicy (opt-in; creates default-deny-ingress)",
+			AutoRemediation: "DefaultDenyNetworkPolicy (a default-deny ingress policy per namespace)",
 			Evaluate:        netDefaultDenyIngress,
 		},
 		{
@@ -127,7 +127,7 @@ func networkChecks() []Check {
 				"policy allowing DNS (port 53) to the cluster DNS, or a namespace-wide policy listing the allowed " +
 				"destinations. In namespaces labelled confidential, secret, sensitive or restricted, replace " +
 				"0.0.0.0/0 and ::/0 ipBlocks with the specific destinations.",
-			AutoRemediation: "DefaultDenyNetworkPolicy (opt-in; creates default-deny-egress and allow-dns)",
+			AutoRemediation: "DefaultDenyNetworkPolicy with remediation.egress, or at L3 (default-deny egress plus a DNS allowance)",
 			Evaluate:        netEgressRestricted,
 		},
 		{
