@@ -219,7 +219,7 @@ func checkStatuses(rep *benchmarks.Report) []securityv1alpha1.CheckStatus {
 			if len(cs.Samples) == maxSamples {
 				break
 			}
-			if f.Object.Name == "" || (f.Result != c.Result && c.Result != benchmarks.Pass) {
+			if f.Object.Name == "" || !sampled(c.Result, f.Result) {
 				continue
 			}
 			cs.Samples = append(cs.Samples, securityv1alpha1.ObjectReference{Kind: f.Object.Kind, Namespace: f.Object.Namespace, Name: f.Object.Name})
@@ -227,6 +227,16 @@ func checkStatuses(rep *benchmarks.Report) []securityv1alpha1.CheckStatus {
 		out = append(out, cs)
 	}
 	return out
+}
+
+// sampled reports whether a finding is a sample of its check's result: offending findings
+// (Fail and Error) for a failing check, and otherwise findings with the check's own result.
+func sampled(check, finding benchmarks.Result) bool {
+	offending := func(r benchmarks.Result) bool { return r == benchmarks.Fail || r == benchmarks.Error }
+	if offending(check) {
+		return offending(finding)
+	}
+	return finding == check
 }
 
 func summaryOf(rep *benchmarks.Report) *securityv1alpha1.AuditSummary {
