@@ -5,6 +5,7 @@ package main
 import (
 	"flag"
 	"os"
+	"runtime/debug"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -24,11 +25,18 @@ func main() {
 		"Shortest time between two change-triggered audits of one profile; bursts of changes are coalesced.")
 	flag.BoolVar(&opts.ReadSecrets, "read-secrets", true,
 		"Gather Secrets (metadata, type and keys; values are dropped before caching). Needs the secrets-reader role; when off, Secret-based checks are Skipped.")
+	flag.StringVar(&opts.PprofAddr, "pprof-bind-address", "0", "Address Go's pprof endpoints bind to, for profiling; 0 disables them.")
+	gcPercent := flag.Int("gc-percent", 50,
+		"Go garbage-collection target (GOGC): the heap may grow this many percent over live data between collections. "+
+			"Lower uses less memory and a little more CPU; the GOGC environment variable takes precedence.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(*gcPercent)
+	}
 
 	mgr, err := operator.NewManager(ctrl.GetConfigOrDie(), opts)
 	if err != nil {

@@ -183,17 +183,31 @@ func (g *Gatherer) serverVersion(now time.Time) string {
 	return g.version
 }
 
-// CacheOptions returns the manager cache settings the gatherer relies on: managedFields are
-// stripped from every cached object, since no check reads them and they are a large share of
-// an object's memory.
+// CacheOptions returns the manager cache settings the gatherer relies on: what no check reads is
+// stripped from every cached object, and Secrets and ConfigMaps keep facts instead of values.
 func CacheOptions() cache.Options {
 	return cache.Options{
-		DefaultTransform: cache.TransformStripManagedFields(),
+		DefaultTransform: stripUnread,
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.ConfigMap{}: {Transform: configMapFacts},
 			&corev1.Secret{}:    {Transform: secretFacts},
 		},
 	}
+}
+
+// stripUnread is the default cache transform: managedFields and kubectl's last-applied
+// configuration are a large share of an object's memory and no check reads them.
+func stripUnread(obj any) (any, error) {
+	if o, ok := obj.(metav1.Object); ok {
+		o.SetManagedFields(nil)
+		if a := o.GetAnnotations(); a != nil {
+			if _, ok := a[corev1.LastAppliedConfigAnnotation]; ok {
+				delete(a, corev1.LastAppliedConfigAnnotation)
+				o.SetAnnotations(a)
+			}
+		}
+	}
+	return obj, nil
 }
 
 // configMapsRead are the ConfigMaps whose content checks parse (kube-system/NAME); every other

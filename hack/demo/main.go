@@ -139,8 +139,20 @@ func createSampleCluster(ctx context.Context, c client.Client, dir string) error
 		if !ok {
 			return fmt.Errorf("%s:%d: not an object", o.File, o.Line)
 		}
+		node, isNode := obj.(*corev1.Node)
+		var status corev1.NodeStatus
+		if isNode {
+			status = *node.Status.DeepCopy()
+		}
 		if err := c.Create(ctx, obj); err != nil {
 			return fmt.Errorf("%s:%d: creating %s %s: %w", o.File, o.Line, o.GVK.Kind, obj.GetName(), err)
+		}
+		// No kubelet runs here: the nodes' status comes from the manifest.
+		if isNode {
+			node.Status = status
+			if err := c.Status().Update(ctx, node); err != nil {
+				return fmt.Errorf("%s:%d: setting the status of Node %s: %w", o.File, o.Line, node.Name, err)
+			}
 		}
 		fmt.Printf("    created %s %s\n", kindOf(o), qualifiedName(obj))
 	}

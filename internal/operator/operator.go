@@ -47,6 +47,8 @@ type Options struct {
 	MinAuditInterval time.Duration
 	// SkipNameValidation allows several managers in one process (tests, the benchmark).
 	SkipNameValidation bool
+	// PprofAddr serves Go's pprof endpoints; "" or "0" disables them.
+	PprofAddr string
 	// ReadSecrets gathers Secrets' metadata, type and keys (never values); it needs the
 	// secrets-reader role.
 	ReadSecrets bool
@@ -54,6 +56,8 @@ type Options struct {
 
 // NewManager returns a manager with the SecurityProfile controller registered.
 func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.Wrap(controllers.CountRequests)
 	var tlsOpts []func(*tls.Config)
 	if !opts.EnableHTTP2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
@@ -65,6 +69,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		LeaderElection:         opts.LeaderElect,
 		LeaderElectionID:       "kubeposture.security.kubeposture.io",
 		Cache:                  controllers.CacheOptions(),
+		PprofBindAddress:       opts.PprofAddr,
 	}
 	if opts.SkipNameValidation {
 		skip := true
