@@ -425,7 +425,7 @@ func (r *results) markdown() string {
 	fmt.Fprintf(&b, "| Operator Go heap in use at the end | %s | — |\n", mib(r.heapInuse))
 	fmt.Fprintf(&b, "| LIST requests per steady-state audit (%d audits) | %.2f | 0: %s |\n", r.steadyAudits, r.listsPerAudit, verdict(r.listsPerAudit == 0))
 	fmt.Fprintln(&b)
-	fmt.Fprintln(&b, "Detection latency includes the coalescing interval: a change arriving less than 1 s after the previous audit waits for the rest of that second (changes are spaced by a random 0–1.5 s). Re-audit duration is `status.auditDuration` of the audits that detected each change: a snapshot of every audited kind from the informer cache plus every check's evaluation.")
+	fmt.Fprintln(&b, "Detection latency includes the coalescing interval: a change arriving less than 1 s after the previous audit waits for the rest of that second (changes are spaced by a random 0–1.5 s). Re-audit duration is `status.auditDuration` of the audits that detected each change: a snapshot of every audited kind from the informer cache plus every check's evaluation. LIST requests are the operator's own, from its `kubeposture_apiserver_requests_total{verb=\"list\"}` counter; the API server's total also counts its admission plugins (LimitRanger lists LimitRanges when the benchmark creates pods), which the benchmark logs but does not report. The operator runs with its defaults, including `--gc-percent=50` (a heap target of 1.5× live data instead of Go's 2×).")
 	return b.String()
 }
 
