@@ -11,6 +11,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/utils/clock"
@@ -284,17 +286,27 @@ func implementedDomains(checks []benchmarks.Check) map[benchmarks.Domain]bool {
 	return out
 }
 
-// patchStatus writes the status in one merge patch, when it changed, and emits an Event for
-// each condition whose status changed.
+// patchStatus writes the whole status in one server-side apply, when it changed, and emits an
+// Event for each condition whose status changed. Applying the whole status (rather than a merge
+// patch computed against the cached object, which may lag behind the last write) means a field
+// that returns to an earlier value is written too.
 func (r *SecurityProfileReconciler) patchStatus(ctx context.Context, original, p *securityv1alpha1.SecurityProfile) error {
 	if equality.Semantic.DeepEqual(original.Status, p.Status) {
 		return nil
 	}
-	if err := r.Status().Patch(ctx, p, client.MergeFrom(original)); err != nil {
+	status, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&p.Status)
+	if err != nil {
+		return err
+	}
+	u := &unstructured.Unstructured{Object: map[string]any{"status": status}}
+	u.SetAPIVersion(securityv1alpha1.GroupVersion.String())
+	u.SetKind("SecurityProfile")
+	u.SetName(p.Name)
+	if err := r.Status().Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
-		return fmt.Errorf("patching SecurityProfile %s status: %w", p.Name, err)
+		return fmt.Errorf("writing SecurityProfile %s status: %w", p.Name, err)
 	}
 	r.emitTransitions(original, p)
 	return nil

@@ -290,7 +290,13 @@ func demoRemediation(ctx context.Context, c client.Client, p *securityv1alpha1.S
 		return p.Status.ObservedGeneration == p.Generation && r != nil && r.Applied == 0 && r.InPlace > 0, nil
 	})
 	if err != nil {
-		return fmt.Errorf("waiting for remediation to settle: %w", err)
+		var actions []string
+		if r := p.Status.Remediation; r != nil {
+			for _, a := range r.Actions {
+				actions = append(actions, fmt.Sprintf("%s %s %s: %s", a.State, a.Object.Kind, qualifiedRef(a.Object), a.Message))
+			}
+		}
+		return fmt.Errorf("waiting for remediation to settle: %w\nlast actions:\n  %s", err, strings.Join(actions, "\n  "))
 	}
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "    CHECK\tBEFORE\tAFTER\tMESSAGE AFTER")
