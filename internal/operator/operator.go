@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
@@ -62,9 +63,14 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if !opts.EnableHTTP2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
 	}
+	metricsOpts := metricsserver.Options{BindAddress: opts.MetricsAddr, SecureServing: opts.SecureMetrics, TLSOpts: tlsOpts}
+	if opts.SecureMetrics {
+		// Only callers the API server authenticates and authorizes (get on /metrics) may scrape.
+		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
 	mgrOpts := ctrl.Options{
 		Scheme:                 Scheme,
-		Metrics:                metricsserver.Options{BindAddress: opts.MetricsAddr, SecureServing: opts.SecureMetrics, TLSOpts: tlsOpts},
+		Metrics:                metricsOpts,
 		HealthProbeBindAddress: opts.ProbeAddr,
 		LeaderElection:         opts.LeaderElect,
 		LeaderElectionID:       "kubeposture.security.kubeposture.io",
