@@ -108,5 +108,24 @@ func paramsFor(p *securityv1alpha1.Parameters) benchmarks.Params {
 	setIf(&out.ExposureLabel, p.Labels.Exposure)
 	setIf(&out.AppLabel, p.Labels.App)
 	out.ReadKubeletConfig = p.ReadKubeletConfig
+	for _, a := range p.HostPathAllowlist {
+		out.Workload.HostPathAllowlist = append(out.Workload.HostPathAllowlist, benchmarks.HostPathAllowance{Namespace: a.Namespace, Path: a.Path})
+	}
+	if len(p.ExternalCIDRs) > 0 {
+		out.Network.ExternalCIDRs = append([]string(nil), p.ExternalCIDRs...)
+	}
+	if p.AuditLogMinRetention != nil && p.AuditLogMinRetention.Duration > 0 {
+		out.Logging.AuditLogMinRetention = p.AuditLogMinRetention.Duration
+	}
+	if len(p.MinRuntimeVersions) > 0 {
+		merged := map[string]string{}
+		for k, v := range out.Nodes.MinRuntimeVersions {
+			merged[k] = v
+		}
+		for k, v := range p.MinRuntimeVersions {
+			merged[k] = v
+		}
+		out.Nodes.MinRuntimeVersions = merged
+	}
 	return out
 }

@@ -315,11 +315,53 @@ type Parameters struct {
 	// +kubebuilder:default={}
 	Labels LabelKeys `json:"labels,omitempty"`
 
+	// hostPathAllowlist lists hostPath volumes accepted outside the sensitive paths (WKL-014).
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	HostPathAllowlist []HostPathAllowance `json:"hostPathAllowlist,omitempty"`
+
+	// externalCIDRs are corporate or external networks that pod, service and node ranges must
+	// not overlap (NET-009), such as 10.0.0.0/8.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=43
+	// +kubebuilder:validation:items:XValidation:rule="isCIDR(self)",message="each external CIDR must be a CIDR such as 10.0.0.0/8"
+	ExternalCIDRs []string `json:"externalCIDRs,omitempty"`
+
+	// auditLogMinRetention is the shortest API-server audit-log retention accepted (LOG-002);
+	// the default is six months, the PRC Cybersecurity Law's minimum for network logs.
+	// +optional
+	// +kubebuilder:default="4320h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="auditLogMinRetention must be a positive duration such as 4320h"
+	AuditLogMinRetention *metav1.Duration `json:"auditLogMinRetention,omitempty"`
+
+	// minRuntimeVersions are the oldest container-runtime versions accepted on nodes (NODE-002),
+	// by runtime: containerd, cri-o or docker. Runtimes left out keep their defaults.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=8
+	MinRuntimeVersions map[string]string `json:"minRuntimeVersions,omitempty"`
+
 	// readKubeletConfig lets node checks read each kubelet's configuration through the API
 	// server's node proxy (/api/v1/nodes/NAME/proxy/configz). It also needs the operator's
 	// optional nodes/proxy role; when off, those checks are Skipped.
 	// +optional
 	ReadKubeletConfig bool `json:"readKubeletConfig,omitempty"`
+}
+
+// HostPathAllowance accepts hostPath volumes under a path in matching namespaces.
+type HostPathAllowance struct {
+	// namespace is a namespace name or pattern with *; empty matches every namespace.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Namespace string `json:"namespace,omitempty"`
+	// path is a host path accepted with everything beneath it, such as /var/log.
+	// +required
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="path must be an absolute host path such as /var/log"
+	Path string `json:"path"`
 }
 
 // LabelKeys names the labels the checks read.

@@ -73,6 +73,10 @@ func TestInvalidProfilesAreRejectedWithAClearMessage(t *testing.T) {
 			"each privileged subject must be User:name, Group:name or ServiceAccount:namespace/name"},
 		{"negative backup age", map[string]any{"level": "L1", "parameters": map[string]any{"backupMaxAge": "-1h"}},
 			"backupMaxAge must be a positive duration"},
+		{"external CIDR that is not a CIDR", map[string]any{"level": "L1", "parameters": map[string]any{"externalCIDRs": []any{"10.0.0.0"}}},
+			"each external CIDR must be a CIDR such as 10.0.0.0/8"},
+		{"relative hostPath allowance", map[string]any{"level": "L1", "parameters": map[string]any{"hostPathAllowlist": []any{map[string]any{"path": "var/log"}}}},
+			"path must be an absolute host path such as /var/log"},
 		{"backup age in days", map[string]any{"level": "L1", "parameters": map[string]any{"backupMaxAge": "7d"}},
 			"backupMaxAge must be a positive duration"},
 	}
