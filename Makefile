@@ -81,8 +81,9 @@ demo: control-plane ## Start a local control plane with a sample insecure cluste
 ##@ Build
 
 .PHONY: build
-build: manifests generate fmt vet ## Build the manager binary.
+build: manifests generate fmt vet ## Build the manager and the kubeposture CLI into bin/.
 	go build -o bin/manager ./cmd
+	go build -o bin/kubeposture ./cmd/kubeposture
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the operator against the cluster of the current kubeconfig.

@@ -129,3 +129,10 @@ func paramsFor(p *securityv1alpha1.Parameters) benchmarks.Params {
 	}
 	return out
 }
+
+// ProfileOptions converts a profile's spec into what the check catalog needs: the options of an
+// audit, the parameters and the namespace scope. The CLI uses it to honour a profile file.
+func ProfileOptions(spec *securityv1alpha1.SecurityProfileSpec) (benchmarks.Options, benchmarks.Params, benchmarks.Scope, error) {
+	plan, err := planFor(spec)
+	return plan.options, plan.params, plan.scope, err
+}

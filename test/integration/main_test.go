@@ -10,10 +10,14 @@ import (
 	"github.com/kubeposture/kubeposture/test/envtest"
 )
 
-var k8sClient client.Client
+var (
+	k8sClient client.Client
+	testEnv   *envtest.Environment
+)
 
 func TestMain(m *testing.M) {
 	env, err := envtest.Start()
+	testEnv = env
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
