@@ -183,6 +183,11 @@ func auditSnapshot(ctx context.Context, kubeconfig string, readSecrets bool) (*b
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	go func() { _ = c.Start(ctx) }()
+	// Informers asked for before the cache has started are not waited for: wait for the start,
+	// after which each kind the gatherer reads is synced before it is read.
+	if !c.WaitForCacheSync(ctx) {
+		return nil, errors.New("the cluster's objects could not be read within 5 minutes")
+	}
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return nil, err
