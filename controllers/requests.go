@@ -25,13 +25,15 @@ var requestInfo = &apirequest.RequestInfoFactory{
 }
 
 // CountRequests wraps a transport so every request is counted in kubeposture_apiserver_requests_total.
-func CountRequests(rt http.RoundTripper) http.RoundTripper {
+func CountRequests(rt http.RoundTripper) http.RoundTripper { return countRequests(rt, apiRequests) }
+
+func countRequests(rt http.RoundTripper, counter *prometheus.CounterVec) http.RoundTripper {
 	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
 		verb := "other"
 		if info, err := requestInfo.NewRequestInfo(req); err == nil && info.IsResourceRequest {
 			verb = info.Verb
 		}
-		apiRequests.WithLabelValues(verb).Inc()
+		counter.WithLabelValues(verb).Inc()
 		return rt.RoundTrip(req)
 	})
 }
