@@ -362,3 +362,33 @@ func TestRemediationConvergesFromAHalfDoneState(t *testing.T) {
 	eventually(t, 10*time.Second, "the policy to be removed", func() bool { return !policyExists("kubeposture-default-deny-ingress", ns) })
 	_ = ptr.To(0)
 }
+
+func TestAUserObjectWithTheOperatorsNameIsAConflict(t *testing.T) {
+	ctx := context.Background()
+	const ns = "rem-name-clash"
+	createNamespace(t, ns, ns)
+	mine := &networkingv1.NetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "kubeposture-quarantine", Namespace: ns, Labels: map[string]string{"team": "shop"}},
+		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "x"}},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}},
+	}
+	if err := k8sClient.Create(ctx, mine); err != nil {
+		t.Fatal(err)
+	}
+	p := remediatingProfile("name-clash", ns, securityv1alpha1.LevelL2, securityv1alpha1.RemediationEnabled, []securityv1alpha1.CheckSelector{"WKL-030"}, securityv1alpha1.ActionQuarantineNetworkPolicy)
+	createProfile(t, p)
+	got := waitFor(t, p.Name, 20*time.Second, "the name clash to be a conflict", func(p *securityv1alpha1.SecurityProfile) bool {
+		return hasCondition(p, securityv1alpha1.ConditionRemediated, metav1.ConditionFalse, securityv1alpha1.ReasonConflict)
+	})
+	if msg := condition(got, securityv1alpha1.ConditionRemediated).Message; !strings.Contains(msg, "not created by kubeposture") {
+		t.Errorf("the conflict explains itself: %q", msg)
+	}
+	deleteProfileAndWait(t, p.Name)
+	cur := &networkingv1.NetworkPolicy{}
+	if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(mine), cur); err != nil {
+		t.Fatalf("the user's policy was deleted: %v", err)
+	}
+	if cur.ResourceVersion != mine.ResourceVersion || cur.Labels[controllers.LabelManagedBy] != "" {
+		t.Errorf("the user's policy was modified: %+v", cur.ObjectMeta)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
@@ -45,7 +46,7 @@ Usage:
 Flags:
   --level L1|L2|L3     target level (default L1, or the profile's)
   --profile FILE       a SecurityProfile manifest: level, scope, checks, exemptions, attestations, parameters
-  -o, --output FORMAT  text (default) or json
+  -o, --output FORMAT  text (default), json, sarif or junit
   --read-secrets       audit: read Secrets' metadata, type and keys (values are never kept) (default true)
 
 Exit status: 0 when the target level is achieved, 1 when it is not, 2 on bad input.
@@ -64,8 +65,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var files multiFlag
 	level := fs.String("level", "", "target level: L1, L2 or L3")
 	profilePath := fs.String("profile", "", "a SecurityProfile manifest")
-	output := fs.String("output", "text", "text or json")
-	fs.StringVar(output, "o", "text", "text or json")
+	output := fs.String("output", "text", "text, json, sarif or junit")
+	fs.StringVar(output, "o", "text", "text, json, sarif or junit")
 	kubeconfig := fs.String("kubeconfig", "", "kubeconfig file (audit)")
 	readSecrets := fs.Bool("read-secrets", true, "read Secrets' metadata, type and keys (audit)")
 	fs.Var(&files, "f", "a manifest file or directory (scan; repeatable)")
@@ -73,8 +74,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return ExitUsage
 	}
-	if *output != "text" && *output != "json" {
-		fmt.Fprintf(stderr, "kubeposture: unknown output %q: use text or json\n", *output)
+	switch *output {
+	case "text", "json", "sarif", "junit":
+	default:
+		fmt.Fprintf(stderr, "kubeposture: unknown output %q: use text, json, sarif or junit\n", *output)
 		return ExitUsage
 	}
 	opts, params, scope, err := loadProfile(*profilePath, *level)
@@ -84,13 +87,14 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	var snap *benchmarks.Snapshot
+	locs := locations{}
 	switch cmd {
 	case "scan":
 		if len(files) == 0 {
 			fmt.Fprintln(stderr, "kubeposture scan: name the manifests with -f FILE_OR_DIRECTORY")
 			return ExitUsage
 		}
-		snap, err = scanSnapshot(files)
+		snap, err = scanSnapshot(files, locs)
 	case "audit":
 		params.ReadKubeletConfig = false
 		snap, err = auditSnapshot(ctx, *kubeconfig, *readSecrets)
@@ -104,9 +108,14 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	snap.Params, snap.Scope = params, scope
 	rep := benchmarks.Evaluate(snap, benchmarks.All(), opts)
-	if *output == "json" {
+	switch *output {
+	case "json":
 		err = writeJSON(stdout, &rep)
-	} else {
+	case "sarif":
+		err = writeSARIF(stdout, &rep, locs)
+	case "junit":
+		err = writeJUnit(stdout, &rep)
+	default:
 		err = writeText(stdout, &rep)
 	}
 	if err != nil {
@@ -152,7 +161,7 @@ func loadProfile(path, level string) (benchmarks.Options, benchmarks.Params, ben
 
 // scanSnapshot reads manifests into a snapshot; an unreadable document is an error naming its
 // file and line.
-func scanSnapshot(paths []string) (*benchmarks.Snapshot, error) {
+func scanSnapshot(paths []string, locs locations) (*benchmarks.Snapshot, error) {
 	objs, err := manifest.ReadPaths(paths)
 	if err != nil {
 		return nil, err
@@ -160,6 +169,9 @@ func scanSnapshot(paths []string) (*benchmarks.Snapshot, error) {
 	snap := &benchmarks.Snapshot{Now: time.Now(), Source: benchmarks.SourceManifests}
 	for _, o := range objs {
 		snap.Add(o.Object) // kinds no check reads are simply not inspected
+		if m, ok := o.Object.(metav1.Object); ok {
+			locs[benchmarks.ObjectRef{Kind: o.GVK.Kind, Namespace: m.GetNamespace(), Name: m.GetName()}] = location{file: o.File, line: o.Line}
+		}
 	}
 	return snap, nil
 }

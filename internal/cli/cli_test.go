@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"strings"
 	"testing"
 )
@@ -69,6 +70,76 @@ func TestBadArguments(t *testing.T) {
 	for _, args := range [][]string{{"scan"}, {"scan", "-f", "testdata/compliant", "-o", "xml"}, {"scan", "-f", "testdata/compliant", "--level", "L4"}, {"frobnicate"}} {
 		if code, _, errOut := run(t, args...); code != ExitUsage || errOut == "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
+
+func TestScanSARIFLocatesFindingsInTheirFiles(t *testing.T) {
+	code, out, errOut := run(t, "scan", "-f", "testdata/privileged", "-o", "sarif")
+	if code != ExitNotCompliant {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct{ ID string } `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Level     string `json:"level"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }    `json:"artifactLocation"`
+						Region           struct{ StartLine int } `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if doc.Version != "2.1.0" || len(doc.Runs) != 1 || len(doc.Runs[0].Tool.Driver.Rules) == 0 {
+		t.Fatalf("not a SARIF 2.1.0 run with rules: %s", out)
+	}
+	for _, r := range doc.Runs[0].Results {
+		if r.RuleID != "WKL-001" {
+			continue
+		}
+		loc := r.Locations[0].PhysicalLocation
+		if r.Level != "error" || loc.ArtifactLocation.URI != "testdata/privileged/pod.yaml" || loc.Region.StartLine != 2 {
+			t.Errorf("WKL-001 result: level %s at %s:%d, want error at testdata/privileged/pod.yaml:2", r.Level, loc.ArtifactLocation.URI, loc.Region.StartLine)
+		}
+		return
+	}
+	t.Fatal("no WKL-001 result")
+}
+
+func TestScanJUnit(t *testing.T) {
+	code, out, errOut := run(t, "scan", "-f", "testdata/privileged", "-o", "junit")
+	if code != ExitNotCompliant {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var suite struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Cases    []struct {
+			Name    string    `xml:"name,attr"`
+			Failure *struct{} `xml:"failure"`
+		} `xml:"testcase"`
+	}
+	if err := xml.Unmarshal([]byte(out), &suite); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, out)
+	}
+	if suite.Tests == 0 || suite.Failures == 0 || suite.Tests != len(suite.Cases) {
+		t.Fatalf("counts: %d tests, %d failures, %d cases", suite.Tests, suite.Failures, len(suite.Cases))
+	}
+	for _, c := range suite.Cases {
+		if strings.HasPrefix(c.Name, "WKL-001 ") && c.Failure == nil {
+			t.Error("WKL-001 must be a failure")
 		}
 	}
 }

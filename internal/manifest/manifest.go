@@ -21,6 +21,7 @@ import (
 // Object is one decoded manifest with where it came from.
 type Object struct {
 	Object runtime.Object
+	// Line is the first content line of the object's document, 1-based.
 	// GVK is the apiVersion and kind the document declared (typed objects lose their TypeMeta
 	// when decoded).
 	GVK  schema.GroupVersionKind
@@ -102,13 +103,14 @@ func Read(name string, data []byte) ([]Object, error) {
 		if err != nil {
 			return nil, &Error{File: name, Line: doc.line + lineOf(err), Err: err}
 		}
+		line := doc.line + leadingNonContent(doc.body)
 		if list, ok := obj.(*unstructured.UnstructuredList); ok {
 			for i := range list.Items {
-				out = append(out, Object{Object: &list.Items[i], GVK: list.Items[i].GroupVersionKind(), File: name, Line: doc.line})
+				out = append(out, Object{Object: &list.Items[i], GVK: list.Items[i].GroupVersionKind(), File: name, Line: line})
 			}
 			continue
 		}
-		out = append(out, Object{Object: obj, GVK: gvk, File: name, Line: doc.line})
+		out = append(out, Object{Object: obj, GVK: gvk, File: name, Line: line})
 	}
 	return out, nil
 }
@@ -193,6 +195,18 @@ func stripComments(doc []byte) []byte {
 		out.WriteByte('\n')
 	}
 	return out.Bytes()
+}
+
+// leadingNonContent counts the blank and comment lines before a document's first content line.
+func leadingNonContent(doc []byte) int {
+	n := 0
+	for _, l := range bytes.Split(doc, []byte("\n")) {
+		if t := bytes.TrimSpace(l); len(t) != 0 && t[0] != '#' {
+			break
+		}
+		n++
+	}
+	return n
 }
 
 // lineOf extracts the "line N" a YAML error names, as an offset within its document.
