@@ -151,24 +151,14 @@ func (g *Gatherer) gatherKind(ctx context.Context, kind client.Object, s *benchm
 	if err != nil {
 		return fmt.Errorf("reading %T from the cache: %w", kind, err)
 	}
-	if sg, ok := inf.(storeGetter); ok {
-		for _, obj := range sg.GetStore().List() {
-			s.Add(obj)
-		}
-		return nil
+	sg, ok := inf.(storeGetter)
+	if !ok {
+		return fmt.Errorf("the cache's informer for %T exposes no store", kind)
 	}
-	// Any other informer: list from the cache without deep copies.
-	list, err := listFor(kind)
-	if err != nil {
-		return err
+	for _, obj := range sg.GetStore().List() {
+		s.Add(obj)
 	}
-	if err := g.Cache.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
-		return fmt.Errorf("listing %T from the cache: %w", kind, err)
-	}
-	return meta.EachListItem(list, func(o runtimeObject) error {
-		s.Add(o)
-		return nil
-	})
+	return nil
 }
 
 func (g *Gatherer) serverVersion(now time.Time) string {

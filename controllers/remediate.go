@@ -130,8 +130,8 @@ type deletion struct {
 func computeDesired(snap *benchmarks.Snapshot, profiles []remediatingProfile) desiredState {
 	d := desiredState{policies: map[string]*desiredPolicy{}, labels: map[string]map[string]*desiredLabel{},
 		automount: map[string]*wanters{}}
-	userDenyIngress := userPolicies(snap, isDenyIngress)
-	userDenyEgress := userPolicies(snap, isDenyEgress)
+	userDenyIngress := userPolicies(snap, networkingv1.PolicyTypeIngress)
+	userDenyEgress := userPolicies(snap, networkingv1.PolicyTypeEgress)
 	deletions := map[string]*deletion{}
 	for _, p := range profiles {
 		for _, ns := range namespacesInScope(snap, p.plan.scope) {
@@ -258,36 +258,16 @@ func namespacesInScope(snap *benchmarks.Snapshot, scope benchmarks.Scope) []stri
 	return out
 }
 
-// userPolicies returns the namespaces that have a policy matching is which the operator did not create.
-func userPolicies(snap *benchmarks.Snapshot, is func(*networkingv1.NetworkPolicy) bool) map[string]bool {
+// userPolicies returns the namespaces that have a default-deny policy for direction t which the
+// operator did not create.
+func userPolicies(snap *benchmarks.Snapshot, t networkingv1.PolicyType) map[string]bool {
 	out := map[string]bool{}
 	for _, np := range snap.NetworkPolicies {
-		if np.Labels[LabelManagedBy] != FieldManager && is(np) {
+		if np.Labels[LabelManagedBy] != FieldManager && benchmarks.IsDefaultDeny(np, t) {
 			out[np.Namespace] = true
 		}
 	}
 	return out
-}
-
-func hasPolicyType(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType) bool {
-	for _, pt := range np.Spec.PolicyTypes {
-		if pt == t {
-			return true
-		}
-	}
-	return false
-}
-
-func selectsAll(np *networkingv1.NetworkPolicy) bool {
-	return len(np.Spec.PodSelector.MatchLabels) == 0 && len(np.Spec.PodSelector.MatchExpressions) == 0
-}
-
-func isDenyIngress(np *networkingv1.NetworkPolicy) bool {
-	return selectsAll(np) && hasPolicyType(np, networkingv1.PolicyTypeIngress) && len(np.Spec.Ingress) == 0
-}
-
-func isDenyEgress(np *networkingv1.NetworkPolicy) bool {
-	return selectsAll(np) && hasPolicyType(np, networkingv1.PolicyTypeEgress) && len(np.Spec.Egress) == 0
 }
 
 func denyIngressSpec() networkingv1.NetworkPolicySpec {

@@ -1729,7 +1729,7 @@ func imgInClusterRegistry(s *Snapshot) []Finding {
 		}
 		isolated := false
 		for _, np := range policies[r.ref.Namespace] {
-			isolated = isolated || netIsDefaultDeny(np, networkingv1.PolicyTypeIngress)
+			isolated = isolated || IsDefaultDeny(np, networkingv1.PolicyTypeIngress)
 		}
 		if !isolated {
 			problems = append(problems, fmt.Sprintf("namespace %s has no default-deny ingress NetworkPolicy", r.ref.Namespace))

@@ -312,9 +312,10 @@ func netHasPolicyType(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType)
 	return slices.Contains(np.Spec.PolicyTypes, t)
 }
 
-// netIsDefaultDeny reports whether np is a default-deny policy for direction t: it selects every
-// pod of its namespace, governs t, and has no rule for t.
-func netIsDefaultDeny(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType) bool {
+// IsDefaultDeny reports whether np is a default-deny policy for direction t: it selects every
+// pod of its namespace, governs t, and has no rule for t. NET-002 and NET-003 accept it, and
+// remediation creates one only where no such policy exists.
+func IsDefaultDeny(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType) bool {
 	if !netSelectsAll(np) || !netHasPolicyType(np, t) {
 		return false
 	}
@@ -379,7 +380,7 @@ func netDefaultDenyIngress(s *Snapshot) []Finding {
 	for _, ns := range namespaces {
 		pols := byNS[ns.Name]
 		if slices.ContainsFunc(pols, func(np *networkingv1.NetworkPolicy) bool {
-			return netIsDefaultDeny(np, networkingv1.PolicyTypeIngress)
+			return IsDefaultDeny(np, networkingv1.PolicyTypeIngress)
 		}) {
 			continue
 		}
