@@ -3,6 +3,8 @@ module github.com/kubeposture/kubeposture
 go 1.26.0
 
 require (
+	github.com/distribution/reference v0.6.0
+	github.com/opencontainers/go-digest v1.0.0
 	github.com/prometheus/client_golang v1.24.0
 	github.com/prometheus/client_model v0.6.2
 	go.uber.org/zap v1.27.1
