@@ -28,7 +28,7 @@ type rule struct {
 	// namespaces makes the rule also judge Namespace objects; namespacesOnly makes it judge
 	// nothing else.
 	namespaces, namespacesOnly bool
-	params     paramSource
+	params                     paramSource
 	// validations are the expressions and what a violation of each means.
 	validations []validation
 }
