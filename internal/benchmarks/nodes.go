@@ -156,7 +156,7 @@ const nodeDebugShell = "kubectl debug node/<node> -it --profile=sysadmin --image
 
 // kubeletConfigOff is the Skipped message of the checks that read kubelet configuration.
 const kubeletConfigOff = "reading kubelet configuration is off: set spec.parameters.readKubeletConfig: true and grant " +
-	"the operator the optional node-proxy role (config/rbac/optional/node_proxy_role.yaml)"
+	"the operator the optional node-proxy role (config/components/node-proxy)"
 
 // nodeChecks returns the NODE- checks: Nodes.
 func nodeChecks() []Check {
