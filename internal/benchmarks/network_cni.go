@@ -151,7 +151,9 @@ func ciliumSelector(ls *metav1.LabelSelector) (sel, wholeNS labels.Selector, err
 		}
 		return k
 	}
-	isNS := func(k string) bool { return k == ciliumNamespaceLabel || strings.HasPrefix(k, ciliumNamespaceLabelPrefix) }
+	isNS := func(k string) bool {
+		return k == ciliumNamespaceLabel || strings.HasPrefix(k, ciliumNamespaceLabelPrefix)
+	}
 	all := &metav1.LabelSelector{MatchLabels: map[string]string{}}
 	ns := &metav1.LabelSelector{MatchLabels: map[string]string{}}
 	podRequirements := 0
