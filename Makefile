@@ -84,13 +84,15 @@ demo: control-plane ## Start a local control plane with a sample insecure cluste
 CHART_DIR ?= charts/kubeposture
 
 .PHONY: chart-files
-chart-files: ## Copy the generated CRDs and the roles of config/rbac into the Helm chart's files/.
+chart-files: ## Copy the generated CRDs and the roles of config/rbac and config/components into the Helm chart's files/.
 	rm -rf $(CHART_DIR)/files/crds $(CHART_DIR)/files/rbac
-	mkdir -p $(CHART_DIR)/files/crds $(CHART_DIR)/files/rbac/optional
+	mkdir -p $(CHART_DIR)/files/crds $(CHART_DIR)/files/rbac/components
 	cp config/crd/bases/*.yaml $(CHART_DIR)/files/crds/
-	for f in config/rbac/*.yaml config/rbac/optional/*.yaml; do \
+	for f in config/rbac/*.yaml; do \
 		case "$$(basename $$f)" in kustomization.yaml|service_account.yaml) continue;; esac; \
-		cp "$$f" "$(CHART_DIR)/files/rbac/$${f#config/rbac/}"; done
+		cp "$$f" $(CHART_DIR)/files/rbac/; done
+	cp config/rbac/events/role.yaml $(CHART_DIR)/files/rbac/events.yaml
+	for d in config/components/*/; do cp "$$d/role.yaml" "$(CHART_DIR)/files/rbac/components/$$(basename $$d).yaml"; done
 
 .PHONY: build
 build: manifests generate fmt vet ## Build the manager and the kubeposture CLI into bin/.

@@ -54,15 +54,15 @@ func roleRules(t *testing.T, objs []runtime.Object) map[string][]rbacv1.PolicyRu
 }
 
 // TestChartRBACMatchesConfigRBAC keeps the chart's roles equal to the kustomize roles of
-// config/rbac (role.yaml is generated from the operator's RBAC markers): with every optional
-// role enabled, the chart grants exactly what config/rbac grants, role by role.
+// config/rbac and config/components (role.yaml is generated from the operator's RBAC markers):
+// with every optional role enabled, the chart grants exactly what they grant, role by role.
 func TestChartRBACMatchesConfigRBAC(t *testing.T) {
 	root, err := envtest.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var files []string
-	for _, pattern := range []string{"config/rbac/*.yaml", "config/rbac/optional/*.yaml"} {
+	for _, pattern := range []string{"config/rbac/*.yaml", "config/rbac/events/*.yaml", "config/components/*/*.yaml"} {
 		m, err := filepath.Glob(filepath.Join(root, pattern))
 		if err != nil {
 			t.Fatal(err)
@@ -90,7 +90,7 @@ func TestChartRBACMatchesConfigRBAC(t *testing.T) {
 		}
 	}
 
-	chartObjs := renderTyped(t, map[string]any{"nodeProxy": map[string]any{"enabled": true}, "bootstrapTokens": map[string]any{"enabled": true}})
+	chartObjs := renderTyped(t, map[string]any{"nodeProxy": map[string]any{"enabled": true}, "remediation": allRemediation["remediation"]})
 	got := roleRules(t, chartObjs)
 	for k, rules := range want {
 		if !reflect.DeepEqual(got[k], rules) {
@@ -200,7 +200,7 @@ func TestOperatorRBACAuditsEveryDomain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, verb := range []string{"get", "list", "watch"} {
+		for _, verb := range []string{"list", "watch"} {
 			if !allowed(ctx, t, cs, verb, m.Resource.GroupResource()) {
 				t.Errorf("the operator may not %s %s", verb, m.Resource.GroupResource())
 			}
@@ -208,7 +208,7 @@ func TestOperatorRBACAuditsEveryDomain(t *testing.T) {
 	}
 	for _, gk := range controllers.OptionalKinds() {
 		gr := guessResource(gk)
-		for _, verb := range []string{"get", "list", "watch"} {
+		for _, verb := range []string{"list", "watch"} {
 			if !allowed(ctx, t, cs, verb, gr) {
 				t.Errorf("the operator may not %s %s (optional kind %s)", verb, gr, gk)
 			}

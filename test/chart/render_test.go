@@ -47,6 +47,8 @@ func hasName(objs []rendered, kind, name string) bool {
 	return slices.Contains(names(find(objs, kind)), name)
 }
 
+var allRemediation = map[string]any{"remediation": map[string]any{"serviceAccounts": true, "pods": true, "bootstrapTokens": true}}
+
 var toggles = []toggle{
 	{name: "default", check: func(t *testing.T, objs []rendered) {
 		for _, want := range []struct{ kind, name string }{
@@ -56,6 +58,7 @@ var toggles = []toggle{
 			{"ClusterRole", "kubeposture-remediation"},
 			{"ClusterRole", "kubeposture-secrets-reader"},
 			{"Role", "kubeposture-leader-election"},
+			{"Role", "kubeposture-events"},
 			{"SecurityProfile", "kubeposture"},
 			{"NetworkPolicy", "kubeposture-default-deny"},
 			{"LimitRange", "kubeposture-limits"},
@@ -105,13 +108,28 @@ var toggles = []toggle{
 			t.Error("the node-proxy role or binding is missing")
 		}
 	}},
-	{name: "bootstrap-tokens", values: map[string]any{"bootstrapTokens": map[string]any{"enabled": true}}, check: func(t *testing.T, objs []rendered) {
+	{name: "remediation-opt-ins", values: allRemediation, check: func(t *testing.T, objs []rendered) {
+		found := false
 		for _, r := range find(objs, "Role") {
 			if r.GetName() == "kubeposture-remediation-bootstrap-tokens" && r.GetNamespace() == "kube-system" {
-				return
+				found = true
 			}
 		}
-		t.Error("no bootstrap-token Role in kube-system")
+		if !found {
+			t.Error("no bootstrap-token Role in kube-system")
+		}
+		for _, name := range []string{"kubeposture-remediation-pods", "kubeposture-remediation-serviceaccounts"} {
+			if !hasName(objs, "ClusterRole", name) {
+				t.Errorf("no ClusterRole %s", name)
+			}
+		}
+	}},
+	{name: "audit-only-with-opt-ins", values: map[string]any{"auditOnly": true, "remediation": allRemediation["remediation"]}, check: func(t *testing.T, objs []rendered) {
+		for _, r := range append(find(objs, "ClusterRole"), find(objs, "Role")...) {
+			if strings.Contains(r.GetName(), "remediation") {
+				t.Errorf("audit-only renders %s %s", r.GetKind(), r.GetName())
+			}
+		}
 	}},
 	{name: "resources", values: map[string]any{"resources": map[string]any{"limits": map[string]any{"cpu": "2", "memory": "1Gi"}, "requests": map[string]any{"cpu": "200m", "memory": "512Mi"}}},
 		check: func(t *testing.T, objs []rendered) {
