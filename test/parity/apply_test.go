@@ -10,9 +10,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -25,6 +27,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/kubectl/pkg/util"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -54,6 +57,7 @@ const waitTimeout = 30 * time.Second
 
 // cluster is the shared control plane the fixtures are applied to.
 type cluster struct {
+	config    *rest.Config
 	client    client.Client // uncached
 	clientset kubernetes.Interface
 	discovery discovery.DiscoveryInterface
@@ -210,7 +214,11 @@ func (c *cluster) apply(ctx context.Context, path string, mode applyMode) ([]*li
 				obj = withoutPodSecurityEnforcement(obj)
 				enforcedLater = append(enforcedLater, o)
 			}
-			if err := c.write(ctx, obj, o.mapping, mode); err != nil {
+			write := c.write
+			if o.mapping.GroupVersionKind.Kind == "CertificateSigningRequest" {
+				write = c.writeAsRequester
+			}
+			if err := write(ctx, obj, o.mapping, mode); err != nil {
 				return applied, fmt.Errorf("applying %s (%s): %w", o, mode, err)
 			}
 		}
@@ -259,10 +267,51 @@ func (c *cluster) saveBefore(ctx context.Context, o *liveObject) error {
 	return nil
 }
 
+// writeAsRequester creates a CertificateSigningRequest as the user it names: the API server
+// records the requesting user, as it does for a kubelet's request. The user may create requests
+// (the node bootstrapper role) only while the request is written.
+func (c *cluster) writeAsRequester(ctx context.Context, u *unstructured.Unstructured, m *meta.RESTMapping, mode applyMode) error {
+	user, _, _ := unstructured.NestedString(u.Object, "spec", "username")
+	if user == "" {
+		return c.write(ctx, u, m, mode)
+	}
+	groups, _, _ := unstructured.NestedStringSlice(u.Object, "spec", "groups")
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "parity-csr-requester"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "system:node-bootstrapper"},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}},
+	}
+	if err := c.client.Create(ctx, binding); err != nil {
+		return fmt.Errorf("letting %s request certificates: %w", user, err)
+	}
+	m2, _ := c.mapper.RESTMapping(schema.GroupKind{Group: rbacv1.GroupName, Kind: "ClusterRoleBinding"}, "v1")
+	bo := &liveObject{obj: &unstructured.Unstructured{}, mapping: m2}
+	bo.obj.SetName(binding.Name)
+	defer func() { _ = c.remove(ctx, bo) }()
+	cfg := rest.CopyConfig(c.config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: groups}
+	cl, err := client.New(cfg, client.Options{Scheme: c.scheme, Mapper: c.mapper})
+	if err != nil {
+		return err
+	}
+	// RBAC takes effect once the authorizer's cache holds the binding.
+	return wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, waitTimeout, true, func(ctx context.Context) (bool, error) {
+		err := c.writeWith(ctx, cl, u, m, mode)
+		if apierrors.IsForbidden(err) {
+			return false, nil
+		}
+		return err == nil, err
+	})
+}
+
 // write applies one object in the given mode.
 func (c *cluster) write(ctx context.Context, u *unstructured.Unstructured, m *meta.RESTMapping, mode applyMode) error {
+	return c.writeWith(ctx, c.client, u, m, mode)
+}
+
+func (c *cluster) writeWith(ctx context.Context, cl client.Client, u *unstructured.Unstructured, m *meta.RESTMapping, mode applyMode) error {
 	if mode == serverSide {
-		return c.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u.DeepCopy()), client.FieldOwner(fieldManager))
+		return cl.Apply(ctx, client.ApplyConfigurationFromUnstructured(u.DeepCopy()), client.FieldOwner(fieldManager))
 	}
 	cur := &unstructured.Unstructured{}
 	cur.SetGroupVersionKind(m.GroupVersionKind)
@@ -272,7 +321,7 @@ func (c *cluster) write(ctx context.Context, u *unstructured.Unstructured, m *me
 		if err := util.CreateApplyAnnotation(obj, unstructured.UnstructuredJSONScheme); err != nil {
 			return err
 		}
-		return c.client.Create(ctx, obj, client.FieldOwner("kubectl-client-side-apply"))
+		return cl.Create(ctx, obj, client.FieldOwner("kubectl-client-side-apply"))
 	}
 	if err != nil {
 		return err
@@ -308,7 +357,7 @@ func (c *cluster) write(ctx context.Context, u *unstructured.Unstructured, m *me
 			return err
 		}
 	}
-	return c.client.Patch(ctx, cur, client.RawPatch(patchType, patch), client.FieldOwner("kubectl-client-side-apply"))
+	return cl.Patch(ctx, cur, client.RawPatch(patchType, patch), client.FieldOwner("kubectl-client-side-apply"))
 }
 
 // hasStatusSubresource reports whether the resource of m serves a status subresource.
@@ -386,24 +435,65 @@ func (c *cluster) cleanup(ctx context.Context, objs []*liveObject) error {
 			}
 		}
 	}
+	// Admission configuration goes first, so that it judges no deletion; namespaces go after
+	// what they hold. The objects of each group go at once.
 	seen := map[string]bool{}
-	for _, o := range order {
-		id := o.mapping.GroupVersionKind.GroupKind().String() + "/" + o.key().String()
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		var err error
-		if o.before != nil {
-			err = c.restore(ctx, o)
+	var mu sync.Mutex
+	var admission, rest []*liveObject
+	for _, o := range nonNamespaces(order) {
+		if applyPhase(o.mapping.GroupVersionKind.GroupKind()) == 3 {
+			admission = append(admission, o)
 		} else {
-			err = c.remove(ctx, o)
-		}
-		if err != nil {
-			errs = append(errs, err)
+			rest = append(rest, o)
 		}
 	}
+	for _, group := range [][]*liveObject{admission, rest, namespaces(order)} {
+		var wg sync.WaitGroup
+		for _, o := range group {
+			id := o.mapping.GroupVersionKind.GroupKind().String() + "/" + o.key().String()
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			wg.Go(func() {
+				var err error
+				if o.before != nil {
+					err = c.restore(ctx, o)
+				} else {
+					err = c.remove(ctx, o)
+				}
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+	}
 	return errors.Join(errs...)
+}
+
+func isNamespace(o *liveObject) bool {
+	return o.mapping.GroupVersionKind.Kind == "Namespace" && o.mapping.GroupVersionKind.Group == ""
+}
+
+func namespaces(objs []*liveObject) (out []*liveObject) {
+	for _, o := range objs {
+		if isNamespace(o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func nonNamespaces(objs []*liveObject) (out []*liveObject) {
+	for _, o := range objs {
+		if !isNamespace(o) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // remove deletes an object and waits until it is gone from the API server and the cache. Its
@@ -413,7 +503,7 @@ func (c *cluster) remove(ctx context.Context, o *liveObject) error {
 	target.SetGroupVersionKind(o.mapping.GroupVersionKind)
 	target.SetNamespace(o.obj.GetNamespace())
 	target.SetName(o.obj.GetName())
-	if o.mapping.GroupVersionKind.Kind == "Namespace" && o.mapping.GroupVersionKind.Group == "" {
+	if isNamespace(o) {
 		// No namespace controller runs here: the fixture's objects were deleted one by one, so
 		// the namespace's own finalizer is cleared as that controller would.
 		ns, err := c.clientset.CoreV1().Namespaces().Get(ctx, o.obj.GetName(), metav1.GetOptions{})
@@ -437,6 +527,13 @@ func (c *cluster) remove(ctx context.Context, o *liveObject) error {
 		}
 		if err != nil {
 			return false, err
+		}
+		if isNamespace(o) {
+			// The first delete of a namespace only starts its termination; with its finalizer
+			// cleared, the next one removes it.
+			if err := c.client.Delete(ctx, cur, opts...); err != nil && !apierrors.IsNotFound(err) {
+				return false, err
+			}
 		}
 		if len(cur.GetFinalizers()) > 0 {
 			patch := []byte(`{"metadata":{"finalizers":null}}`)
