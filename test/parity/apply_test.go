@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,6 +81,87 @@ type liveObject struct {
 	before *unstructured.Unstructured
 	// statusWritten is set when the harness wrote the status subresource.
 	statusWritten bool
+	// isOwner is set when another object of the fixture names this one as its owner.
+	isOwner bool
+	// depth is the length of the chain of owners above this object within the fixture.
+	depth int
+}
+
+func (o *liveObject) id() string {
+	return o.mapping.GroupVersionKind.GroupKind().String() + "/" + o.key().String()
+}
+
+// linkOwners finds, for each object, the objects of the fixture its ownerReferences name (by
+// the uid the fixture gave them, or by kind and name), and orders the objects so that owners are
+// written first: the live uid of an owner is known only once it exists, and a controller sets
+// it in the references of what it creates.
+func linkOwners(objs []*liveObject) map[*liveObject]map[int]*liveObject {
+	byUID := map[string]*liveObject{}
+	byName := map[string]*liveObject{}
+	for _, o := range objs {
+		if uid := o.obj.GetUID(); uid != "" {
+			byUID[string(uid)] = o
+		}
+		byName[o.obj.GetKind()+"/"+o.obj.GetNamespace()+"/"+o.obj.GetName()] = o
+	}
+	out := map[*liveObject]map[int]*liveObject{}
+	for _, o := range objs {
+		for i, ref := range o.obj.GetOwnerReferences() {
+			owner := byUID[string(ref.UID)]
+			if owner == nil {
+				owner = byName[ref.Kind+"/"+o.obj.GetNamespace()+"/"+ref.Name]
+			}
+			if owner == nil || owner == o {
+				continue
+			}
+			owner.isOwner = true
+			if out[o] == nil {
+				out[o] = map[int]*liveObject{}
+			}
+			out[o][i] = owner
+		}
+	}
+	var depth func(o *liveObject, seen int) int
+	depth = func(o *liveObject, seen int) int {
+		d := 0
+		if seen > len(objs) {
+			return d
+		}
+		for _, owner := range out[o] {
+			d = max(d, 1+depth(owner, seen+1))
+		}
+		return d
+	}
+	for _, o := range objs {
+		o.depth = depth(o, 0)
+	}
+	sort.SliceStable(objs, func(i, j int) bool { return objs[i].depth < objs[j].depth })
+	return out
+}
+
+// withOwnerUIDs returns u with the uids of its owners within the fixture set to their live uids.
+func withOwnerUIDs(u *unstructured.Unstructured, owners map[int]*liveObject, live map[*liveObject]types.UID) *unstructured.Unstructured {
+	if len(owners) == 0 {
+		return u
+	}
+	out := u.DeepCopy()
+	refs := out.GetOwnerReferences()
+	for i, owner := range owners {
+		if uid, ok := live[owner]; ok {
+			refs[i].UID = uid
+		}
+	}
+	out.SetOwnerReferences(refs)
+	return out
+}
+
+// ephemeralContainers returns the ephemeral containers of a Pod, or nil.
+func ephemeralContainers(u *unstructured.Unstructured) []any {
+	if u.GetKind() != "Pod" || u.GroupVersionKind().Group != "" {
+		return nil
+	}
+	ec, _, _ := unstructured.NestedSlice(u.Object, "spec", "ephemeralContainers")
+	return ec
 }
 
 func (o *liveObject) key() client.ObjectKey {
@@ -163,6 +245,15 @@ func (c *cluster) apply(ctx context.Context, path string, mode applyMode) ([]*li
 		}
 		objs = append(objs, &liveObject{obj: u, mapping: m})
 	}
+	owners := linkOwners(objs)
+	for _, o := range objs {
+		// These are the API server's to set: an apply cannot choose them (server-side apply
+		// rejects them, a create ignores them).
+		for _, f := range []string{"uid", "creationTimestamp", "resourceVersion", "generation", "managedFields", "selfLink"} {
+			unstructured.RemoveNestedField(o.obj.Object, "metadata", f)
+		}
+	}
+	liveUIDs := map[*liveObject]types.UID{}
 
 	// Objects live in namespaces: one the fixture does not declare exists, as a bare namespace.
 	var applied []*liveObject
@@ -218,8 +309,29 @@ func (c *cluster) apply(ctx context.Context, path string, mode applyMode) ([]*li
 			if o.mapping.GroupVersionKind.Kind == "CertificateSigningRequest" {
 				write = c.writeAsRequester
 			}
+			obj, ephemeral := withOwnerUIDs(obj, owners[o], liveUIDs), ephemeralContainers(obj)
+			if ephemeral != nil {
+				obj = obj.DeepCopy()
+				unstructured.RemoveNestedField(obj.Object, "spec", "ephemeralContainers")
+			}
 			if err := write(ctx, obj, o.mapping, mode); err != nil {
 				return applied, fmt.Errorf("applying %s (%s): %w", o, mode, err)
+			}
+			if ephemeral != nil {
+				// Ephemeral containers are added to a running pod through their subresource, as
+				// kubectl debug does.
+				body, _ := json.Marshal(map[string]any{"spec": map[string]any{"ephemeralContainers": ephemeral}})
+				if err := c.client.SubResource("ephemeralcontainers").Patch(ctx, obj.DeepCopy(), client.RawPatch(types.StrategicMergePatchType, body)); err != nil {
+					return applied, fmt.Errorf("adding the ephemeral containers of %s: %w", o, err)
+				}
+			}
+			if o.isOwner {
+				cur := &unstructured.Unstructured{}
+				cur.SetGroupVersionKind(o.mapping.GroupVersionKind)
+				if err := c.client.Get(ctx, o.key(), cur); err != nil {
+					return applied, err
+				}
+				liveUIDs[o] = cur.GetUID()
 			}
 		}
 	}
@@ -311,7 +423,9 @@ func (c *cluster) write(ctx context.Context, u *unstructured.Unstructured, m *me
 
 func (c *cluster) writeWith(ctx context.Context, cl client.Client, u *unstructured.Unstructured, m *meta.RESTMapping, mode applyMode) error {
 	if mode == serverSide {
-		return cl.Apply(ctx, client.ApplyConfigurationFromUnstructured(u.DeepCopy()), client.FieldOwner(fieldManager))
+		// --force-conflicts: objects the cluster already holds (bootstrap RBAC, the kubernetes
+		// EndpointSlice) have other managers.
+		return cl.Apply(ctx, client.ApplyConfigurationFromUnstructured(u.DeepCopy()), client.FieldOwner(fieldManager), client.ForceOwnership)
 	}
 	cur := &unstructured.Unstructured{}
 	cur.SetGroupVersionKind(m.GroupVersionKind)
