@@ -406,9 +406,10 @@ func (c *cluster) writeAsRequester(ctx context.Context, u *unstructured.Unstruct
 	if err != nil {
 		return err
 	}
-	// RBAC takes effect once the authorizer's cache holds the binding.
+	// A kubelet creates its request (in either mode: it does not apply). RBAC takes effect once
+	// the authorizer's cache holds the binding.
 	return wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, waitTimeout, true, func(ctx context.Context) (bool, error) {
-		err := c.writeWith(ctx, cl, u, m, mode)
+		err := cl.Create(ctx, u.DeepCopy())
 		if apierrors.IsForbidden(err) {
 			return false, nil
 		}
