@@ -42,9 +42,7 @@ func auditedKinds(readSecrets bool) []client.Object {
 		&admissionregistrationv1.ValidatingAdmissionPolicy{}, &admissionregistrationv1.ValidatingAdmissionPolicyBinding{},
 		&admissionregistrationv1.ValidatingWebhookConfiguration{}, &admissionregistrationv1.MutatingWebhookConfiguration{},
 	}
-	if readSecrets {
-		kinds = append(kinds, &corev1.Secret{})
-	}
+	_ = readSecrets // Secrets are watched by SecretInformers, split by type
 	return kinds
 }
 
@@ -71,6 +69,8 @@ type Gatherer struct {
 	// ReadSecrets gathers Secrets (metadata, type and keys; never values). It needs the
 	// operator's optional secrets-reader role; without it Secret-based checks are Skipped.
 	ReadSecrets bool
+	// Secrets watch Secrets by type when ReadSecrets is set.
+	Secrets *SecretInformers
 	// Kubelet reads kubelet configurations for profiles that allow it; nil disables it.
 	Kubelet *KubeletConfigReader
 
@@ -81,6 +81,9 @@ type Gatherer struct {
 	version   string
 	versionAt time.Time
 }
+
+// secretSyncTimeout bounds the wait for the Secret informers' first list.
+const secretSyncTimeout = 30 * time.Second
 
 // versionTTL is how long the API server version is reused before it is asked again.
 const versionTTL = 10 * time.Minute
@@ -96,6 +99,19 @@ func (g *Gatherer) Snapshot(ctx context.Context, now time.Time) (*benchmarks.Sna
 	for _, kind := range auditedKinds(g.ReadSecrets) {
 		if err := g.gatherKind(ctx, kind, s); err != nil {
 			return nil, err
+		}
+	}
+	if g.ReadSecrets && g.Secrets != nil {
+		if !g.Secrets.HasSynced() {
+			wctx, cancel := context.WithTimeout(ctx, secretSyncTimeout)
+			synced := g.Secrets.WaitForSync(wctx)
+			cancel()
+			if !synced {
+				return nil, fmt.Errorf("the Secrets were not listed within %s", secretSyncTimeout)
+			}
+		}
+		for _, sec := range g.Secrets.List() {
+			s.Add(sec)
 		}
 	}
 	if err := g.gatherOptional(ctx, s, now); err != nil {
@@ -174,7 +190,12 @@ func (g *Gatherer) serverVersion(now time.Time) string {
 }
 
 // CacheOptions returns the manager cache settings the gatherer relies on: what no check reads is
-// stripped from every cached object, and Secrets and ConfigMaps keep facts instead of values.
+// stripped from every cached object, and ConfigMaps keep facts instead of values.
+//
+// A per-kind transform replaces the default one rather than running after it, so each
+// transform is complete for its kind: it derives the facts (which read managedFields) and then
+// strips. The informers may run a transform again on an object they already hold (a relist
+// after a watch list, a resync); every transform is idempotent, so that changes nothing.
 func CacheOptions() cache.Options {
 	return cache.Options{
 		DefaultTransform: stripUnread,
@@ -189,13 +210,7 @@ func CacheOptions() cache.Options {
 // configuration are a large share of an object's memory and no check reads them.
 func stripUnread(obj any) (any, error) {
 	if o, ok := obj.(metav1.Object); ok {
-		o.SetManagedFields(nil)
-		if a := o.GetAnnotations(); a != nil {
-			if _, ok := a[corev1.LastAppliedConfigAnnotation]; ok {
-				delete(a, corev1.LastAppliedConfigAnnotation)
-				o.SetAnnotations(a)
-			}
-		}
+		benchmarks.StripUnread(o)
 	}
 	return obj, nil
 }
@@ -206,22 +221,26 @@ var configMapsRead = map[string]bool{
 	"cilium-config": true, "kube-proxy": true, "calico-config": true, "kubeadm-config": true,
 }
 
-// secretFacts is the Secret cache transform. It runs before an object is stored: it records
-// the facts the checks need (last write of data, certificate metadata) and drops every value,
-// so no Secret value stays in memory. Keys stay, with empty values.
+// secretFacts is the transform of Secrets read with their values: it records the facts the
+// checks need (last write of data, certificate metadata, token expiration), then drops every
+// value, managedFields and the last-applied configuration. Keys stay, with empty values.
 func secretFacts(obj any) (any, error) {
 	if sec, ok := obj.(*corev1.Secret); ok {
 		benchmarks.DeriveSecretFacts(sec)
+	} else {
+		return stripUnread(obj)
 	}
 	return obj, nil
 }
 
 // configMapFacts is the ConfigMap cache transform: facts (credential-like keys, private-key
-// blocks, certificates) are recorded, and values are dropped except in the few ConfigMaps
-// whose content checks parse.
+// blocks, certificates) are recorded, then managedFields and the last-applied configuration are
+// dropped, and values too except in the few ConfigMaps whose content checks parse.
 func configMapFacts(obj any) (any, error) {
 	if cm, ok := obj.(*corev1.ConfigMap); ok {
 		benchmarks.DeriveConfigMapFacts(cm, cm.Namespace == metav1.NamespaceSystem && configMapsRead[cm.Name])
+	} else {
+		return stripUnread(obj)
 	}
 	return obj, nil
 }

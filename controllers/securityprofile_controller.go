@@ -350,6 +350,14 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if w := r.Gatherer.optionalWatcher(); w != nil {
 		b = b.WatchesRawSource(source.Channel(w.events, enqueueAll))
 	}
+	if r.Gatherer.ReadSecrets && r.Gatherer.Secrets != nil {
+		if err := mgr.Add(r.Gatherer.Secrets); err != nil {
+			return err
+		}
+		for _, src := range r.Gatherer.Secrets.Sources(enqueueAll, auditRelevant()) {
+			b = b.WatchesRawSource(src)
+		}
+	}
 	return b.Complete(r)
 }
 

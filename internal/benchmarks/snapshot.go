@@ -195,14 +195,12 @@ func (s *Snapshot) Add(obj any) bool {
 	case *corev1.ServiceAccount:
 		s.ServiceAccounts = append(s.ServiceAccounts, o)
 	case *corev1.ConfigMap:
-		if _, ok := o.Annotations[FactsAnnotation]; !ok {
-			DeriveConfigMapFacts(o, true) // from a manifest: the content is kept for the checks
-		}
+		DeriveConfigMapFacts(o, true) // unchanged when sealed; from a manifest the content is kept
+
 		s.ConfigMaps = append(s.ConfigMaps, o)
 	case *corev1.Secret:
-		if _, ok := o.Annotations[FactsAnnotation]; !ok {
-			DeriveSecretFacts(o) // from a manifest: values are dropped here, as in the cache
-		}
+		DeriveSecretFacts(o) // unchanged when sealed; from a manifest values are dropped here
+
 		s.SecretsRead = true
 		s.Secrets = append(s.Secrets, o)
 	case *corev1.LimitRange:

@@ -9,8 +9,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -85,17 +83,11 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	gatherer, err := controllers.NewGatherer(cfg, mgr.GetCache(), controllers.SourceOptions{
+		Scheme: Scheme, ReadSecrets: opts.ReadSecrets, HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper(),
+	})
 	if err != nil {
-		return nil, fmt.Errorf("creating the discovery client: %w", err)
-	}
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("creating the Kubernetes client: %w", err)
-	}
-	gatherer := &controllers.Gatherer{
-		Cache: mgr.GetCache(), Discovery: dc, ReadSecrets: opts.ReadSecrets,
-		Kubelet: &controllers.KubeletConfigReader{Client: cs.CoreV1().RESTClient()},
+		return nil, err
 	}
 	// Remediation writes through its own uncached client, whose warnings (Pod Security dry runs)
 	// the remediator reads.
