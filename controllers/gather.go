@@ -2,7 +2,9 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"time"
 
@@ -20,10 +22,13 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/kubernetes/scheme"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 )
@@ -71,6 +76,8 @@ type Gatherer struct {
 	ReadSecrets bool
 	// Secrets watch Secrets by type when ReadSecrets is set.
 	Secrets *SecretInformers
+	// Access says what the operator may read; nil assumes everything.
+	Access *AccessChecker
 	// Kubelet reads kubelet configurations for profiles that allow it; nil disables it.
 	Kubelet *KubeletConfigReader
 
@@ -93,25 +100,36 @@ type storeGetter interface {
 	GetStore() toolscache.Store
 }
 
-// Snapshot gathers every audited kind at time now.
+// Snapshot gathers every audited kind at time now. A kind the operator may not list and watch
+// is not read: it is named in the snapshot's Unread, with the permission and the role that
+// grants it, and the checks are Skipped rather than judged on missing objects.
 func (g *Gatherer) Snapshot(ctx context.Context, now time.Time) (*benchmarks.Snapshot, error) {
 	s := &benchmarks.Snapshot{Now: now, Source: benchmarks.SourceCluster, SecretsRead: g.ReadSecrets}
 	for _, kind := range auditedKinds(g.ReadSecrets) {
+		if msg := g.missingAccess(ctx, kind, now); msg != "" {
+			s.SetUnread(kindName(kind), msg)
+			continue
+		}
 		if err := g.gatherKind(ctx, kind, s); err != nil {
 			return nil, err
 		}
 	}
 	if g.ReadSecrets && g.Secrets != nil {
-		if !g.Secrets.HasSynced() {
-			wctx, cancel := context.WithTimeout(ctx, secretSyncTimeout)
-			synced := g.Secrets.WaitForSync(wctx)
-			cancel()
-			if !synced {
-				return nil, fmt.Errorf("the Secrets were not listed within %s", secretSyncTimeout)
+		if msg := g.Access.Missing(ctx, schema.GroupResource{Resource: "secrets"}, "", roleSecretsReader, now, "list", "watch"); msg != "" {
+			s.SecretsRead = false
+			s.SecretsUnread = msg
+		} else {
+			if !g.Secrets.HasSynced() {
+				wctx, cancel := context.WithTimeout(ctx, secretSyncTimeout)
+				synced := g.Secrets.WaitForSync(wctx)
+				cancel()
+				if !synced {
+					return nil, fmt.Errorf("the Secrets were not listed within %s", secretSyncTimeout)
+				}
 			}
-		}
-		for _, sec := range g.Secrets.List() {
-			s.Add(sec)
+			for _, sec := range g.Secrets.List() {
+				s.Add(sec)
+			}
 		}
 	}
 	if err := g.gatherOptional(ctx, s, now); err != nil {
@@ -119,6 +137,67 @@ func (g *Gatherer) Snapshot(ctx context.Context, now time.Time) (*benchmarks.Sna
 	}
 	s.ServerVersion = g.serverVersion(now)
 	return s, nil
+}
+
+// KubeletConfigs reads the kubelet configuration of the snapshot's nodes into it, or records
+// in s.KubeletUnread why it cannot.
+func (g *Gatherer) KubeletConfigs(ctx context.Context, s *benchmarks.Snapshot, now time.Time) {
+	if g.Kubelet == nil {
+		return
+	}
+	if msg := g.Access.Missing(ctx, schema.GroupResource{Resource: "nodes"}, "proxy", roleNodeProxy, now, "get"); msg != "" {
+		s.KubeletUnread = msg
+		return
+	}
+	s.KubeletConfigs = g.Kubelet.Read(ctx, s.Nodes, now)
+}
+
+// Ready reports an error until every audited kind the operator may read, and the Secrets when
+// they are read, have been listed into the cache.
+func (g *Gatherer) Ready(ctx context.Context) error {
+	now := time.Now()
+	for _, kind := range auditedKinds(g.ReadSecrets) {
+		if g.missingAccess(ctx, kind, now) != "" {
+			continue
+		}
+		inf, err := g.Cache.GetInformer(ctx, kind, cache.BlockUntilSynced(false))
+		if err != nil {
+			return err
+		}
+		if !inf.HasSynced() {
+			return fmt.Errorf("%s are not yet listed", kindName(kind))
+		}
+	}
+	if g.ReadSecrets && g.Secrets != nil && !g.Secrets.HasSynced() &&
+		g.Access.Missing(ctx, schema.GroupResource{Resource: "secrets"}, "", roleSecretsReader, now, "list", "watch") == "" {
+		return errors.New("Secrets are not yet listed")
+	}
+	return nil
+}
+
+// missingAccess says which permission to read kind the operator lacks, or "".
+func (g *Gatherer) missingAccess(ctx context.Context, kind client.Object, now time.Time) string {
+	if g.Access == nil || g.Mapper == nil {
+		return ""
+	}
+	gvk, err := apiutil.GVKForObject(kind, scheme.Scheme)
+	if err != nil {
+		return ""
+	}
+	m, err := g.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		return ""
+	}
+	return g.Access.Missing(ctx, m.Resource.GroupResource(), "", roleAudit, now, "list", "watch")
+}
+
+// kindName is a kind's Go type name, such as "StorageClass".
+func kindName(kind client.Object) string {
+	t := reflect.TypeOf(kind)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Name()
 }
 
 // optionalWatcher returns the watcher of optional kinds, or nil without a mapper.
@@ -139,6 +218,12 @@ func (g *Gatherer) gatherOptional(ctx context.Context, s *benchmarks.Snapshot, n
 		return nil
 	}
 	for gk, gvk := range w.served(now) {
+		if m, err := g.Mapper.RESTMapping(gk, gvk.Version); err == nil {
+			if msg := g.Access.Missing(ctx, m.Resource.GroupResource(), "", roleAudit, now, "list", "watch"); msg != "" {
+				s.SetUnread(gk.String(), msg)
+				continue
+			}
+		}
 		u := &unstructured.Unstructured{}
 		u.SetGroupVersionKind(gvk)
 		inf, err := g.Cache.GetInformer(ctx, u)

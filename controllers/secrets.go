@@ -52,6 +52,10 @@ const secretResyncPeriod = 10 * time.Hour
 // objects: metadata, type, the keys (from managedFields for metadata-only Secrets) and sealed
 // facts, never a value.
 type SecretInformers struct {
+	// Access, when set, holds the watches back until the operator may list and watch Secrets,
+	// so a missing role is reported by the checks rather than retried in the log.
+	Access *AccessChecker
+
 	informers []toolscache.SharedIndexInformer
 }
 
@@ -101,6 +105,13 @@ func NewSecretInformers(cfg *rest.Config, httpClient *http.Client) (*SecretInfor
 
 // Start runs the informers until ctx ends. It makes SecretInformers a manager Runnable.
 func (s *SecretInformers) Start(ctx context.Context) error {
+	for s.Access.Missing(ctx, schema.GroupResource{Resource: "secrets"}, "", roleSecretsReader, time.Now(), "list", "watch") != "" {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(accessTTL):
+		}
+	}
 	for _, inf := range s.informers {
 		go inf.RunWithContext(ctx)
 	}

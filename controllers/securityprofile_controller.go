@@ -141,7 +141,7 @@ func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alph
 	snap.Params = plan.params
 	snap.Scope = plan.scope
 	if plan.params.ReadKubeletConfig && r.Gatherer.Kubelet != nil {
-		snap.KubeletConfigs = r.Gatherer.Kubelet.Read(ctx, snap.Nodes, start)
+		r.Gatherer.KubeletConfigs(ctx, snap, start)
 	}
 	checks := r.Checks
 	if checks == nil {

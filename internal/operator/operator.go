@@ -5,6 +5,7 @@ package operator
 import (
 	"crypto/tls"
 	"fmt"
+	"net/http"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -110,7 +111,9 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, err
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+	// Ready once every kind the operator may read has been listed, so no audit runs on a
+	// half-filled cache.
+	if err := mgr.AddReadyzCheck("readyz", func(req *http.Request) error { return gatherer.Ready(req.Context()) }); err != nil {
 		return nil, err
 	}
 	return mgr, nil
