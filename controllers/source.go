@@ -60,11 +60,13 @@ func NewGatherer(cfg *rest.Config, c cache.Cache, opts SourceOptions) (*Gatherer
 	g := &Gatherer{
 		Cache: c, Discovery: dc, Mapper: mapper, ReadSecrets: opts.ReadSecrets,
 		Kubelet: &KubeletConfigReader{Client: cs.CoreV1().RESTClient()},
+		Access:  &AccessChecker{Reviews: cs.AuthorizationV1().SelfSubjectAccessReviews()},
 	}
 	if opts.ReadSecrets {
 		if g.Secrets, err = NewSecretInformers(cfg, httpClient); err != nil {
 			return nil, err
 		}
+		g.Secrets.Access = g.Access
 	}
 	return g, nil
 }
