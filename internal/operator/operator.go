@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -63,6 +64,14 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
 	}
 	metricsOpts := metricsserver.Options{BindAddress: opts.MetricsAddr, SecureServing: opts.SecureMetrics, TLSOpts: tlsOpts}
+	if opts.PprofAddr != "" && opts.PprofAddr != "0" {
+		// With profiling on, /debug/free-os-memory runs a garbage collection and returns freed
+		// memory to the system, so a memory inspection sees only what is still referenced.
+		metricsOpts.ExtraHandlers = map[string]http.Handler{"/debug/free-os-memory": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			debug.FreeOSMemory()
+			w.WriteHeader(http.StatusNoContent)
+		})}
+	}
 	if opts.SecureMetrics {
 		// Only callers the API server authenticates and authorizes (get on /metrics) may scrape.
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
