@@ -17,8 +17,8 @@ import (
 // Roles the operator's permissions come from, as config/rbac names them.
 const (
 	roleAudit         = "ClusterRole kubeposture-audit"
-	roleSecretsReader = "ClusterRole kubeposture-secrets-reader"
-	roleNodeProxy     = "ClusterRole kubeposture-node-proxy (config/rbac/optional)"
+	roleSecretsReader = "ClusterRole kubeposture-secrets-reader (config/components/secrets-reader)"
+	roleNodeProxy     = "ClusterRole kubeposture-node-proxy (config/components/node-proxy)"
 )
 
 // accessTTL is how long an access review's answer is reused: permissions are checked at the
