@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -22,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	psaapi "k8s.io/pod-security-admission/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
@@ -50,6 +52,13 @@ type Remediator struct {
 	passWrote atomic.Bool   // the current pass changed the cluster
 	dryRuns   atomic.Uint64 // server-side dry runs sent
 }
+
+var dryRunsTotal = prometheus.NewCounter(prometheus.CounterOpts{
+	Name: "kubeposture_remediation_dry_runs_total",
+	Help: "Server-side dry runs sent by remediation (results cached by content are not sent again).",
+})
+
+func init() { metrics.Registry.MustRegister(dryRunsTotal) }
 
 // DefaultRemediationParallelism is how many API requests one remediation pass sends at once.
 const DefaultRemediationParallelism = 16
@@ -591,6 +600,7 @@ func (r *Remediator) cachedDryRun(key string, run func() dryRunResult) dryRunRes
 	}
 	res := run()
 	r.dryRuns.Add(1)
+	dryRunsTotal.Inc()
 	if res.err == nil || apierrors.IsConflict(res.err) {
 		r.cache.put(key, res)
 	}

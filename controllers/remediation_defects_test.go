@@ -10,10 +10,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+	"github.com/kubeposture/kubeposture/controllers"
 )
 
 func TestDryRunProfileNeverChangesTheCluster(t *testing.T) {
@@ -157,6 +160,7 @@ func TestEveryDomainTransitionAndAppliedChangeIsAnEvent(t *testing.T) {
 	}
 	p := remediatingProfile("events", "rem-events", securityv1alpha1.LevelL2, securityv1alpha1.RemediationEnabled, []securityv1alpha1.CheckSelector{"NET-002", "WKL-027"},
 		securityv1alpha1.ActionDefaultDenyNetworkPolicy, securityv1alpha1.ActionPodSecurityLabels)
+	p.Spec.Remediation.EnforcePodSecurity = true
 	createProfile(t, p)
 	waitFor(t, p.Name, 20*time.Second, "both checks to pass after remediation", func(p *securityv1alpha1.SecurityProfile) bool {
 		a, b := checkStatus(p, "NET-002"), checkStatus(p, "WKL-027")
@@ -177,4 +181,62 @@ func TestEveryDomainTransitionAndAppliedChangeIsAnEvent(t *testing.T) {
 		}
 	}
 	deleteProfileAndWait(t, p.Name)
+}
+
+func TestBlockedRevertIsReportedAndTheFinalizerCanBeReleased(t *testing.T) {
+	ctx := context.Background()
+	const ns = "rem-blocked"
+	createNamespace(t, ns, ns)
+	p := remediatingProfile("blocked", ns, securityv1alpha1.LevelL2, securityv1alpha1.RemediationEnabled, []securityv1alpha1.CheckSelector{"NET-002"}, securityv1alpha1.ActionDefaultDenyNetworkPolicy)
+	createProfile(t, p)
+	eventually(t, 20*time.Second, "the operator's policy", func() bool { return policyExists("kubeposture-default-deny-ingress", ns) })
+	waitFor(t, p.Name, 20*time.Second, "the finalizer", func(p *securityv1alpha1.SecurityProfile) bool { return len(p.Finalizers) > 0 })
+
+	// The remediation role is taken away after the change was made.
+	t.Cleanup(func() {
+		if err := bindRemediationUser(); err != nil {
+			t.Error(err)
+		}
+		_ = k8sClient.Delete(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "kubeposture-default-deny-ingress"}})
+	})
+	if err := k8sClient.Delete(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: remediationBinding}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8sClient.Delete(ctx, &securityv1alpha1.SecurityProfile{ObjectMeta: metav1.ObjectMeta{Name: p.Name}}); err != nil {
+		t.Fatal(err)
+	}
+	got := waitFor(t, p.Name, 20*time.Second, "Remediated=False naming the refused permission", func(p *securityv1alpha1.SecurityProfile) bool {
+		return hasCondition(p, securityv1alpha1.ConditionRemediated, metav1.ConditionFalse, securityv1alpha1.ReasonRevertBlocked)
+	})
+	msg := condition(got, securityv1alpha1.ConditionRemediated).Message
+	for _, want := range []string{"forbidden", "delete", "networkpolicies", controllers.AnnotationReleaseFinalizer} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the condition names %q: %s", want, msg)
+		}
+	}
+	waitForEventNote(t, p.Name, securityv1alpha1.ReasonRevertBlocked, "networkpolicies")
+	if !policyExists("kubeposture-default-deny-ingress", ns) {
+		t.Fatal("the policy cannot have been removed without the permission")
+	}
+
+	// A person decides to leave the change in place.
+	cur := &securityv1alpha1.SecurityProfile{}
+	if err := k8sClient.Get(ctx, client.ObjectKey{Name: p.Name}, cur); err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(cur.DeepCopy())
+	if cur.Annotations == nil {
+		cur.Annotations = map[string]string{}
+	}
+	cur.Annotations[controllers.AnnotationReleaseFinalizer] = "true"
+	if err := k8sClient.Patch(ctx, cur, patch); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the released profile to be gone", func() bool {
+		return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKey{Name: p.Name}, &securityv1alpha1.SecurityProfile{}))
+	})
+	waitForEventNote(t, p.Name, securityv1alpha1.ReasonFinalizerReleased, "stay in the cluster")
+	if !policyExists("kubeposture-default-deny-ingress", ns) {
+		t.Error("releasing the finalizer leaves the changes in place")
+	}
 }

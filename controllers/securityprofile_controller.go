@@ -486,7 +486,7 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.Clock = clock.RealClock{}
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&securityv1alpha1.SecurityProfile{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&securityv1alpha1.SecurityProfile{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, releaseRequested()))).
 		Named("securityprofile").
 		WithOptions(controller.Options{MaxConcurrentReconciles: cmp.Or(r.MaxConcurrentReconciles, DefaultMaxConcurrentReconciles)})
 	enqueueAll := handler.EnqueueRequestsFromMapFunc(r.allProfiles)
@@ -500,6 +500,18 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		b = b.WatchesRawSource(source.Channel(w.events, enqueueAll))
 	}
 	return b.Complete(r)
+}
+
+// releaseRequested passes a profile update that sets AnnotationReleaseFinalizer.
+func releaseRequested() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return e.ObjectOld.GetAnnotations()[AnnotationReleaseFinalizer] != e.ObjectNew.GetAnnotations()[AnnotationReleaseFinalizer]
+		},
+	}
 }
 
 // allProfiles maps any watched change to every profile: profiles are few and cluster-scoped.
