@@ -72,6 +72,7 @@ func TestSteadyStateDryRunSendsNoDryRuns(t *testing.T) {
 	}
 	// Changes that leave the desired state alone: each brings an audit, none a dry run.
 	for i, ns := range nss[:3] {
+		time.Sleep(1100 * time.Millisecond) // lastAuditTime has a resolution of one second
 		last := got.Status.LastAuditTime.Time
 		if err := k8sClient.Create(ctx, pod(ns, fmt.Sprintf("steady-%d", i), false)); err != nil {
 			t.Fatal(err)
