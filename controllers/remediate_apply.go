@@ -70,8 +70,12 @@ func (r *Remediator) Writes() uint64 { return r.writes.Load() }
 // DryRuns counts the server-side dry runs sent (cached ones are not sent again).
 func (r *Remediator) DryRuns() uint64 { return r.dryRuns.Load() }
 
-// wrote marks the current pass as one that changes the cluster.
-func (r *Remediator) wrote() { r.passWrote.Store(true) }
+// wrote marks the current pass as one that changed the cluster, when a write succeeded.
+func (r *Remediator) wrote(err error) {
+	if err == nil {
+		r.passWrote.Store(true)
+	}
+}
 
 // each runs fn for 0..n-1 with at most Parallelism at once.
 func (r *Remediator) each(n int, fn func(i int)) {
@@ -147,10 +151,12 @@ func (r *Remediator) apply(ctx context.Context, obj runtime.Object, dryRun bool,
 	}
 	if dryRun {
 		opts = append(opts, client.DryRunAll)
-	} else {
-		r.wrote()
 	}
-	return r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), opts...)
+	err = r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), opts...)
+	if !dryRun {
+		r.wrote(err)
+	}
+	return err
 }
 
 func (r *Remediator) applyPolicies(ctx context.Context, snap *benchmarks.Snapshot, d desiredState, out *remediationOutcome) {
@@ -230,8 +236,9 @@ func (r *Remediator) applyPolicies(ctx context.Context, snap *benchmarks.Snapsho
 		if want := d.policies[key]; want != nil && want.enabled {
 			return
 		}
-		r.wrote()
-		if err := r.Client.Delete(ctx, np, client.Preconditions{UID: &np.UID}); err != nil && !apierrors.IsNotFound(err) {
+		err := r.Client.Delete(ctx, np, client.Preconditions{UID: &np.UID})
+		r.wrote(err)
+		if err != nil && !apierrors.IsNotFound(err) {
 			out.add(wanters{}, securityv1alpha1.ActionDefaultDenyNetworkPolicy, benchmarks.ObjectRef{Kind: "NetworkPolicy", Namespace: np.Namespace, Name: np.Name},
 				securityv1alpha1.StateFailed, "Removing a policy no profile wants any more failed: "+err.Error())
 		}
@@ -249,8 +256,8 @@ func (r *Remediator) restorePolicy(ctx context.Context, cur, want *networkingv1.
 	}
 	np.Labels[LabelManagedBy] = FieldManager
 	np.Annotations[AnnotationProfiles] = want.Annotations[AnnotationProfiles]
-	r.wrote()
 	err := r.Client.Update(ctx, np, client.FieldOwner(FieldManager))
+	r.wrote(err)
 	if !apierrors.IsConflict(err) {
 		return err
 	}
@@ -267,7 +274,9 @@ func (r *Remediator) restorePolicy(ctx context.Context, cur, want *networkingv1.
 		fresh.Annotations = map[string]string{}
 	}
 	fresh.Annotations[AnnotationProfiles] = want.Annotations[AnnotationProfiles]
-	return r.Client.Update(ctx, fresh, client.FieldOwner(FieldManager))
+	err = r.Client.Update(ctx, fresh, client.FieldOwner(FieldManager))
+	r.wrote(err)
+	return err
 }
 
 // specDiff names what a policy allows beyond denying, for the restore message.
@@ -698,10 +707,11 @@ func (r *Remediator) applyDeletions(ctx context.Context, d desiredState, out *re
 		opts := []client.DeleteOption{client.Preconditions{UID: &uid}}
 		if !del.enabled {
 			opts = append(opts, client.DryRunAll)
-		} else {
-			r.wrote()
 		}
 		err := r.Client.Delete(ctx, obj, opts...)
+		if del.enabled {
+			r.wrote(err)
+		}
 		if apierrors.IsNotFound(err) {
 			return
 		}

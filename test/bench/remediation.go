@@ -134,7 +134,7 @@ func benchRemediation(ctx context.Context, c client.Client, sz sizes, metricsPor
 	for i := range 20 {
 		before := last.Status.LastAuditTime.Time
 		pod := &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("steady-%d", i), Namespace: fmt.Sprintf("bench-%04d", (7*i)%sz.Namespaces)},
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("steady-%d", i), Namespace: fmt.Sprintf("bench-%04d", (14*i+1)%sz.Namespaces)}, // odd: no enforce
 			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.example.com/app:1.0"}}},
 		}
 		if err := c.Create(ctx, pod); err != nil {
