@@ -67,9 +67,8 @@ type SecurityProfileReconciler struct {
 	reported  sync.Map // profile name -> map[actionKey]state of the remediation last reported
 }
 
-// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles,verbs=get;list;watch
-// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles,verbs=list;watch
+// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles/status,verbs=patch
 
 // Reconcile audits one profile: gather a snapshot, evaluate the checks, write the status.
 func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
