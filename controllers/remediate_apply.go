@@ -246,7 +246,7 @@ func (r *Remediator) applyPolicies(ctx context.Context, snap *benchmarks.Snapsho
 
 // restorePolicy replaces the spec of the operator's own policy with the wanted one, keeping the
 // labels and annotations others added. The resource version of the snapshot is a precondition:
-// a policy changed since is restored at the next audit.
+// a policy changed since is restored at the next audit (remediation may update, not get).
 func (r *Remediator) restorePolicy(ctx context.Context, cur, want *networkingv1.NetworkPolicy) error {
 	np := cur.DeepCopy()
 	np.Spec = want.Spec
@@ -257,24 +257,10 @@ func (r *Remediator) restorePolicy(ctx context.Context, cur, want *networkingv1.
 	np.Annotations[AnnotationProfiles] = want.Annotations[AnnotationProfiles]
 	err := r.Client.Update(ctx, np, client.FieldOwner(FieldManager))
 	r.wrote(err)
-	if !apierrors.IsConflict(err) {
-		return err
+	if apierrors.IsConflict(err) {
+		// Changed since the snapshot; its watch event brings the audit that restores it.
+		return fmt.Errorf("the NetworkPolicy changed while being restored; it is restored at the next audit: %w", err)
 	}
-	// Changed since the snapshot: read it again and retry once.
-	fresh := &networkingv1.NetworkPolicy{}
-	if err := r.Client.Get(ctx, client.ObjectKeyFromObject(cur), fresh); err != nil {
-		return err
-	}
-	if fresh.Labels[LabelManagedBy] != FieldManager {
-		return fmt.Errorf("the NetworkPolicy lost the %s=%s label while being restored; it is left alone", LabelManagedBy, FieldManager)
-	}
-	fresh.Spec = want.Spec
-	if fresh.Annotations == nil {
-		fresh.Annotations = map[string]string{}
-	}
-	fresh.Annotations[AnnotationProfiles] = want.Annotations[AnnotationProfiles]
-	err = r.Client.Update(ctx, fresh, client.FieldOwner(FieldManager))
-	r.wrote(err)
 	return err
 }
 
