@@ -223,18 +223,14 @@ func (r *Remediator) applyPolicies(ctx context.Context, snap *benchmarks.Snapsho
 		}
 	})
 	// Revert: policies the operator created that no enabled profile wants any more.
-	ownKeys := make([]string, 0, len(existing))
-	for key := range existing {
-		ownKeys = append(ownKeys, key)
+	var unwanted []*networkingv1.NetworkPolicy
+	for key, np := range existing {
+		if want := d.policies[key]; np.Labels[LabelManagedBy] == FieldManager && ownPolicyName(np.Name) && (want == nil || !want.enabled) {
+			unwanted = append(unwanted, np)
+		}
 	}
-	r.each(len(ownKeys), func(i int) {
-		key, np := ownKeys[i], existing[ownKeys[i]]
-		if np.Labels[LabelManagedBy] != FieldManager || !ownPolicyName(np.Name) {
-			return
-		}
-		if want := d.policies[key]; want != nil && want.enabled {
-			return
-		}
+	r.each(len(unwanted), func(i int) {
+		np := unwanted[i]
 		err := r.Client.Delete(ctx, np, client.Preconditions{UID: &np.UID})
 		r.wrote(err)
 		if err != nil && !apierrors.IsNotFound(err) {
