@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -121,6 +122,30 @@ unreadable input.`,
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
 	root.SetVersionTemplate("kubeposture {{.Version}}\n")
+	var cpuProfile string
+	var stopProfile func()
+	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile) //nolint:gosec // the file the user named
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return usageErr("%v", err)
+		}
+		stopProfile = func() { pprof.StopCPUProfile(); _ = f.Close() }
+		return nil
+	}
+	cobra.OnFinalize(func() {
+		if stopProfile != nil {
+			stopProfile()
+			stopProfile = nil
+		}
+	})
 	root.AddCommand(newScanCommand(streams), newAuditCommand(streams), newExplainCommand(streams), newChecksCommand(streams))
 	return root
 }

@@ -9,6 +9,10 @@ import (
 // the module version in the build info is not one (a build from a work tree).
 var version = ""
 
+// revision is the VCS revision, set with -ldflags "-X .../internal/cli.revision=$(git rev-parse
+// HEAD)" where the build info carries none (builds with -buildvcs=false).
+var revision = ""
+
 // Version reports the module version and the VCS revision the binary was built from.
 func Version() string {
 	v := version
@@ -22,7 +26,7 @@ func Version() string {
 	if !ok {
 		return v
 	}
-	var rev, when string
+	rev, when := revision, ""
 	modified := false
 	for _, s := range info.Settings {
 		switch s.Key {
