@@ -177,8 +177,8 @@ func yamlErrorText(err error) error {
 // decodeNode decodes one YAML document (or, for a List, each of its items) and reports how
 // many objects it passed to fn.
 func decodeNode(name string, root *yaml.Node, opts Options, fn func(Object) error) (int, error) {
-	var v any
-	if err := root.Decode(&v); err != nil {
+	v, err := nodeValue(root, 0)
+	if err != nil {
 		return 0, &Error{File: name, Line: root.Line, Err: err}
 	}
 	m, ok := v.(map[string]any)

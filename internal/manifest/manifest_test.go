@@ -340,3 +340,41 @@ func TestLoaderReadsStandardInput(t *testing.T) {
 		t.Fatalf("%+v", objs)
 	}
 }
+
+// Scalars are read as kubectl reads them (YAML 1.1): yes is true, a date stays the string it was
+// written as; anchors and merge keys are applied.
+func TestScalarsAreReadAsKubectlReadsThem(t *testing.T) {
+	objs := read(t, `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations: {expires: 2030-01-01, quoted: "yes"}
+spec:
+  hostNetwork: on
+  containers:
+  - &first
+    name: a
+    image: nginx
+    securityContext: {privileged: yes}
+  - <<: *first
+    name: b
+`)
+	p := objs[0].Object.(*corev1.Pod)
+	if !p.Spec.HostNetwork {
+		t.Error("hostNetwork: on is true")
+	}
+	if p.Annotations["expires"] != "2030-01-01" || p.Annotations["quoted"] != "yes" {
+		t.Errorf("annotations: %v", p.Annotations)
+	}
+	if len(p.Spec.Containers) != 2 {
+		t.Fatalf("containers: %+v", p.Spec.Containers)
+	}
+	for _, c := range p.Spec.Containers {
+		if sc := c.SecurityContext; sc == nil || sc.Privileged == nil || !*sc.Privileged {
+			t.Errorf("container %s: privileged: yes is true (merged from the anchor for b)", c.Name)
+		}
+	}
+	if b := p.Spec.Containers[1]; b.Name != "b" || b.Image != "nginx" {
+		t.Errorf("merge key: %+v", b)
+	}
+}
