@@ -15,8 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/kubernetes/scheme"
+	kjson "sigs.k8s.io/json"
 )
 
 // Object is one decoded manifest with where it came from.
@@ -68,8 +68,6 @@ func (o Options) namespace() string {
 	}
 	return o.Namespace
 }
-
-var decoder = serializer.NewCodecFactory(scheme.Scheme).UniversalDeserializer()
 
 // Read decodes every document of one file; name is used in objects and errors. A file none of
 // whose documents is a Kubernetes object (a kustomization, a CI workflow, Helm values) returns
@@ -342,7 +340,7 @@ func emit(name string, line int, m map[string]any, opts Options, fn func(Object)
 	if err != nil {
 		return &Error{File: name, Line: line, Err: err}
 	}
-	obj, err := decodeObject(body)
+	obj, err := decodeObject(gvk, body)
 	if err != nil {
 		return &Error{File: name, Line: line, Err: fmt.Errorf("%s %s: %w", declared.GroupVersion(), declared.Kind, err)}
 	}
@@ -352,13 +350,15 @@ func emit(name string, line int, m map[string]any, opts Options, fn func(Object)
 	return fn(Object{Object: obj, GVK: gvk, Declared: declared, File: name, Line: line})
 }
 
-func decodeObject(body []byte) (runtime.Object, error) {
-	obj, _, err := decoder.Decode(body, nil, nil)
-	if err == nil {
+// decodeObject decodes body into the registered type of gvk, or an Unstructured object when no
+// type is registered. The type is known from the document, so the body is read once.
+func decodeObject(gvk schema.GroupVersionKind, body []byte) (runtime.Object, error) {
+	if obj, err := scheme.Scheme.New(gvk); err == nil {
+		if err := kjson.UnmarshalCaseSensitivePreserveInts(body, obj); err != nil {
+			return nil, err
+		}
+		obj.GetObjectKind().SetGroupVersionKind(gvk)
 		return obj, nil
-	}
-	if !runtime.IsNotRegisteredError(err) {
-		return nil, err
 	}
 	u := &unstructured.Unstructured{}
 	if err := u.UnmarshalJSON(body); err != nil {
