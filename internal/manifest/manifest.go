@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -69,10 +70,34 @@ func (o Options) namespace() string {
 	return o.Namespace
 }
 
-// Read decodes every document of one file; name is used in objects and errors. A file none of
-// whose documents is a Kubernetes object (a kustomization, a CI workflow, Helm values) returns
-// a *NotKubernetesError; any other bad document is an *Error naming its line.
-func Read(name string, data []byte, opts Options) ([]Object, error) {
+// Read decodes every document of one file with the default Options; name is used in objects
+// and errors.
+func Read(name string, data []byte) ([]Object, error) { return ReadWith(name, data, Options{}) }
+
+// ReadFile reads one file of YAML documents or JSON objects with the default Options.
+func ReadFile(path string) ([]Object, error) {
+	data, err := os.ReadFile(path) //nolint:gosec // reading the manifests the caller named is the point
+	if err != nil {
+		return nil, err
+	}
+	return Read(path, data)
+}
+
+// ReadPaths reads the files and directories as a Loader with the default Options does, and
+// returns their objects in order.
+func ReadPaths(paths []string) ([]Object, error) {
+	var out []Object
+	err := (&Loader{}).ReadPaths(paths, func(o Object) error {
+		out = append(out, o)
+		return nil
+	})
+	return out, err
+}
+
+// ReadWith decodes every document of one file; name is used in objects and errors. A file none
+// of whose documents is a Kubernetes object (a kustomization, a CI workflow, Helm values)
+// returns a *NotKubernetesError; any other bad document is an *Error naming its line.
+func ReadWith(name string, data []byte, opts Options) ([]Object, error) {
 	var out []Object
 	err := Decode(name, data, opts, func(o Object) error {
 		out = append(out, o)

@@ -17,7 +17,7 @@ import (
 
 func read(t *testing.T, data string) []Object {
 	t.Helper()
-	objs, err := Read("m.yaml", []byte(data), Options{})
+	objs, err := Read("m.yaml", []byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ kind: Service
 metadata: {name: s, namespace: own}
 `
 	for _, tc := range []struct{ flag, want string }{{"", "default"}, {"shop", "shop"}} {
-		objs, err := Read("m.yaml", []byte(data), Options{Namespace: tc.flag})
+		objs, err := ReadWith("m.yaml", []byte(data), Options{Namespace: tc.flag})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,7 +226,7 @@ func TestLongLinesAreRead(t *testing.T) {
 	long := strings.Repeat("x", 17<<20) // longer than a 16 MiB line buffer
 	data := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata: {blob: " + long + "}\n---\n" +
 		"apiVersion: v1\nkind: Pod\nmetadata: {name: after}\nspec: {containers: [{name: x, image: nginx, securityContext: {privileged: true}}]}\n"
-	objs, err := Read("big.yaml", []byte(data), Options{})
+	objs, err := Read("big.yaml", []byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestLongLinesAreRead(t *testing.T) {
 func TestJSONDocuments(t *testing.T) {
 	objs, err := Read("m.json", []byte(`{"apiVersion": "v1", "kind": "List", "items": [
   {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}}]}
-{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b"}}`), Options{})
+{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestNonKubernetesFilesAreNotObjects(t *testing.T) {
 		"skaffold.yaml":      "apiVersion: skaffold/v4beta6\nkind: Config\n",
 		"kubeconfig.yaml":    "apiVersion: v1\nkind: Config\nclusters: []\n",
 	} {
-		_, err := Read(name, []byte(data), Options{})
+		_, err := Read(name, []byte(data))
 		var nk *NotKubernetesError
 		if !errors.As(err, &nk) || nk.File != name {
 			t.Errorf("%s: want a NotKubernetesError, got %v", name, err)
@@ -279,7 +279,7 @@ func TestReadNamesFileAndLineOfBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Read("bad.yaml", []byte(tc.data), Options{})
+			_, err := Read("bad.yaml", []byte(tc.data))
 			var merr *Error
 			if !errors.As(err, &merr) {
 				t.Fatalf("want a *manifest.Error, got %v", err)
