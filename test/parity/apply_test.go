@@ -417,9 +417,32 @@ func (c *cluster) writeAsRequester(ctx context.Context, u *unstructured.Unstruct
 	})
 }
 
-// write applies one object in the given mode.
+// write applies one object in the given mode. When the change touches an immutable field, the
+// object is deleted and created again, as `kubectl apply --force` does.
 func (c *cluster) write(ctx context.Context, u *unstructured.Unstructured, m *meta.RESTMapping, mode applyMode) error {
+	err := c.writeWith(ctx, c.client, u, m, mode)
+	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "immutable") {
+		return err
+	}
+	if err := c.replace(ctx, u, m); err != nil {
+		return err
+	}
 	return c.writeWith(ctx, c.client, u, m, mode)
+}
+
+// replace deletes the live object named by u and waits until it is gone.
+func (c *cluster) replace(ctx context.Context, u *unstructured.Unstructured, m *meta.RESTMapping) error {
+	cur := &unstructured.Unstructured{}
+	cur.SetGroupVersionKind(m.GroupVersionKind)
+	cur.SetNamespace(u.GetNamespace())
+	cur.SetName(u.GetName())
+	if err := c.client.Delete(ctx, cur); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	return wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, waitTimeout, true, func(ctx context.Context) (bool, error) {
+		err := c.client.Get(ctx, client.ObjectKeyFromObject(cur), cur.DeepCopy())
+		return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
+	})
 }
 
 func (c *cluster) writeWith(ctx context.Context, cl client.Client, u *unstructured.Unstructured, m *meta.RESTMapping, mode applyMode) error {
@@ -674,12 +697,25 @@ func (c *cluster) restore(ctx context.Context, o *liveObject) error {
 		}
 		want := o.before.DeepCopy()
 		want.SetResourceVersion(cur.GetResourceVersion())
+		want.SetUID(cur.GetUID()) // the fixture may have replaced it
 		want.SetManagedFields(nil)
 		if err := c.client.Update(ctx, want); err != nil {
 			if apierrors.IsConflict(err) {
 				return false, nil
 			}
-			return false, err
+			if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "immutable") {
+				return false, err
+			}
+			// The fixture replaced it: it is replaced back.
+			if err := c.replace(ctx, want, o.mapping); err != nil {
+				return false, err
+			}
+			want.SetResourceVersion("")
+			want.SetUID("")
+			want.SetCreationTimestamp(metav1.Time{})
+			if err := c.client.Create(ctx, want); err != nil {
+				return false, err
+			}
 		}
 		if o.statusWritten {
 			if st, ok := o.before.Object["status"]; ok {
