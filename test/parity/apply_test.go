@@ -234,6 +234,9 @@ func (c *cluster) apply(ctx context.Context, path string, mode applyMode) ([]*li
 	for _, u := range docs {
 		gvk := u.GroupVersionKind()
 		m, err := c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if meta.IsNoMatchError(err) {
+			return nil, fmt.Errorf("%s %s: the test API server does not serve this kind; add a minimal CRD for it under test/crds/optional: %w", gvk, u.GetName(), err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", gvk, u.GetName(), err)
 		}
