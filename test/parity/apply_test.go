@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -33,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/fixtures"
 )
 
@@ -64,7 +66,9 @@ type cluster struct {
 	discovery discovery.DiscoveryInterface
 	mapper    meta.RESTMapper
 	cache     cache.Cache
-	scheme    *runtime.Scheme
+	// secrets are the gatherer's Secret informers, which hold Secrets instead of the cache.
+	secrets *controllers.SecretInformers
+	scheme  *runtime.Scheme
 
 	// statusResources caches, per group version, the resources that have a status subresource.
 	statusResources map[schema.GroupVersion]map[string]bool
@@ -760,6 +764,14 @@ func (c *cluster) waitCache(ctx context.Context, o *liveObject, rv string) error
 		return fmt.Errorf("%s: resource version %q: %w", o, rv, err)
 	}
 	return wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, waitTimeout, true, func(ctx context.Context) (bool, error) {
+		if isSecret(o) {
+			sec := c.storedSecret(o)
+			if sec == nil {
+				return false, nil
+			}
+			got, err := strconv.ParseUint(sec.ResourceVersion, 10, 64)
+			return err == nil && got >= want, nil
+		}
 		obj := c.cacheObject(o)
 		if err := c.cache.Get(ctx, o.key(), obj); err != nil {
 			if apierrors.IsNotFound(err) {
@@ -772,9 +784,26 @@ func (c *cluster) waitCache(ctx context.Context, o *liveObject, rv string) error
 	})
 }
 
+func isSecret(o *liveObject) bool {
+	return o.mapping.GroupVersionKind.Kind == "Secret" && o.mapping.GroupVersionKind.Group == ""
+}
+
+// storedSecret returns the Secret the gatherer's informers hold for o, or nil.
+func (c *cluster) storedSecret(o *liveObject) *corev1.Secret {
+	for _, sec := range c.secrets.List() {
+		if sec.Namespace == o.obj.GetNamespace() && sec.Name == o.obj.GetName() {
+			return sec
+		}
+	}
+	return nil
+}
+
 // waitCacheGone waits until the cache no longer holds o.
 func (c *cluster) waitCacheGone(ctx context.Context, o *liveObject) error {
 	err := wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, waitTimeout, true, func(ctx context.Context) (bool, error) {
+		if isSecret(o) {
+			return c.storedSecret(o) == nil, nil
+		}
 		err := c.cache.Get(ctx, o.key(), c.cacheObject(o))
 		if apierrors.IsNotFound(err) {
 			return true, nil

@@ -89,6 +89,18 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	// The operator's gatherer on that cache, Secrets watched by type beside it.
+	g, err := controllers.NewGatherer(env.Config, mgr.GetCache(), controllers.SourceOptions{
+		Scheme: operator.Scheme, ReadSecrets: true, HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper(),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := mgr.Add(g.Secrets); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -121,9 +133,10 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	gatherer = &controllers.Gatherer{Cache: mgr.GetCache(), Discovery: dc, Mapper: mgr.GetRESTMapper(), ReadSecrets: true}
+	gatherer = g
 	live = &cluster{
-		config: env.Config, client: cl, clientset: cs, discovery: dc, mapper: mgr.GetRESTMapper(), cache: mgr.GetCache(), scheme: operator.Scheme,
+		secrets: g.Secrets,
+		config:  env.Config, client: cl, clientset: cs, discovery: dc, mapper: mgr.GetRESTMapper(), cache: mgr.GetCache(), scheme: operator.Scheme,
 	}
 	return m.Run()
 }
