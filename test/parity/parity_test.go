@@ -161,7 +161,11 @@ func startControlPlane(root string) (*ctrlenvtest.Environment, error) {
 		BinaryAssetsDirectory: assets,
 		Scheme:                envtest.Scheme,
 	}
-	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "10.0.0.0/24,fd00:10:96::/108")
+	args := env.ControlPlane.GetAPIServer().Configure()
+	args.Set("service-cluster-ip-range", "10.0.0.0/24,fd00:10:96::/108")
+	// The fixtures say which API server endpoints the kubernetes Service has, as on a cluster
+	// whose provider manages them; this API server does not rewrite them with its own address.
+	args.Set("endpoint-reconciler-type", "none")
 	if _, err := env.Start(); err != nil {
 		_ = env.Stop()
 		return nil, fmt.Errorf("starting the local control plane from %s: %w", assets, err)
