@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -33,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/fixtures"
 )
 
@@ -64,7 +66,9 @@ type cluster struct {
 	discovery discovery.DiscoveryInterface
 	mapper    meta.RESTMapper
 	cache     cache.Cache
-	scheme    *runtime.Scheme
+	// secrets are the gatherer's Secret informers, which hold Secrets instead of the cache.
+	secrets *controllers.SecretInformers
+	scheme  *runtime.Scheme
 
 	// statusResources caches, per group version, the resources that have a status subresource.
 	statusResources map[schema.GroupVersion]map[string]bool
@@ -234,6 +238,9 @@ func (c *cluster) apply(ctx context.Context, path string, mode applyMode) ([]*li
 	for _, u := range docs {
 		gvk := u.GroupVersionKind()
 		m, err := c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if meta.IsNoMatchError(err) {
+			return nil, fmt.Errorf("%s %s: the test API server does not serve this kind; add a minimal CRD for it under test/crds/optional: %w", gvk, u.GetName(), err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", gvk, u.GetName(), err)
 		}
@@ -417,9 +424,32 @@ func (c *cluster) writeAsRequester(ctx context.Context, u *unstructured.Unstruct
 	})
 }
 
-// write applies one object in the given mode.
+// write applies one object in the given mode. When the change touches an immutable field, the
+// object is deleted and created again, as `kubectl apply --force` does.
 func (c *cluster) write(ctx context.Context, u *unstructured.Unstructured, m *meta.RESTMapping, mode applyMode) error {
+	err := c.writeWith(ctx, c.client, u, m, mode)
+	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "immutable") {
+		return err
+	}
+	if err := c.replace(ctx, u, m); err != nil {
+		return err
+	}
 	return c.writeWith(ctx, c.client, u, m, mode)
+}
+
+// replace deletes the live object named by u and waits until it is gone.
+func (c *cluster) replace(ctx context.Context, u *unstructured.Unstructured, m *meta.RESTMapping) error {
+	cur := &unstructured.Unstructured{}
+	cur.SetGroupVersionKind(m.GroupVersionKind)
+	cur.SetNamespace(u.GetNamespace())
+	cur.SetName(u.GetName())
+	if err := c.client.Delete(ctx, cur); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	return wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, waitTimeout, true, func(ctx context.Context) (bool, error) {
+		err := c.client.Get(ctx, client.ObjectKeyFromObject(cur), cur.DeepCopy())
+		return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
+	})
 }
 
 func (c *cluster) writeWith(ctx context.Context, cl client.Client, u *unstructured.Unstructured, m *meta.RESTMapping, mode applyMode) error {
@@ -674,12 +704,25 @@ func (c *cluster) restore(ctx context.Context, o *liveObject) error {
 		}
 		want := o.before.DeepCopy()
 		want.SetResourceVersion(cur.GetResourceVersion())
+		want.SetUID(cur.GetUID()) // the fixture may have replaced it
 		want.SetManagedFields(nil)
 		if err := c.client.Update(ctx, want); err != nil {
 			if apierrors.IsConflict(err) {
 				return false, nil
 			}
-			return false, err
+			if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "immutable") {
+				return false, err
+			}
+			// The fixture replaced it: it is replaced back.
+			if err := c.replace(ctx, want, o.mapping); err != nil {
+				return false, err
+			}
+			want.SetResourceVersion("")
+			want.SetUID("")
+			want.SetCreationTimestamp(metav1.Time{})
+			if err := c.client.Create(ctx, want); err != nil {
+				return false, err
+			}
 		}
 		if o.statusWritten {
 			if st, ok := o.before.Object["status"]; ok {
@@ -721,6 +764,14 @@ func (c *cluster) waitCache(ctx context.Context, o *liveObject, rv string) error
 		return fmt.Errorf("%s: resource version %q: %w", o, rv, err)
 	}
 	return wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, waitTimeout, true, func(ctx context.Context) (bool, error) {
+		if isSecret(o) {
+			sec := c.storedSecret(o)
+			if sec == nil {
+				return false, nil
+			}
+			got, err := strconv.ParseUint(sec.ResourceVersion, 10, 64)
+			return err == nil && got >= want, nil
+		}
 		obj := c.cacheObject(o)
 		if err := c.cache.Get(ctx, o.key(), obj); err != nil {
 			if apierrors.IsNotFound(err) {
@@ -733,9 +784,26 @@ func (c *cluster) waitCache(ctx context.Context, o *liveObject, rv string) error
 	})
 }
 
+func isSecret(o *liveObject) bool {
+	return o.mapping.GroupVersionKind.Kind == "Secret" && o.mapping.GroupVersionKind.Group == ""
+}
+
+// storedSecret returns the Secret the gatherer's informers hold for o, or nil.
+func (c *cluster) storedSecret(o *liveObject) *corev1.Secret {
+	for _, sec := range c.secrets.List() {
+		if sec.Namespace == o.obj.GetNamespace() && sec.Name == o.obj.GetName() {
+			return sec
+		}
+	}
+	return nil
+}
+
 // waitCacheGone waits until the cache no longer holds o.
 func (c *cluster) waitCacheGone(ctx context.Context, o *liveObject) error {
 	err := wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, waitTimeout, true, func(ctx context.Context) (bool, error) {
+		if isSecret(o) {
+			return c.storedSecret(o) == nil, nil
+		}
 		err := c.cache.Get(ctx, o.key(), c.cacheObject(o))
 		if apierrors.IsNotFound(err) {
 			return true, nil

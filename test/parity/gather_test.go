@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
@@ -31,7 +33,8 @@ func snapshotKinds(crds []*apiextensionsv1.CustomResourceDefinition) []client.Ob
 		if ft.Kind() != reflect.Slice || ft.Elem().Kind() != reflect.Pointer || !ft.Elem().Implements(objType) {
 			continue
 		}
-		if ft.Elem() == reflect.TypeFor[*unstructured.Unstructured]() {
+		// Secrets are watched by type beside the cache, not through it.
+		if ft.Elem() == reflect.TypeFor[*unstructured.Unstructured]() || ft.Elem() == reflect.TypeFor[*corev1.Secret]() {
 			continue
 		}
 		out = append(out, reflect.New(ft.Elem().Elem()).Interface().(client.Object))
@@ -80,48 +83,55 @@ func warm(ctx context.Context, c cache.Cache, kinds []client.Object) error {
 	})
 }
 
-// startedSnapshot is what an operator starting now would see: a new cache, configured as the
-// operator's, lists every kind, so the objects reach it through the initial list rather than
-// through watch events, and a new gatherer reads it. The cluster serves the optional kinds of
-// served only.
+// startedSnapshot is what an operator starting now would see: a new cluster source (the cache,
+// configured as the operator's, and the gatherer `kubeposture audit` uses) lists every kind, so
+// the objects reach it through the initial list rather than through watch events. The cluster
+// serves the optional kinds of served only.
 func startedSnapshot(ctx context.Context, cfg *rest.Config, kinds []client.Object, served map[string]bool) (*benchmarks.Snapshot, error) {
-	opts := controllers.CacheOptions()
-	opts.Scheme = live.scheme
-	opts.Mapper = live.mapper
-	c, err := cache.New(cfg, opts)
+	src, err := controllers.NewClusterSource(cfg, controllers.SourceOptions{
+		Scheme: live.scheme, ReadSecrets: true, Mapper: newServedMapper(live.mapper, live.scheme, served),
+	})
 	if err != nil {
 		return nil, err
 	}
+	// The running gatherer has already asked what the test may read: the answers are reused.
+	src.Gatherer.Access = gatherer.Access
+	src.Gatherer.Secrets.Access = gatherer.Access
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- c.Start(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	if err := src.Start(ctx, waitTimeout); err != nil {
+		return nil, err
+	}
 	var started []client.Object
 	for _, k := range kinds {
 		if _, ok := k.(*unstructured.Unstructured); !ok || served[k.GetObjectKind().GroupVersionKind().GroupKind().String()] {
 			started = append(started, k)
 		}
 	}
-	if err := warm(ctx, c, started); err != nil {
+	if err := warm(ctx, src.Cache, started); err != nil {
 		return nil, err
 	}
-	g := &controllers.Gatherer{Cache: c, Discovery: live.discovery, Mapper: servedMapper{RESTMapper: live.mapper, served: served}, ReadSecrets: true}
-	return g.Snapshot(ctx, time.Now())
+	return src.Gatherer.Snapshot(ctx, time.Now())
 }
 
-// servedMapper maps only the optional kinds a fixture's cluster serves: the gatherer finds the
-// optional kinds through its mapper.
+// servedMapper maps the built-in kinds, and of the optional kinds only those a fixture's cluster
+// serves: the gatherer finds the optional kinds through its mapper.
 type servedMapper struct {
 	meta.RESTMapper
-	served map[string]bool
+	builtin map[schema.GroupKind]bool
+	served  map[string]bool
+}
+
+func newServedMapper(m meta.RESTMapper, scheme *runtime.Scheme, served map[string]bool) servedMapper {
+	builtin := map[schema.GroupKind]bool{}
+	for gvk := range scheme.AllKnownTypes() {
+		builtin[gvk.GroupKind()] = true
+	}
+	return servedMapper{RESTMapper: m, builtin: builtin, served: served}
 }
 
 func (m servedMapper) RESTMapping(gk schema.GroupKind, versions ...string) (*meta.RESTMapping, error) {
-	if !m.served[gk.String()] {
+	if !m.builtin[gk] && !m.served[gk.String()] {
 		return nil, &meta.NoKindMatchError{GroupKind: gk, SearchedVersions: versions}
 	}
 	return m.RESTMapper.RESTMapping(gk, versions...)
