@@ -104,4 +104,3 @@ func gitStatus(t *testing.T, root string) string {
 	}
 	return string(out)
 }
-
