@@ -1730,7 +1730,7 @@ func imgInClusterRegistry(s *Snapshot) []Finding {
 		return []Finding{NotApplicablef("no image registry runs in the cluster: an external registry's redundancy, network zone and garbage collection need an attestation")}
 	}
 	policies := netPoliciesByNamespace(s)
-	var out []Finding
+	cni, out := cniPolicies(s)
 	for _, r := range found {
 		replicas := int32(1)
 		if r.replicas != nil {
@@ -1743,7 +1743,7 @@ func imgInClusterRegistry(s *Snapshot) []Finding {
 		case s.Level >= L3 && (replicas < 3 || replicas%2 == 0):
 			problems = append(problems, fmt.Sprintf("runs %d replicas (L3 needs an odd number of at least 3)", replicas))
 		}
-		isolated := false
+		isolated := cniDefaultDenyIngress(s, cni, r.ref.Namespace) != ""
 		for _, np := range policies[r.ref.Namespace] {
 			isolated = isolated || IsDefaultDeny(np, networkingv1.PolicyTypeIngress)
 		}

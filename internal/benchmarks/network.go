@@ -101,7 +101,9 @@ func networkChecks() []Check {
 				Standard: []string{"S7.5"}, NIST: []string{"4.3.3"}, MLPS: []string{"G2c"}, CIS: []string{"5.3.2"},
 			},
 			Rationale: "Pods accept traffic from every pod in the cluster until a policy selects them. A default-deny " +
-				"ingress policy makes isolation the default, so a new workload is not reachable until someone allows it.",
+				"ingress policy makes isolation the default, so a new workload is not reachable until someone allows it. " +
+				"A CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, or Calico NetworkPolicy or GlobalNetworkPolicy " +
+				"that selects every pod of the namespace and allows no ingress counts as well.",
 			Remediation: "Create a NetworkPolicy with podSelector: {}, policyTypes: [Ingress] and no ingress rules in " +
 				"each namespace, then add policies allowing the traffic each application needs.",
 			AutoRemediation: "DefaultDenyNetworkPolicy (a default-deny ingress policy per namespace)",
@@ -137,7 +139,8 @@ func networkChecks() []Check {
 				Standard: []string{"S7.9"}, CIS: []string{"5.3.2"},
 			},
 			Rationale: "A pod that no ingress policy selects accepts connections from anywhere in the cluster, even when " +
-				"its neighbours are isolated. Pods on the host network are left out: NetworkPolicy does not apply to them.",
+				"its neighbours are isolated. Cilium and Calico policies that govern ingress count as well. Pods on the host " +
+				"network are left out: NetworkPolicy does not apply to them.",
 			Remediation: "Add a default-deny ingress policy to the namespace (see NET-002) or a policy whose podSelector " +
 				"matches the pod's labels.",
 			Evaluate: netPodsIngressIsolated,
@@ -373,12 +376,12 @@ func netDefaultDenyIngress(s *Snapshot) []Finding {
 		return []Finding{NotApplicablef("no namespace is in scope")}
 	}
 	byNS := netPoliciesByNamespace(s)
-	var out []Finding
+	cni, out := cniPolicies(s)
 	for _, ns := range namespaces {
 		pols := byNS[ns.Name]
 		if slices.ContainsFunc(pols, func(np *networkingv1.NetworkPolicy) bool {
 			return IsDefaultDeny(np, networkingv1.PolicyTypeIngress)
-		}) {
+		}) || cniDefaultDenyIngress(s, cni, ns.Name) != "" {
 			continue
 		}
 		has := "it has no NetworkPolicy and needs"
@@ -511,13 +514,13 @@ func netIsWholeInternet(cidr string) bool {
 // netPodsIngressIsolated is the Evaluate function of NET-004.
 func netPodsIngressIsolated(s *Snapshot) []Finding {
 	byNS := netPoliciesByNamespace(s)
+	cni, out := cniPolicies(s)
 	covered := func(ns string, podLabels map[string]string) bool {
 		return slices.ContainsFunc(byNS[ns], func(np *networkingv1.NetworkPolicy) bool {
 			return netHasPolicyType(np, networkingv1.PolicyTypeIngress) && netPolicySelects(np, ns, podLabels)
-		})
+		}) || cniIngressSelects(s, cni, ns, podLabels)
 	}
-	const msg = "no NetworkPolicy with policyType Ingress selects it, so it accepts traffic from every pod"
-	var out []Finding
+	const msg = "no NetworkPolicy (nor Cilium or Calico policy) governing ingress selects it, so it accepts traffic from every pod"
 	inspected := 0
 	if s.Source == SourceManifests {
 		// Manifests have no running pods: judge the pod templates instead.

@@ -307,12 +307,12 @@ func variableDefs(p benchmarks.Params) []admissionregistrationv1.Variable {
 // imageNames normalises each image reference to registry/repository the way the container
 // runtime resolves it: the first path element is a host only with a dot, a port or localhost;
 // otherwise the image is on docker.io, with library/ for single-element names.
-const imageNames = "variables.images.map(i, cel.bind(n, i.split('@')[0], " +
-	"cel.bind(m, n.lastIndexOf(':') > n.lastIndexOf('/') ? n.substring(0, n.lastIndexOf(':')) : n, " +
-	"cel.bind(h, m.contains('/') && (m.split('/')[0].contains('.') || m.split('/')[0].contains(':') || m.split('/')[0] == 'localhost') ? m.split('/')[0].lowerAscii() : '', " +
-	"cel.bind(r, h == '' ? m : m.substring(m.indexOf('/') + 1), " +
-	"cel.bind(host, h in ['', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'] ? 'docker.io' : h, " +
-	"host + '/' + (host == 'docker.io' && !r.contains('/') ? 'library/' + r : r)))))))"
+const imageNames = "variables.images.map(i, i.split('@')[0])" +
+	".map(n, n.lastIndexOf(':') > n.lastIndexOf('/') ? n.substring(0, n.lastIndexOf(':')) : n)" +
+	".map(m, m.contains('/') && (m.split('/')[0].contains('.') || m.split('/')[0].contains(':') || m.split('/')[0] == 'localhost') ? " +
+	"m.split('/')[0].lowerAscii() + m.substring(m.indexOf('/')) : 'docker.io/' + m)" +
+	".map(x, x.split('/')[0] in ['index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'] ? 'docker.io' + x.substring(x.indexOf('/')) : x)" +
+	".map(x, x.startsWith('docker.io/') && !x.substring(10).contains('/') ? 'docker.io/library/' + x.substring(10) : x)"
 
 // usedVariables returns the variables the validations reference, with their dependencies.
 func usedVariables(p benchmarks.Params, r rule) []admissionregistrationv1.Variable {

@@ -100,8 +100,8 @@ func rules() []rule {
 		}}},
 		{check: "WKL-009", minLevel: benchmarks.L3, validations: []validation{{
 			expression: notWindows + "variables.containers.all(c, " +
-				"cel.bind(p, c.?securityContext.?seccompProfile.orValue(variables.podSpec.?securityContext.?seccompProfile.orValue({})), " +
-				"p.?type.orValue('') == 'Localhost' && p.?localhostProfile.orValue('') != ''))",
+				"c.?securityContext.?seccompProfile.orValue(variables.podSpec.?securityContext.?seccompProfile.orValue({})).?type.orValue('') == 'Localhost' && " +
+				"c.?securityContext.?seccompProfile.orValue(variables.podSpec.?securityContext.?seccompProfile.orValue({})).?localhostProfile.orValue('') != '')",
 			message: "every container must run with a seccompProfile of type Localhost that names its localhostProfile",
 		}}},
 		{check: "WKL-010", minLevel: benchmarks.L3, validations: []validation{
