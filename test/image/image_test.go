@@ -4,6 +4,7 @@ package image
 import (
 	"archive/tar"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -20,23 +22,46 @@ import (
 	"github.com/kubeposture/kubeposture/test/envtest"
 )
 
-// buildImage builds the static manager the way `make image` does and writes the image's layout
-// into a temporary directory with the project's image command.
+var (
+	managerOnce sync.Once
+	managerBin  string
+	managerErr  error
+)
+
+// staticManager builds the static manager once, the way `make image` does.
+func staticManager(t *testing.T, root string) string {
+	t.Helper()
+	managerOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "kubeposture-image-")
+		if err != nil {
+			managerErr = err
+			return
+		}
+		managerBin = filepath.Join(dir, "manager")
+		fmt.Fprintln(os.Stderr, "image test: building the static manager for linux/amd64")
+		build := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", managerBin, "./cmd")
+		build.Dir = root
+		build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+		if out, err := build.CombinedOutput(); err != nil {
+			managerErr = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if managerErr != nil {
+		t.Fatal(managerErr)
+	}
+	return managerBin
+}
+
+// buildImage writes the image's layout into a temporary directory with the project's image
+// command, from the static manager.
 func buildImage(t *testing.T) (layoutDir, digest string) {
 	t.Helper()
 	root, err := envtest.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
+	bin := staticManager(t, root)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "manager")
-	t.Log("building the static manager for linux/amd64")
-	build := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", bin, "./cmd")
-	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	layoutDir = filepath.Join(dir, "layout")
 	run := exec.Command("go", "run", "./hack/image", "-binary", bin, "-version", "0.0.0-test", "-revision", "0123456789abcdef",
 		"-layout", layoutDir, "-tarball", filepath.Join(dir, "image.tar"))
@@ -135,7 +160,7 @@ func TestImageConfig(t *testing.T) {
 	}
 }
 
-// TestImageIsReproducible builds the image twice: the digests are equal.
+// TestImageIsReproducible assembles the image twice from the same binary: the digests are equal.
 func TestImageIsReproducible(t *testing.T) {
 	_, a := buildImage(t)
 	_, b := buildImage(t)
