@@ -1,7 +1,10 @@
 # kubeposture — build, test and run the SecurityProfile operator.
 
-# Image URL to use all building/pushing image targets.
-IMG ?= kubeposture/kubeposture:latest
+# The image: `make image` builds it and pins its digest in config/manager and the chart.
+# IMG=REPO:TAG makes `make deploy` and `make build-installer` use another image instead.
+IMAGE_REPO ?= ghcr.io/kubeposture/kubeposture
+VERSION ?= 0.1.0
+IMG ?=
 
 # Pinned versions. The local control plane is built from the Go module proxy (see
 # hack/build-control-plane.sh), because release binaries cannot be downloaded everywhere.
@@ -9,6 +12,8 @@ KUBE_VERSION ?= v1.37.2
 ETCD_VERSION ?= v3.6.16
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 KUSTOMIZE_VERSION ?= v5.8.1
+# Prometheus v3.x: the Go module's versions are v0.3xx.
+PROMETHEUS_VERSION ?= v0.316.0
 
 SHELL = /usr/bin/env bash -o pipefail
 .SHELLFLAGS = -ec
@@ -18,6 +23,7 @@ K8S_BIN ?= $(LOCALBIN)/k8s
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
 KUBECTL ?= $(K8S_BIN)/kubectl
+PROMTOOL ?= $(LOCALBIN)/promtool
 
 # envtest finds kube-apiserver and etcd here.
 export KUBEBUILDER_ASSETS = $(K8S_BIN)
@@ -67,6 +73,11 @@ verify: manifests generate docs ## Fail when generated files (CRDs, RBAC, deepco
 test: manifests generate fmt vet control-plane ## Run unit tests and envtest integration tests against the built kube-apiserver.
 	go test ./... $(GO_TEST_FLAGS)
 
+.PHONY: test-rules
+test-rules: promtool ## Run the unit tests of the Prometheus alerts (config/prometheus/rules_test.yaml).
+	@echo "test-rules: promtool test rules config/prometheus/rules_test.yaml"
+	cd config/prometheus && $(PROMTOOL) test rules rules_test.yaml
+
 .PHONY: test-checks
 test-checks: ## Run the check catalog's fixture tests (CHECK=WKL-001 focuses one check).
 	CHECK=$(CHECK) go test ./internal/benchmarks/... $(GO_TEST_FLAGS)
@@ -98,6 +109,8 @@ chart-files: ## Copy the generated CRDs and the roles of config/rbac and config/
 		cp "$$f" $(CHART_DIR)/files/rbac/; done
 	cp config/rbac/events/role.yaml $(CHART_DIR)/files/rbac/events.yaml
 	for d in config/components/*/; do cp "$$d/role.yaml" "$(CHART_DIR)/files/rbac/components/$$(basename $$d).yaml"; done
+	mkdir -p $(CHART_DIR)/files/prometheus
+	cp config/prometheus/rules.yaml $(CHART_DIR)/files/prometheus/rules.yaml
 
 .PHONY: build
 build: manifests generate fmt vet ## Build the manager and the kubeposture CLI into bin/.
@@ -109,14 +122,32 @@ run: manifests generate fmt vet ## Run the operator against the cluster of the c
 	go run ./cmd
 
 .PHONY: docker-build
-docker-build: ## Build the manager image.
+docker-build: ## Build the manager image with Docker (IMG=...).
 	docker build -t $(IMG) .
 
-.PHONY: build-installer
-build-installer: manifests generate kustomize ## Write dist/install.yaml with the CRDs and the deployment.
+# The image's revision label is the last commit of the Go sources, so that committing the pinned
+# digest does not change the image.
+IMAGE_REVISION = $(shell git log -1 --format=%H -- api cmd controllers internal go.mod go.sum)
+
+.PHONY: image
+image: kustomize ## Build the OCI image without a container daemon into dist/ (layout and tarball) and pin its digest in config/manager and the chart.
+	@echo "image: building the static manager for linux/amd64"
 	mkdir -p dist
-	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
-	$(KUSTOMIZE) build config/default > dist/install.yaml
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -buildvcs=false -ldflags="-s -w -buildid=" -o dist/manager-linux-amd64 ./cmd
+	@echo "image: assembling the image (empty base, CA bundle, user 65532)"
+	@digest=$$(go run ./hack/image -binary dist/manager-linux-amd64 -version $(VERSION) -revision $(IMAGE_REVISION) \
+		-repository $(IMAGE_REPO) -layout dist/image -tarball dist/kubeposture-image.tar); \
+	echo "image: $(IMAGE_REPO)@$$digest (dist/image, dist/kubeposture-image.tar)"; \
+	(cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMAGE_REPO)@$$digest); \
+	sed -i -e "s|^  digest: .*|  digest: \"$$digest\"|" -e "s|^  tag: .*|  tag: \"$(VERSION)\"|" $(CHART_DIR)/values.yaml
+
+# Replaces the pinned image with $(IMG) when IMG is set.
+IMAGE_OVERRIDE = $(if $(IMG),sed -e 's|image: $(IMAGE_REPO)@sha256:[0-9a-f]*|image: $(IMG)|',cat)
+
+.PHONY: build-installer
+build-installer: manifests generate kustomize ## Write dist/install.yaml with the CRDs and the deployment (the pinned image, or IMG=...).
+	mkdir -p dist
+	$(KUSTOMIZE) build config/default | $(IMAGE_OVERRIDE) > dist/install.yaml
 
 ##@ Deployment
 
@@ -133,9 +164,8 @@ uninstall: manifests kustomize ## Remove the CRDs from the cluster.
 	$(KUSTOMIZE) build config/crd | kubectl delete --ignore-not-found=$(ignore-not-found) -f -
 
 .PHONY: deploy
-deploy: manifests kustomize ## Deploy the operator to the cluster (IMG=...).
-	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
-	$(KUSTOMIZE) build config/default | kubectl apply -f -
+deploy: manifests kustomize ## Deploy the operator to the cluster (the pinned image, or IMG=...).
+	$(KUSTOMIZE) build config/default | $(IMAGE_OVERRIDE) | kubectl apply -f -
 
 .PHONY: undeploy
 undeploy: kustomize ## Remove the operator from the cluster.
@@ -156,3 +186,9 @@ $(CONTROLLER_GEN):
 kustomize: $(KUSTOMIZE) ## Install kustomize into bin/.
 $(KUSTOMIZE):
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+.PHONY: promtool
+promtool: $(PROMTOOL) ## Build promtool from the Go module proxy into bin/.
+$(PROMTOOL):
+	@echo "promtool: building github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION) (a few minutes the first time)"
+	GOBIN=$(LOCALBIN) go install github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)
