@@ -290,6 +290,7 @@ func variableDefs(p benchmarks.Params) []admissionregistrationv1.Variable {
 			"dyn(object.spec).template.?metadata.orValue({})"},
 		{Name: "containers", Expression: "variables.podSpec.?containers.orValue([]) + " +
 			"variables.podSpec.?initContainers.orValue([]) + variables.podSpec.?ephemeralContainers.orValue([])"},
+		{Name: "runAsContainers", Expression: runAsContainers(w)},
 		{Name: "windows", Expression: "variables.podSpec.?os.?name.orValue('') == 'windows'"},
 		{Name: "images", Expression: "variables.containers.map(c, c.?image.orValue(''))"},
 		{Name: "imageNames", Expression: imageNames},
@@ -302,6 +303,15 @@ func variableDefs(p benchmarks.Params) []admissionregistrationv1.Variable {
 		{Name: "socketPaths", Expression: celList(cleanPaths(w.RuntimeSocketPaths))},
 		{Name: "hostPathAllowlist", Expression: "params.data.?hostPathAllowlist.orValue('').split('\\n').filter(e, e.contains('='))"},
 	}
+}
+
+// runAsContainers are the containers WKL-005 judges: init containers are left out when
+// ExemptInitContainersFromNonRoot is set, as S3.1 permits.
+func runAsContainers(w benchmarks.WorkloadParams) string {
+	if w.ExemptInitContainersFromNonRoot {
+		return "variables.podSpec.?containers.orValue([]) + variables.podSpec.?ephemeralContainers.orValue([])"
+	}
+	return "variables.containers"
 }
 
 // imageNames normalises each image reference to registry/repository the way the container
