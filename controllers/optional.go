@@ -15,33 +15,41 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
-// +kubebuilder:rbac:groups=crd.projectcalico.org,resources=felixconfigurations,verbs=get;list;watch
-// +kubebuilder:rbac:groups=security.istio.io,resources=peerauthentications,verbs=get;list;watch
-// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gateways;httproutes;grpcroutes;tlsroutes;tcproutes;udproutes,verbs=get;list;watch
-// +kubebuilder:rbac:groups=kyverno.io,resources=clusterpolicies;policies,verbs=get;list;watch
-// +kubebuilder:rbac:groups=policies.kyverno.io,resources=validatingpolicies,verbs=get;list;watch
-// +kubebuilder:rbac:groups=argoproj.io,resources=rollouts,verbs=get;list;watch
-// +kubebuilder:rbac:groups=constraints.gatekeeper.sh,resources=*,verbs=get;list;watch
-// +kubebuilder:rbac:groups=apiregistration.k8s.io,resources=apiservices,verbs=get;list;watch
-// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=prometheusrules,verbs=get;list;watch
-// +kubebuilder:rbac:groups=operator.victoriametrics.com,resources=vmrules,verbs=get;list;watch
-// +kubebuilder:rbac:groups=monitoring.googleapis.com,resources=rules;clusterrules;globalrules,verbs=get;list;watch
-// +kubebuilder:rbac:groups=cert-manager.io,resources=certificates,verbs=get;list;watch
-// +kubebuilder:rbac:groups=external-secrets.io,resources=externalsecrets;secretstores;clustersecretstores,verbs=get;list;watch
-// +kubebuilder:rbac:groups=secrets-store.csi.x-k8s.io,resources=secretproviderclasses,verbs=get;list;watch
-// +kubebuilder:rbac:groups=bitnami.com,resources=sealedsecrets,verbs=get;list;watch
-// +kubebuilder:rbac:groups=aquasecurity.github.io,resources=ciskubebenchreports;clusterinfraassessmentreports;infraassessmentreports;nodevulnerabilityreports;vulnerabilityreports;exposedsecretreports;sbomreports,verbs=get;list;watch
-// +kubebuilder:rbac:groups=karpenter.sh,resources=nodepools;nodeclaims,verbs=get;list;watch
-// +kubebuilder:rbac:groups=cluster.x-k8s.io,resources=machinedeployments;machinepools,verbs=get;list;watch
-// +kubebuilder:rbac:groups=autoscaling.openshift.io,resources=machineautoscalers,verbs=get;list;watch
-// +kubebuilder:rbac:groups=velero.io,resources=schedules;backups;restores;backupstoragelocations,verbs=get;list;watch
-// +kubebuilder:rbac:groups=policy.sigstore.dev,resources=clusterimagepolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=crd.projectcalico.org,resources=felixconfigurations;networkpolicies;globalnetworkpolicies,verbs=list;watch
+// +kubebuilder:rbac:groups=projectcalico.org,resources=networkpolicies;globalnetworkpolicies,verbs=list;watch
+// +kubebuilder:rbac:groups=cilium.io,resources=ciliumnetworkpolicies;ciliumclusterwidenetworkpolicies,verbs=list;watch
+// +kubebuilder:rbac:groups=security.istio.io,resources=peerauthentications,verbs=list;watch
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gateways;httproutes;grpcroutes;tlsroutes;tcproutes;udproutes,verbs=list;watch
+// +kubebuilder:rbac:groups=kyverno.io,resources=clusterpolicies;policies,verbs=list;watch
+// +kubebuilder:rbac:groups=policies.kyverno.io,resources=validatingpolicies,verbs=list;watch
+// +kubebuilder:rbac:groups=argoproj.io,resources=rollouts,verbs=list;watch
+// +kubebuilder:rbac:groups=constraints.gatekeeper.sh,resources=*,verbs=list;watch
+// +kubebuilder:rbac:groups=apiregistration.k8s.io,resources=apiservices,verbs=list;watch
+// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=prometheusrules,verbs=list;watch
+// +kubebuilder:rbac:groups=operator.victoriametrics.com,resources=vmrules,verbs=list;watch
+// +kubebuilder:rbac:groups=monitoring.googleapis.com,resources=rules;clusterrules;globalrules,verbs=list;watch
+// +kubebuilder:rbac:groups=cert-manager.io,resources=certificates,verbs=list;watch
+// +kubebuilder:rbac:groups=external-secrets.io,resources=externalsecrets;secretstores;clustersecretstores,verbs=list;watch
+// +kubebuilder:rbac:groups=secrets-store.csi.x-k8s.io,resources=secretproviderclasses,verbs=list;watch
+// +kubebuilder:rbac:groups=bitnami.com,resources=sealedsecrets,verbs=list;watch
+// +kubebuilder:rbac:groups=aquasecurity.github.io,resources=ciskubebenchreports;clusterinfraassessmentreports;infraassessmentreports;nodevulnerabilityreports;vulnerabilityreports;exposedsecretreports;sbomreports,verbs=list;watch
+// +kubebuilder:rbac:groups=karpenter.sh,resources=nodepools;nodeclaims,verbs=list;watch
+// +kubebuilder:rbac:groups=cluster.x-k8s.io,resources=machinedeployments;machinepools,verbs=list;watch
+// +kubebuilder:rbac:groups=autoscaling.openshift.io,resources=machineautoscalers,verbs=list;watch
+// +kubebuilder:rbac:groups=velero.io,resources=schedules;backups;restores;backupstoragelocations,verbs=list;watch
+// +kubebuilder:rbac:groups=policy.sigstore.dev,resources=clusterimagepolicies,verbs=list;watch
 
 // optionalKinds are third-party kinds some checks read when their CRDs exist. They are read as
 // unstructured objects; their absence makes the dependent checks NotApplicable, Manual, or (for
 // backups, which the standard requires from L1) Fail.
 var optionalKinds = []schema.GroupKind{
 	{Group: "crd.projectcalico.org", Kind: "FelixConfiguration"},
+	{Group: "crd.projectcalico.org", Kind: "NetworkPolicy"},
+	{Group: "crd.projectcalico.org", Kind: "GlobalNetworkPolicy"},
+	{Group: "projectcalico.org", Kind: "NetworkPolicy"},
+	{Group: "projectcalico.org", Kind: "GlobalNetworkPolicy"},
+	{Group: "cilium.io", Kind: "CiliumNetworkPolicy"},
+	{Group: "cilium.io", Kind: "CiliumClusterwideNetworkPolicy"},
 	{Group: "security.istio.io", Kind: "PeerAuthentication"},
 	{Group: "gateway.networking.k8s.io", Kind: "Gateway"},
 	{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"},

@@ -21,8 +21,7 @@ import (
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 )
 
-// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles,verbs=update;patch
-// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles/finalizers,verbs=update
+// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles,verbs=patch
 
 // Remediator applies a desired state with server-side apply under FieldManager. It only creates
 // and deletes objects it labelled as its own, and only sets fields on other objects that no

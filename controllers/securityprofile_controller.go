@@ -55,9 +55,8 @@ type SecurityProfileReconciler struct {
 	lastAudit sync.Map // profile name -> time.Time of the last completed audit
 }
 
-// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles,verbs=get;list;watch
-// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles,verbs=list;watch
+// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles/status,verbs=patch
 
 // Reconcile audits one profile: gather a snapshot, evaluate the checks, write the status.
 func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
