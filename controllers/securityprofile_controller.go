@@ -51,6 +51,8 @@ type SecurityProfileReconciler struct {
 	MinAuditInterval time.Duration
 	// Remediator applies remediation; nil disables remediation.
 	Remediator *Remediator
+	// Preventer applies the generated admission policies; nil disables prevention.
+	Preventer *Preventer
 
 	lastAudit sync.Map // profile name -> time.Time of the last completed audit
 }
@@ -71,9 +73,15 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, err
 	}
 	if !profile.DeletionTimestamp.IsZero() {
+		if err := r.finalizePrevention(ctx, profile); err != nil {
+			return ctrl.Result{}, err
+		}
 		return ctrl.Result{}, r.finalize(ctx, profile)
 	}
 	if err := r.ensureFinalizer(ctx, profile); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.ensurePreventionFinalizer(ctx, profile); err != nil {
 		return ctrl.Result{}, err
 	}
 
@@ -104,6 +112,9 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, err
 	}
 	applyAudit(profile, outcome)
+	if err := r.prevent(ctx, profile, &outcome.report); err != nil {
+		return ctrl.Result{}, err
+	}
 	r.reportRemediation(original, profile, outcome.remediation)
 	recordMetrics(profile.Name, &outcome.report, outcome.duration.Seconds())
 	r.lastAudit.Store(profile.Name, outcome.finished)
