@@ -14,6 +14,9 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
@@ -621,4 +624,27 @@ func celList(items []string) string {
 		quoted[i] = celString(s)
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// Manifests renders the set as a multi-document YAML stream in apply order, for teams that keep
+// their admission policies in git.
+func Manifests(s *Set) ([]byte, error) {
+	var b strings.Builder
+	for i, o := range s.Objects() {
+		raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+		if err != nil {
+			return nil, err
+		}
+		unstructured.RemoveNestedField(raw, "metadata", "creationTimestamp")
+		unstructured.RemoveNestedField(raw, "status")
+		doc, err := yaml.Marshal(raw)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		b.Write(doc)
+	}
+	return []byte(b.String()), nil
 }
