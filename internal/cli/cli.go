@@ -39,6 +39,7 @@ const usage = `kubeposture runs the container-security maturity checks once and 
 Usage:
   kubeposture scan -f PATH [-f PATH ...] [flags]   check manifest files and directories
   kubeposture audit [--kubeconfig FILE] [flags]    check the cluster of the kubeconfig
+  kubeposture generate admission-policies [flags]  write the profile's ValidatingAdmissionPolicies
 
 Flags:
   --level L1|L2|L3     target level (default L1, or the profile's)
@@ -56,6 +57,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitCompliant
 	}
 	cmd := args[0]
+	if cmd == "generate" {
+		return runGenerate(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("kubeposture "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
