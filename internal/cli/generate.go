@@ -1,13 +1,12 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 
@@ -16,19 +15,6 @@ import (
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 	"github.com/kubeposture/kubeposture/internal/prevention"
 )
-
-const generateUsage = `Usage:
-  kubeposture generate admission-policies [--level L1|L2|L3] [--profile FILE] [--mode Warn|Audit|Deny] [--namespace NS]
-
-Writes the ValidatingAdmissionPolicies, bindings and params ConfigMap the operator generates for
-the profile (the same objects), as YAML on standard output.
-
-Flags:
-  --level L1|L2|L3   target level (default L1, or the profile's)
-  --profile FILE     a SecurityProfile manifest: scope, checks, exemptions, parameters, prevention
-  --mode MODE        Warn, Audit or Deny (default the profile's spec.prevention.mode, Deny when it is Disabled)
-  --namespace NS     namespace of the params ConfigMap (default kubeposture-system)
-`
 
 // GenerateAdmissionPolicies returns, as YAML, the admission objects the operator generates for
 // the profile in the file at profilePath ("" for an empty L1 profile). level and mode override
@@ -85,30 +71,34 @@ func GenerateAdmissionPolicies(profilePath, level, mode, namespace string, now t
 	return prevention.Manifests(set)
 }
 
-// runGenerate runs `kubeposture generate ...`.
-func runGenerate(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "admission-policies" {
-		fmt.Fprint(stderr, generateUsage)
-		return ExitUsage
+// newGenerateCommand is `kubeposture generate admission-policies`.
+func newGenerateCommand(streams IO) *cobra.Command {
+	gen := &cobra.Command{
+		Use:   "generate",
+		Short: "Write objects the operator generates, for teams that keep them in git",
 	}
-	fs := flag.NewFlagSet("kubeposture generate admission-policies", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, generateUsage) }
-	level := fs.String("level", "", "target level: L1, L2 or L3")
-	profilePath := fs.String("profile", "", "a SecurityProfile manifest")
-	mode := fs.String("mode", "", "Warn, Audit or Deny")
-	namespace := fs.String("namespace", "", "namespace of the params ConfigMap")
-	if err := fs.Parse(args[1:]); err != nil {
-		return ExitUsage
+	var level, profilePath, mode, namespace string
+	policies := &cobra.Command{
+		Use:   "admission-policies",
+		Short: "Write the profile's ValidatingAdmissionPolicies, bindings and params ConfigMap as YAML",
+		Long: `Writes the ValidatingAdmissionPolicies, their bindings and the params ConfigMap the operator
+generates for the profile (the same objects), as YAML on standard output.`,
+		Example: `  kubeposture generate admission-policies --level L2
+  kubeposture generate admission-policies --profile profile.yaml --mode Warn > policies.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			data, err := GenerateAdmissionPolicies(profilePath, level, mode, namespace, time.Now())
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			_, err = streams.Out.Write(data)
+			return err
+		},
 	}
-	data, err := GenerateAdmissionPolicies(*profilePath, *level, *mode, *namespace, time.Now())
-	if err != nil {
-		fmt.Fprintf(stderr, "kubeposture generate admission-policies: %v\n", err)
-		return ExitUsage
-	}
-	if _, err := stdout.Write(data); err != nil {
-		fmt.Fprintf(stderr, "kubeposture: %v\n", err)
-		return ExitUsage
-	}
-	return ExitCompliant
+	policies.Flags().StringVar(&level, "level", "", "target level: L1, L2 or L3 (default L1, or the profile's)")
+	policies.Flags().StringVar(&profilePath, "profile", "", "a SecurityProfile manifest: scope, checks, exemptions, parameters, prevention")
+	policies.Flags().StringVar(&mode, "mode", "", "Warn, Audit or Deny (default the profile's spec.prevention.mode, Deny when it is Disabled)")
+	policies.Flags().StringVar(&namespace, "namespace", "", "namespace of the params ConfigMap (default "+controllers.DefaultPreventionNamespace+")")
+	gen.AddCommand(policies)
+	return gen
 }

@@ -54,7 +54,6 @@ func TestGenerateAdmissionPoliciesFollowsLevelAndProfile(t *testing.T) {
 
 func TestGenerateCommandRejectsBadInput(t *testing.T) {
 	for _, args := range [][]string{
-		{"generate"},
 		{"generate", "admission-policies", "--level", "L4"},
 		{"generate", "admission-policies", "--mode", "Block"},
 		{"generate", "admission-policies", "--profile", "testdata/missing.yaml"},
