@@ -25,6 +25,8 @@ func main() {
 		"Shortest time between two change-triggered audits of one profile; bursts of changes are coalesced.")
 	flag.BoolVar(&opts.ReadSecrets, "read-secrets", true,
 		"Gather Secrets (metadata, type and keys; values are dropped before caching). Needs the secrets-reader role; when off, Secret-based checks are Skipped.")
+	flag.StringVar(&opts.Namespace, "namespace", os.Getenv("POD_NAMESPACE"),
+		"Namespace of the admission policies' params ConfigMaps, normally the operator's own (default $POD_NAMESPACE, else "+controllers.DefaultPreventionNamespace+").")
 	flag.StringVar(&opts.PprofAddr, "pprof-bind-address", "0", "Address Go's pprof endpoints bind to, for profiling; 0 disables them.")
 	gcPercent := flag.Int("gc-percent", 50,
 		"Go garbage-collection target (GOGC): the heap may grow this many percent over live data between collections. "+

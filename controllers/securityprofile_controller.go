@@ -59,6 +59,8 @@ type SecurityProfileReconciler struct {
 	MinAuditInterval time.Duration
 	// Remediator applies remediation; nil disables remediation.
 	Remediator *Remediator
+	// Preventer applies the generated admission policies; nil disables prevention.
+	Preventer *Preventer
 	// MaxConcurrentReconciles is how many profiles are audited at once; zero means
 	// DefaultMaxConcurrentReconciles. Remediation passes are serialized by the Remediator.
 	MaxConcurrentReconciles int
@@ -84,9 +86,15 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, err
 	}
 	if !profile.DeletionTimestamp.IsZero() {
+		if err := r.finalizePrevention(ctx, profile); err != nil {
+			return ctrl.Result{}, err
+		}
 		return r.finalize(ctx, profile)
 	}
 	if err := r.ensureFinalizer(ctx, profile); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.ensurePreventionFinalizer(ctx, profile); err != nil {
 		return ctrl.Result{}, err
 	}
 
@@ -117,6 +125,9 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, err
 	}
 	applyAudit(profile, outcome)
+	if err := r.prevent(ctx, profile, &outcome.report); err != nil {
+		return ctrl.Result{}, err
+	}
 	r.reportRemediation(original, profile, outcome.remediation)
 	if outcome.remediation != nil && outcome.remediation.stale {
 		// Another profile's remediation changed the cluster after this snapshot was taken: the

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"github.com/kubeposture/kubeposture/internal/prevention"
+
 	"bufio"
 	"fmt"
 	"os"
@@ -49,15 +51,18 @@ func main() {
 			continue
 		}
 		fmt.Fprintf(w, "\n## %s (%s-)\n\n", d, d.IDPrefix())
-		fmt.Fprintln(w, "| ID | Level | Severity | Title |")
-		fmt.Fprintln(w, "|---|---|---|---|")
+		fmt.Fprintln(w, "| ID | Level | Severity | Title | Admission policy |")
+		fmt.Fprintln(w, "|---|---|---|---|---|")
 		for _, c := range checks {
-			fmt.Fprintf(w, "| [%s](#%s) | %s | %s | %s |\n", c.ID, strings.ToLower(c.ID), levelText(c), c.Severity, c.Title)
+			fmt.Fprintf(w, "| [%s](#%s) | %s | %s | %s | %s |\n", c.ID, strings.ToLower(c.ID), levelText(c), c.Severity, c.Title, admissionText(c))
 		}
 		for _, c := range checks {
 			fmt.Fprintf(w, "\n### %s\n\n**%s**\n\n", c.ID, c.Title)
 			fmt.Fprintf(w, "- Level: %s; severity: %s\n", levelText(c), c.Severity)
 			fmt.Fprintf(w, "- References: %s\n", refs(c.References))
+			if prevention.Has(c.ID) {
+				fmt.Fprintf(w, "- Admission policy: spec.prevention generates a ValidatingAdmissionPolicy for it\n")
+			}
 			if c.AutoRemediation != "" {
 				fmt.Fprintf(w, "- Automated remediation: %s\n", c.AutoRemediation)
 			}
@@ -85,4 +90,12 @@ func refs(r benchmarks.References) string {
 	add("MLPS", r.MLPS)
 	add("CIS", r.CIS)
 	return strings.Join(parts, "; ")
+}
+
+// admissionText says whether spec.prevention can enforce the check at admission.
+func admissionText(c benchmarks.Check) string {
+	if prevention.Has(c.ID) {
+		return "Yes"
+	}
+	return "—"
 }

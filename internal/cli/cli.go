@@ -147,7 +147,8 @@ unreadable input.`,
 			stopProfile = nil
 		}
 	})
-	root.AddCommand(newScanCommand(streams), newAuditCommand(streams), newExplainCommand(streams), newChecksCommand(streams))
+	root.AddCommand(newScanCommand(streams), newAuditCommand(streams), newExplainCommand(streams), newChecksCommand(streams),
+		newGenerateCommand(streams))
 	return root
 }
 

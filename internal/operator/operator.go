@@ -50,6 +50,9 @@ type Options struct {
 	SkipNameValidation bool
 	// PprofAddr serves Go's pprof endpoints; "" or "0" disables them.
 	PprofAddr string
+	// Namespace is the operator's namespace, where the admission policies' params ConfigMaps
+	// live; controllers.DefaultPreventionNamespace when empty.
+	Namespace string
 	// ReadSecrets gathers Secrets' metadata, type and keys (never values); it needs the
 	// secrets-reader role.
 	ReadSecrets bool
@@ -115,6 +118,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	}
 	rec := &controllers.SecurityProfileReconciler{
 		Remediator:       &controllers.Remediator{Client: writer},
+		Preventer:        &controllers.Preventer{Client: writer, Namespace: opts.Namespace},
 		Client:           mgr.GetClient(),
 		Gatherer:         gatherer,
 		Recorder:         mgr.GetEventRecorder("kubeposture"),

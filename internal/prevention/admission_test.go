@@ -84,6 +84,18 @@ func TestMain(m *testing.M) {
 // ensureNamespace creates the namespace, or sets its labels, and gives it a default
 // ServiceAccount as the controller manager would.
 func ensureNamespace(ctx context.Context, name string, labels map[string]string) error {
+	// A binding deleted a moment ago may still be enforced, so a denial is retried.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		err := setNamespace(ctx, name, labels)
+		if err == nil || !strings.Contains(err.Error(), "ValidatingAdmissionPolicy") || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func setNamespace(ctx context.Context, name string, labels map[string]string) error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
 	if err := k8s.Create(ctx, ns); apierrors.IsAlreadyExists(err) {
 		cur := &corev1.Namespace{}

@@ -14,6 +14,9 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
@@ -290,6 +293,7 @@ func variableDefs(p benchmarks.Params) []admissionregistrationv1.Variable {
 			"dyn(object.spec).template.?metadata.orValue({})"},
 		{Name: "containers", Expression: "variables.podSpec.?containers.orValue([]) + " +
 			"variables.podSpec.?initContainers.orValue([]) + variables.podSpec.?ephemeralContainers.orValue([])"},
+		{Name: "runAsContainers", Expression: runAsContainers(w)},
 		{Name: "windows", Expression: "variables.podSpec.?os.?name.orValue('') == 'windows'"},
 		{Name: "images", Expression: "variables.containers.map(c, c.?image.orValue(''))"},
 		{Name: "imageNames", Expression: imageNames},
@@ -302,6 +306,15 @@ func variableDefs(p benchmarks.Params) []admissionregistrationv1.Variable {
 		{Name: "socketPaths", Expression: celList(cleanPaths(w.RuntimeSocketPaths))},
 		{Name: "hostPathAllowlist", Expression: "params.data.?hostPathAllowlist.orValue('').split('\\n').filter(e, e.contains('='))"},
 	}
+}
+
+// runAsContainers are the containers WKL-005 judges: init containers are left out when
+// ExemptInitContainersFromNonRoot is set, as S3.1 permits.
+func runAsContainers(w benchmarks.WorkloadParams) string {
+	if w.ExemptInitContainersFromNonRoot {
+		return "variables.podSpec.?containers.orValue([]) + variables.podSpec.?ephemeralContainers.orValue([])"
+	}
+	return "variables.containers"
 }
 
 // imageNames normalises each image reference to registry/repository the way the container
@@ -611,4 +624,27 @@ func celList(items []string) string {
 		quoted[i] = celString(s)
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// Manifests renders the set as a multi-document YAML stream in apply order, for teams that keep
+// their admission policies in git.
+func Manifests(s *Set) ([]byte, error) {
+	var b strings.Builder
+	for i, o := range s.Objects() {
+		raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+		if err != nil {
+			return nil, err
+		}
+		unstructured.RemoveNestedField(raw, "metadata", "creationTimestamp")
+		unstructured.RemoveNestedField(raw, "status")
+		doc, err := yaml.Marshal(raw)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		b.Write(doc)
+	}
+	return []byte(b.String()), nil
 }

@@ -6,6 +6,7 @@ import (
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/manifest"
 )
 
 func input(level benchmarks.Level) Input {
@@ -132,5 +133,29 @@ func TestPreventionChecksSelectPolicies(t *testing.T) {
 	}
 	if strings.Join(set.Unsupported, ",") != "WKL-017" {
 		t.Errorf("unsupported = %v, want WKL-017", set.Unsupported)
+	}
+}
+
+func TestManifestsRoundTripThroughTheManifestReader(t *testing.T) {
+	set, err := Generate(input(benchmarks.L2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := Manifests(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := manifest.Read("policies.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 1 + 2*len(set.Policies); len(objs) != want {
+		t.Fatalf("%d documents, want %d (params, then a policy and a binding per check)", len(objs), want)
+	}
+	if objs[0].GVK.Kind != "ConfigMap" || objs[1].GVK.Kind != "ValidatingAdmissionPolicy" || objs[2].GVK.Kind != "ValidatingAdmissionPolicyBinding" {
+		t.Errorf("documents are %s, %s, %s; want the params ConfigMap, then a policy and its binding", objs[0].GVK.Kind, objs[1].GVK.Kind, objs[2].GVK.Kind)
+	}
+	if strings.Contains(string(data), "creationTimestamp") || strings.Contains(string(data), "status:") {
+		t.Error("the manifests carry server-set fields")
 	}
 }

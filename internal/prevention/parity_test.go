@@ -3,6 +3,7 @@ package prevention_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -36,6 +37,17 @@ type fixtureOptions struct {
 // admitted by the API server as they are, so their effect on admission is real: the default
 // ServiceAccount's automount setting and a LimitRange's defaults.
 var supportKinds = map[string]bool{"ServiceAccount": true, "LimitRange": true}
+
+// divergences are the fixture objects where admission and the audit differ by design, with the
+// reason; each is reported when met.
+var divergences = map[string]string{
+	"WKL-012/pass_limits_and_defaults.yaml Deployment storefront": "a LimitRange's defaults reach pods at admission, " +
+		"not pod templates, so the policy requires a template to set its resources",
+}
+
+// fixtureCount makes each fixture's policy name unique: a deleted binding takes a moment to
+// leave the API server's admission cache.
+var fixtureCount int
 
 // TestPolicyVerdictMatchesTheAuditOnTheCheckFixtures applies each check's own pass_ and fail_
 // fixtures (internal/benchmarks/testdata/<ID>/) to the API server under that check's policy in
@@ -113,7 +125,8 @@ func parity(t *testing.T, c benchmarks.Check, path string) {
 	}
 
 	// The policy, scoped as the fixture scopes the audit.
-	profile := "parity-" + strings.ToLower(c.ID)
+	fixtureCount++
+	profile := fmt.Sprintf("parity-%d", fixtureCount)
 	in := prevention.Input{Profile: profile, Options: benchmarks.Options{Level: level}, Params: snap.Params,
 		Checks: []string{c.ID}, Mode: securityv1alpha1.PreventionDeny, ParamsNamespace: paramsNamespace,
 		ExcludedNamespaces: opts.ExcludedNamespaces, Now: snap.Now}
@@ -127,9 +140,16 @@ func parity(t *testing.T, c benchmarks.Check, path string) {
 	if len(set.Policies) != 1 {
 		t.Fatalf("%d policies generated for %s at %s, want 1", len(set.Policies), c.ID, level)
 	}
-	judgesNamespaces := false
+	judgesNamespaces, judgesWorkloads := false, false
 	for _, r := range set.Policies[0].Policy.Spec.MatchConstraints.ResourceRules {
 		judgesNamespaces = judgesNamespaces || strings.Contains(strings.Join(r.Resources, ","), "namespaces")
+		judgesWorkloads = judgesWorkloads || strings.Contains(strings.Join(r.Resources, ","), "pods")
+	}
+	// A finding about the profile itself (such as no trusted registries configured) fails the
+	// whole check; admission then rejects every workload the rule judges.
+	checkWide := false
+	for ref := range flagged {
+		checkWide = checkWide || ref.Kind == "SecurityProfile"
 	}
 
 	// Namespaces and support objects first, as they are in the cluster the audit read.
@@ -180,7 +200,7 @@ func parity(t *testing.T, c benchmarks.Check, path string) {
 		}
 	}
 	install(t, set)
-	waitEnforced(t, c.ID, in, nsLabels)
+	waitEnforced(t, c.ID, in, !judgesWorkloads)
 
 	// Each workload (and, for a rule that judges them, each namespace) against admission.
 	byName := map[string]manifest.Object{}
@@ -197,7 +217,14 @@ func parity(t *testing.T, c benchmarks.Check, path string) {
 		judged++
 		m := o.Object.(client.Object)
 		want := flagged[rootOf(o, byName)] || flagged[benchmarks.ObjectRef{Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()}]
-		v := admit(t, o)
+		// The admission caches (namespaces, params) may lag the objects just written.
+		v := eventually(func() verdict { return admit(t, o) }, func(v verdict) bool { return (v.denied != "") == want })
+		if apierrors.IsInvalid(v.err) {
+			// The object cannot exist in a cluster at all, whatever admission policies say.
+			t.Logf("%s:%d: the API server refuses %s %s as invalid (audit flags it: %t): %v", o.File, o.Line, kind, m.GetName(), want, v.err)
+			rejected++
+			continue
+		}
 		if v.err != nil {
 			t.Errorf("%s:%d: %s %s: the API server refused it for another reason: %v", o.File, o.Line, kind, m.GetName(), v.err)
 			continue
@@ -205,7 +232,13 @@ func parity(t *testing.T, c benchmarks.Check, path string) {
 		if v.denied != "" {
 			rejected++
 		}
+		key := c.ID + "/" + filepath.Base(path) + " " + kind + " " + m.GetName()
+		if reason, ok := divergences[key]; ok {
+			t.Logf("%s: audit flags it: %t, admission rejects it: %t; by design: %s", key, want, v.denied != "", reason)
+			continue
+		}
 		switch {
+		case checkWide && v.denied != "":
 		case want && v.denied == "":
 			t.Errorf("%s:%d: the audit flags %s %s but admission admits it", o.File, o.Line, kind, m.GetName())
 		case !want && v.denied != "":
@@ -213,6 +246,9 @@ func parity(t *testing.T, c benchmarks.Check, path string) {
 		}
 	}
 	auditFails := rep.Checks[0].Result == benchmarks.Fail || rep.Checks[0].Result == benchmarks.Error
+	if checkWide && judged > 0 && rejected == 0 {
+		t.Errorf("the audit fails the whole check but admission admits every object")
+	}
 	if auditFails && rejected == 0 {
 		var outside []string
 		for ref := range flagged {
@@ -225,10 +261,11 @@ func parity(t *testing.T, c benchmarks.Check, path string) {
 
 // waitEnforced waits until the new binding is enforced: a pod breaking the rule in an in-scope
 // probe namespace is rejected.
-func waitEnforced(t *testing.T, id string, in prevention.Input, nsLabels map[string]map[string]string) {
+func waitEnforced(t *testing.T, id string, in prevention.Input, namespacesOnly bool) {
 	t.Helper()
 	ctx := context.Background()
-	probeLabels := map[string]string{"kubeposture.io/data-classification": "internal"}
+	probeLabels := map[string]string{"kubeposture.io/data-classification": "internal",
+		"kubeposture.io/owner": "platform", "kubeposture.io/exposure": "internal"}
 	if in.NamespaceSelector != nil {
 		for k, v := range in.NamespaceSelector.MatchLabels {
 			probeLabels[k] = v
@@ -242,8 +279,12 @@ func waitEnforced(t *testing.T, id string, in prevention.Input, nsLabels map[str
 	if id == "IMG-003" && len(in.Params.TrustedRegistries) > 0 {
 		spec.Containers[0].Image = "untrusted.invalid/app:1.0" + digest
 	}
-	probe := workloads("parity-probe", "probe", spec, podLabels)[1] // a Deployment
-	if v := eventually(func() verdict { return tryCreate(probe) }, func(v verdict) bool { return v.denied != "" }); v.denied == "" {
+	var probe client.Object = workloads("parity-probe", "probe", spec, podLabels)[1] // a Deployment
+	if namespacesOnly {
+		probe = &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "parity-probe-new", Labels: selectorLabels(in)}}
+	}
+	// Until the params reach the admission cache, the binding denies for want of params.
+	if v := eventually(func() verdict { return tryCreate(probe) }, func(v verdict) bool { return strings.Contains(v.denied, id+" ") }); !strings.Contains(v.denied, id+" ") {
 		t.Fatalf("the %s policy is not enforced after 30s: the probe Deployment got %s", id, v)
 	}
 }
@@ -341,4 +382,11 @@ func classify(err error, wl *warningList) verdict {
 		}
 	}
 	return v
+}
+
+func selectorLabels(in prevention.Input) map[string]string {
+	if in.NamespaceSelector == nil {
+		return nil
+	}
+	return in.NamespaceSelector.MatchLabels
 }
