@@ -439,8 +439,8 @@ Measured by ` + "`" + `test/memory` + "`" + ` (part of ` + "`" + `make test` + "
 | Objects | Marker occurrences in the operator's memory | Read as |
 |---|---|---|
 | Opaque Secrets created without last-applied (5) | 0 in data, 0 in stringData (asserted) | metadata only: never sent |
-| Opaque Secrets applied with last-applied (5) | 6 of data, 6 of stringData, 6 of the annotation's own marker | metadata only; the values arrive inside the annotation |
-| TLS Secrets applied (3) | 8 of data, 8 of stringData, 4 of the annotation's own marker | with values |
+| Opaque Secrets applied with last-applied (5) | 6–11 of data, 6–11 of stringData, 6–11 of the annotation's own marker | metadata only; the values arrive inside the annotation |
+| TLS Secrets applied (3) | 8–10 of data, 8–10 of stringData, 4–5 of the annotation's own marker | with values |
 | ConfigMaps applied (5) | 12 of data, 6 of the annotation's own marker | with values |
 
 The cached objects hold none of these values (asserted by the controllers' envtest tests); what remains is the memory of responses and of values the transforms dropped, freed but not yet reused. docs/secrets.md lists which Secret types are read with values and why.
