@@ -434,7 +434,7 @@ func (r *results) markdown() string {
 // secretMemorySection reports the figures of test/memory, which runs in `make test`.
 const secretMemorySection = `## Secret values in memory
 
-Measured by ` + "`" + `test/memory` + "`" + ` (part of ` + "`" + `make test` + "`" + `): 10 Opaque Secrets (5 created, 5 applied with ` + "`" + `kubectl apply` + "`" + `'s last-applied annotation), 3 TLS Secrets and 5 ConfigMaps, each with unique markers in ` + "`" + `data` + "`" + `, ` + "`" + `stringData` + "`" + ` and the last-applied annotation; the operator is a separate process, searched through ` + "`" + `/proc/PID/mem` + "`" + ` after two audits and a collection that returns freed memory to the system.
+Measured by ` + "`" + `test/memory` + "`" + ` (part of ` + "`" + `make test` + "`" + `): 10 Opaque Secrets (5 created, 5 applied with ` + "`" + `kubectl apply` + "`" + `'s last-applied annotation), 3 TLS Secrets and 5 ConfigMaps, each with unique markers in ` + "`" + `data` + "`" + `, ` + "`" + `stringData` + "`" + ` and the last-applied annotation; the operator is a separate process, searched through ` + "`" + `/proc/PID/mem` + "`" + ` after two audits and a collection that returns freed memory to the system. Ranges are over two runs.
 
 | Objects | Marker occurrences in the operator's memory | Read as |
 |---|---|---|
