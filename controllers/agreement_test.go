@@ -12,6 +12,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/yaml"
@@ -55,12 +56,26 @@ func TestAuditAndOperatorAgreeOnEveryCheck(t *testing.T) {
 		StringData: map[string]string{"password": "hunter2"}})
 	kubectlApply(t, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: ns},
 		Data: map[string]string{"password": "hunter2"}})
-	if err := k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero"}}); err != nil && !strings.Contains(err.Error(), "already exists") {
-		t.Fatal(err)
+	veleroObject := func(kind, name string, spec, status map[string]any) {
+		u := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
+		u.SetAPIVersion("velero.io/v1")
+		u.SetKind(kind)
+		u.SetNamespace(ns)
+		u.SetName(name)
+		if err := k8sClient.Create(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = k8sClient.Delete(ctx, u) })
+		if status != nil {
+			u.Object["status"] = status
+			if err := k8sClient.Status().Update(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	velero(t, "BackupStorageLocation", "agree-default", map[string]any{"provider": "aws", "default": true,
-		"objectStorage": map[string]any{"bucket": "backups"}}, map[string]any{"phase": "Available"}, nil)
-	velero(t, "Schedule", "agree-daily", map[string]any{"schedule": "0 3 * * *", "template": map[string]any{"ttl": "720h"}}, nil, nil)
+	veleroObject("BackupStorageLocation", "agree-default", map[string]any{"provider": "aws", "default": true,
+		"objectStorage": map[string]any{"bucket": "backups"}}, map[string]any{"phase": "Available"})
+	veleroObject("Schedule", "agree-daily", map[string]any{"schedule": "0 3 * * *", "template": map[string]any{"ttl": "720h"}}, nil)
 
 	p := &securityv1alpha1.SecurityProfile{
 		TypeMeta:   metav1.TypeMeta{APIVersion: securityv1alpha1.GroupVersion.String(), Kind: "SecurityProfile"},

@@ -500,7 +500,14 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("securityprofile").
 		WithOptions(controller.Options{MaxConcurrentReconciles: cmp.Or(r.MaxConcurrentReconciles, DefaultMaxConcurrentReconciles)})
 	enqueueAll := handler.EnqueueRequestsFromMapFunc(r.allProfiles)
+	now := time.Now()
 	for _, kind := range auditedKinds(r.Gatherer.ReadSecrets) {
+		// A kind the operator may not read is not watched: waiting for its cache would stop the
+		// manager. The audits report it, naming the permission.
+		if msg := r.Gatherer.missingAccess(context.Background(), kind, now); msg != "" {
+			mgr.GetLogger().Info("Not watching a kind the operator may not read", "kind", kindName(kind), "reason", msg)
+			continue
+		}
 		b = b.Watches(kind, enqueueAll, builder.WithPredicates(auditRelevant()))
 	}
 	if r.Gatherer.Mapper == nil {
