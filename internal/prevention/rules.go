@@ -179,7 +179,7 @@ func rules() []rule {
 			message: "every image must have an explicit tag other than latest, or a digest",
 		}}},
 		{check: "IMG-002", minLevel: benchmarks.L3, validations: []validation{{
-			expression: "variables.images.all(i, i.contains('@'))",
+			expression: "variables.images.all(i, i.matches('^[^@A-Z]+@sha256:[a-f0-9]{64}$'))",
 			message:    "every image must be pinned by digest (image@sha256:…)",
 		}}},
 		{check: "IMG-003", minLevel: benchmarks.L2, params: profileParams, validations: []validation{{
