@@ -209,8 +209,12 @@ var configMapsRead = map[string]bool{
 // secretFacts is the Secret cache transform. It runs before an object is stored: it records
 // the facts the checks need (last write of data, certificate metadata) and drops every value,
 // so no Secret value stays in memory. Keys stay, with empty values.
+//
+// The informer can hand an object it already stored to the transform again; such an object has
+// no managedFields (the API server always sends them, the transform drops them) and keeps the
+// facts derived from its values the first time.
 func secretFacts(obj any) (any, error) {
-	if sec, ok := obj.(*corev1.Secret); ok {
+	if sec, ok := obj.(*corev1.Secret); ok && sec.ManagedFields != nil {
 		benchmarks.DeriveSecretFacts(sec)
 	}
 	return obj, nil
@@ -220,7 +224,7 @@ func secretFacts(obj any) (any, error) {
 // blocks, certificates) are recorded, and values are dropped except in the few ConfigMaps
 // whose content checks parse.
 func configMapFacts(obj any) (any, error) {
-	if cm, ok := obj.(*corev1.ConfigMap); ok {
+	if cm, ok := obj.(*corev1.ConfigMap); ok && cm.ManagedFields != nil { // see secretFacts
 		benchmarks.DeriveConfigMapFacts(cm, cm.Namespace == metav1.NamespaceSystem && configMapsRead[cm.Name])
 	}
 	return obj, nil
