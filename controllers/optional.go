@@ -15,7 +15,9 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
-// +kubebuilder:rbac:groups=crd.projectcalico.org,resources=felixconfigurations,verbs=list;watch
+// +kubebuilder:rbac:groups=crd.projectcalico.org,resources=felixconfigurations;networkpolicies;globalnetworkpolicies,verbs=list;watch
+// +kubebuilder:rbac:groups=projectcalico.org,resources=networkpolicies;globalnetworkpolicies,verbs=list;watch
+// +kubebuilder:rbac:groups=cilium.io,resources=ciliumnetworkpolicies;ciliumclusterwidenetworkpolicies,verbs=list;watch
 // +kubebuilder:rbac:groups=security.istio.io,resources=peerauthentications,verbs=list;watch
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gateways;httproutes;grpcroutes;tlsroutes;tcproutes;udproutes,verbs=list;watch
 // +kubebuilder:rbac:groups=kyverno.io,resources=clusterpolicies;policies,verbs=list;watch
@@ -42,6 +44,12 @@ import (
 // backups, which the standard requires from L1) Fail.
 var optionalKinds = []schema.GroupKind{
 	{Group: "crd.projectcalico.org", Kind: "FelixConfiguration"},
+	{Group: "crd.projectcalico.org", Kind: "NetworkPolicy"},
+	{Group: "crd.projectcalico.org", Kind: "GlobalNetworkPolicy"},
+	{Group: "projectcalico.org", Kind: "NetworkPolicy"},
+	{Group: "projectcalico.org", Kind: "GlobalNetworkPolicy"},
+	{Group: "cilium.io", Kind: "CiliumNetworkPolicy"},
+	{Group: "cilium.io", Kind: "CiliumClusterwideNetworkPolicy"},
 	{Group: "security.istio.io", Kind: "PeerAuthentication"},
 	{Group: "gateway.networking.k8s.io", Kind: "Gateway"},
 	{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"},

@@ -790,7 +790,7 @@ func cpIsDescheduler(meta *metav1.ObjectMeta, spec *corev1.PodSpec, patterns []s
 		return true
 	}
 	for _, c := range spec.Containers {
-		if lcMatchesAnyGlob(patterns, lcImageName(c.Image)) {
+		if lcMatchesAnyGlob(patterns, imageBaseName(c.Image)) {
 			return true
 		}
 	}

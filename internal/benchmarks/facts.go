@@ -36,7 +36,8 @@ type ContentFacts struct {
 	ParseErrors []string `json:"parseErrors,omitempty"`
 	// PrivateKeyKeys are data keys whose values contain a PEM private-key block.
 	PrivateKeyKeys []string `json:"privateKeyKeys,omitempty"`
-	// CredentialKeys are data keys whose names look like credentials and have a non-empty value.
+	// CredentialKeys are data keys whose values hold a credential, each followed by why in
+	// parentheses, such as "db_password (credential-like name)".
 	CredentialKeys []string `json:"credentialKeys,omitempty"`
 	// TokenExpiration is the expiration of a bootstrap.kubernetes.io/token Secret. The value is
 	// not secret, and the bootstrap-token checks need it after the values are dropped.
@@ -58,9 +59,6 @@ type CertificateFacts struct {
 	KeyAlgorithm string    `json:"keyAlgorithm"`
 	KeyBits      int       `json:"keyBits"`
 }
-
-// CredentialName matches key and variable names that look like credentials.
-var CredentialName = regexp.MustCompile(`(?i)(pass(word)?|passwd|pwd|secret|token|api[_-]?key|credential|private[_-]?key)`)
 
 var privateKeyBlock = regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )?PRIVATE KEY-----`)
 
@@ -115,13 +113,7 @@ func DeriveConfigMapFacts(cm *corev1.ConfigMap, keepContent bool) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v := cm.Data[k]
-		if privateKeyBlock.MatchString(v) {
-			facts.PrivateKeyKeys = append(facts.PrivateKeyKeys, k)
-		}
-		if CredentialName.MatchString(k) && strings.TrimSpace(v) != "" {
-			facts.CredentialKeys = append(facts.CredentialKeys, k)
-		}
+		facts.addCredentials(k, cm.Data[k])
 	}
 	facts.addCertificates(func(k string) ([]byte, bool) { v, ok := cm.Data[k]; return []byte(v), ok })
 	cm.ManagedFields = nil

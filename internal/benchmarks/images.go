@@ -2,11 +2,14 @@ package benchmarks
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -361,38 +364,51 @@ func (r imageRef) forms() []string {
 	return out
 }
 
-// parseImageRef reads an image reference the way the container runtime resolves it: the first
-// path component is a registry host only if it has a dot or a port or is localhost.
+// parseImageRef reads an image reference with the grammar of the container runtimes
+// (github.com/distribution/reference): the first path component is a registry host only if it
+// has a dot or a port or is localhost, repositories are lower case, and a digest must be valid
+// for its algorithm (sha256: 64 lower-case hex digits).
 func parseImageRef(image string) (imageRef, error) {
 	var ref imageRef
 	name := strings.TrimSpace(image)
 	if name == "" {
 		return ref, fmt.Errorf("the image is empty")
 	}
-	if before, digest, ok := strings.Cut(name, "@"); ok {
-		if digest == "" || !strings.Contains(digest, ":") {
-			return ref, fmt.Errorf("digest %q is not algorithm:hex", digest)
-		}
-		name, ref.Digest = before, digest
+	named, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return ref, imgReferenceError(name, err)
 	}
-	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
-		if ref.Tag = name[i+1:]; ref.Tag == "" {
-			return ref, fmt.Errorf("the tag after ':' is empty")
-		}
-		name = name[:i]
+	ref.Registry = imgNormalizeHost(reference.Domain(named))
+	ref.Repository = reference.Path(named)
+	if t, ok := named.(reference.Tagged); ok {
+		ref.Tag = t.Tag()
 	}
-	ref.Registry = "docker.io"
-	if host, rest, ok := strings.Cut(name, "/"); ok && (strings.ContainsAny(host, ".:") || host == "localhost") {
-		ref.Registry, name = imgNormalizeHost(host), rest
+	if d, ok := named.(reference.Digested); ok {
+		ref.Digest = d.Digest().String()
 	}
-	if name == "" || strings.HasSuffix(name, "/") || strings.Contains(name, "//") {
-		return ref, fmt.Errorf("the repository path is empty")
-	}
-	if ref.Registry == "docker.io" && !strings.Contains(name, "/") {
-		name = "library/" + name
-	}
-	ref.Repository = name
 	return ref, nil
+}
+
+// imgReferenceError explains why a reference does not parse, naming the digest when it is the
+// digest that is wrong.
+func imgReferenceError(image string, err error) error {
+	if _, dgst, ok := strings.Cut(image, "@"); ok {
+		if _, derr := digest.Parse(dgst); derr != nil {
+			return fmt.Errorf("digest %q is not a valid algorithm:hex digest: %w", dgst, derr)
+		}
+	}
+	return err
+}
+
+// imageBaseName returns the last path element of an image's repository, without registry, tag
+// or digest: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.0" gives
+// "cluster-autoscaler". It returns "" for a reference that does not parse.
+func imageBaseName(image string) string {
+	ref, err := parseImageRef(image)
+	if err != nil {
+		return ""
+	}
+	return path.Base(ref.Repository)
 }
 
 // imgNormalizeHost lower-cases a registry host and folds Docker Hub's aliases into docker.io.
@@ -1714,7 +1730,7 @@ func imgInClusterRegistry(s *Snapshot) []Finding {
 		return []Finding{NotApplicablef("no image registry runs in the cluster: an external registry's redundancy, network zone and garbage collection need an attestation")}
 	}
 	policies := netPoliciesByNamespace(s)
-	var out []Finding
+	cni, out := cniPolicies(s)
 	for _, r := range found {
 		replicas := int32(1)
 		if r.replicas != nil {
@@ -1727,7 +1743,7 @@ func imgInClusterRegistry(s *Snapshot) []Finding {
 		case s.Level >= L3 && (replicas < 3 || replicas%2 == 0):
 			problems = append(problems, fmt.Sprintf("runs %d replicas (L3 needs an odd number of at least 3)", replicas))
 		}
-		isolated := false
+		isolated := cniDefaultDenyIngress(s, cni, r.ref.Namespace) != ""
 		for _, np := range policies[r.ref.Namespace] {
 			isolated = isolated || IsDefaultDeny(np, networkingv1.PolicyTypeIngress)
 		}

@@ -31,9 +31,6 @@ type NetworkParams struct {
 	// SensitiveClassifications are values of the namespace label Params.ClassificationLabel,
 	// compared case-insensitively, that forbid egress to every address (NET-003).
 	SensitiveClassifications []string
-	// DNSNamespace is where the cluster DNS runs; an egress rule to it counts as a DNS
-	// allowance (NET-003).
-	DNSNamespace string
 	// MeshRootNamespace is the Istio root namespace, where a PeerAuthentication without a
 	// selector applies to the whole mesh (NET-006).
 	MeshRootNamespace string
@@ -59,7 +56,6 @@ func defaultNetworkParams() NetworkParams {
 		},
 		NonPolicyCNIs:            []string{"kube-flannel-ds", "kube-flannel-ds-*", "flannel"},
 		SensitiveClassifications: []string{"confidential", "secret", "sensitive", "restricted"},
-		DNSNamespace:             "kube-system",
 		MeshRootNamespace:        "istio-system",
 		InternalHostSuffixes:     []string{".cluster.local", ".svc", ".internal", ".local"},
 		FlowMonitors: []string{
@@ -105,7 +101,9 @@ func networkChecks() []Check {
 				Standard: []string{"S7.5"}, NIST: []string{"4.3.3"}, MLPS: []string{"G2c"}, CIS: []string{"5.3.2"},
 			},
 			Rationale: "Pods accept traffic from every pod in the cluster until a policy selects them. A default-deny " +
-				"ingress policy makes isolation the default, so a new workload is not reachable until someone allows it.",
+				"ingress policy makes isolation the default, so a new workload is not reachable until someone allows it. " +
+				"A CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, or Calico NetworkPolicy or GlobalNetworkPolicy " +
+				"that selects every pod of the namespace and allows no ingress counts as well.",
 			Remediation: "Create a NetworkPolicy with podSelector: {}, policyTypes: [Ingress] and no ingress rules in " +
 				"each namespace, then add policies allowing the traffic each application needs.",
 			AutoRemediation: "DefaultDenyNetworkPolicy (a default-deny ingress policy per namespace)",
@@ -122,7 +120,8 @@ func networkChecks() []Check {
 			},
 			Rationale: "Unrestricted egress lets a compromised container scan the network, reach the API server and " +
 				"internal services, and exfiltrate data. Namespaces holding sensitive data must not reach the internet " +
-				"through a 0.0.0.0/0 or ::/0 ipBlock.",
+				"through a 0.0.0.0/0 or ::/0 ipBlock. Egress denied completely, DNS included, is the strictest posture " +
+				"and passes: a DNS allowance is a matter of the workloads working, not of exposure.",
 			Remediation: "Add a default-deny egress policy (podSelector: {}, policyTypes: [Egress], no egress rules) plus a " +
 				"policy allowing DNS (port 53) to the cluster DNS, or a namespace-wide policy listing the allowed " +
 				"destinations. In namespaces labelled confidential, secret, sensitive or restricted, replace " +
@@ -140,7 +139,8 @@ func networkChecks() []Check {
 				Standard: []string{"S7.9"}, CIS: []string{"5.3.2"},
 			},
 			Rationale: "A pod that no ingress policy selects accepts connections from anywhere in the cluster, even when " +
-				"its neighbours are isolated. Pods on the host network are left out: NetworkPolicy does not apply to them.",
+				"its neighbours are isolated. Cilium and Calico policies that govern ingress count as well. Pods on the host " +
+				"network are left out: NetworkPolicy does not apply to them.",
 			Remediation: "Add a default-deny ingress policy to the namespace (see NET-002) or a policy whose podSelector " +
 				"matches the pod's labels.",
 			Evaluate: netPodsIngressIsolated,
@@ -376,12 +376,12 @@ func netDefaultDenyIngress(s *Snapshot) []Finding {
 		return []Finding{NotApplicablef("no namespace is in scope")}
 	}
 	byNS := netPoliciesByNamespace(s)
-	var out []Finding
+	cni, out := cniPolicies(s)
 	for _, ns := range namespaces {
 		pols := byNS[ns.Name]
 		if slices.ContainsFunc(pols, func(np *networkingv1.NetworkPolicy) bool {
 			return IsDefaultDeny(np, networkingv1.PolicyTypeIngress)
-		}) {
+		}) || cniDefaultDenyIngress(s, cni, ns.Name) != "" {
 			continue
 		}
 		has := "it has no NetworkPolicy and needs"
@@ -405,7 +405,7 @@ func netEgressRestricted(s *Snapshot) []Finding {
 	var out []Finding
 	for _, ns := range namespaces {
 		pols := byNS[ns.Name]
-		if msg := netNamespaceEgressGap(s, pols); msg != "" {
+		if msg := netNamespaceEgressGap(pols); msg != "" {
 			out = append(out, Failf(ObjectRef{Kind: "Namespace", Name: ns.Name}, "%s", msg))
 		}
 		class := ns.Labels[s.Params.ClassificationLabel]
@@ -424,14 +424,11 @@ func netEgressRestricted(s *Snapshot) []Finding {
 
 // netNamespaceEgressGap explains why the policies of one namespace leave egress open, or
 // returns "" when they restrict it.
-func netNamespaceEgressGap(s *Snapshot, pols []*networkingv1.NetworkPolicy) string {
-	var denyAll, restricted, dns bool
+func netNamespaceEgressGap(pols []*networkingv1.NetworkPolicy) string {
+	var denyAll, restricted bool
 	for _, np := range pols {
 		if !netHasPolicyType(np, networkingv1.PolicyTypeEgress) {
 			continue
-		}
-		if slices.ContainsFunc(np.Spec.Egress, func(r networkingv1.NetworkPolicyEgressRule) bool { return netRuleAllowsDNS(s, r) }) {
-			dns = true
 		}
 		if !netSelectsAll(np) {
 			continue
@@ -448,11 +445,7 @@ func netNamespaceEgressGap(s *Snapshot, pols []*networkingv1.NetworkPolicy) stri
 		}
 		restricted = true
 	}
-	switch {
-	case denyAll && !dns:
-		return fmt.Sprintf("egress is denied by default but no egress rule allows DNS (port 53) to the cluster DNS in %s",
-			s.Params.Network.DNSNamespace)
-	case !denyAll && !restricted:
+	if !denyAll && !restricted {
 		return "no NetworkPolicy with podSelector {} and policyTypes [Egress] restricts egress of every pod"
 	}
 	return ""
@@ -492,24 +485,6 @@ func netEgressEverywhere(r networkingv1.NetworkPolicyEgressRule) string {
 	return ""
 }
 
-// netRuleAllowsDNS reports whether the egress rule lets pods query the cluster DNS.
-func netRuleAllowsDNS(s *Snapshot, r networkingv1.NetworkPolicyEgressRule) bool {
-	if !netPortsInclude(r.Ports, 53, "dns", "dns-tcp") {
-		return false
-	}
-	if len(r.To) == 0 {
-		return true
-	}
-	dnsNS := s.Params.Network.DNSNamespace
-	for _, peer := range r.To {
-		// An ipBlock may name a node-local DNS cache or an upstream resolver.
-		if peer.IPBlock != nil || netPeerAdmitsNamespace(s, peer, dnsNS) {
-			return true
-		}
-	}
-	return false
-}
-
 // netOnlyDNSPorts reports whether ports is a non-empty list of DNS ports only.
 func netOnlyDNSPorts(ports []networkingv1.NetworkPolicyPort) bool {
 	if len(ports) == 0 {
@@ -530,44 +505,6 @@ func netOnlyDNSPorts(ports []networkingv1.NetworkPolicyPort) bool {
 	return true
 }
 
-// netPortsInclude reports whether the ports of a rule admit the numbered port or one of the
-// named ports. No ports, or a port entry without a number, admits every port.
-func netPortsInclude(ports []networkingv1.NetworkPolicyPort, port int32, names ...string) bool {
-	if len(ports) == 0 {
-		return true
-	}
-	for _, p := range ports {
-		switch {
-		case p.Port == nil:
-			return true
-		case p.Port.Type == intstr.String:
-			if slices.Contains(names, p.Port.StrVal) {
-				return true
-			}
-		case p.Port.IntVal == port, p.EndPort != nil && p.Port.IntVal <= port && port <= *p.EndPort:
-			return true
-		}
-	}
-	return false
-}
-
-// netPeerAdmitsNamespace reports whether the peer's namespaceSelector matches namespace ns.
-func netPeerAdmitsNamespace(s *Snapshot, peer networkingv1.NetworkPolicyPeer, ns string) bool {
-	if peer.NamespaceSelector == nil {
-		return false
-	}
-	sel, err := metav1.LabelSelectorAsSelector(peer.NamespaceSelector)
-	if err != nil {
-		return false
-	}
-	// The API server sets this label on every namespace; manifests may not show it.
-	set := labels.Set{corev1.LabelMetadataName: ns}
-	if obj := s.Namespace(ns); obj != nil {
-		set = labels.Merge(obj.Labels, set)
-	}
-	return sel.Matches(set)
-}
-
 // netIsWholeInternet reports whether cidr is 0.0.0.0/0 or ::/0 (any /0 prefix).
 func netIsWholeInternet(cidr string) bool {
 	pfx, err := netip.ParsePrefix(strings.TrimSpace(cidr))
@@ -577,13 +514,13 @@ func netIsWholeInternet(cidr string) bool {
 // netPodsIngressIsolated is the Evaluate function of NET-004.
 func netPodsIngressIsolated(s *Snapshot) []Finding {
 	byNS := netPoliciesByNamespace(s)
+	cni, out := cniPolicies(s)
 	covered := func(ns string, podLabels map[string]string) bool {
 		return slices.ContainsFunc(byNS[ns], func(np *networkingv1.NetworkPolicy) bool {
 			return netHasPolicyType(np, networkingv1.PolicyTypeIngress) && netPolicySelects(np, ns, podLabels)
-		})
+		}) || cniIngressSelects(s, cni, ns, podLabels)
 	}
-	const msg = "no NetworkPolicy with policyType Ingress selects it, so it accepts traffic from every pod"
-	var out []Finding
+	const msg = "no NetworkPolicy (nor Cilium or Calico policy) governing ingress selects it, so it accepts traffic from every pod"
 	inspected := 0
 	if s.Source == SourceManifests {
 		// Manifests have no running pods: judge the pod templates instead.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
-	"path"
 	"slices"
 	"sort"
 	"strconv"
@@ -1568,21 +1567,12 @@ func nodeHasAutoscaler(s *Snapshot) bool {
 			continue
 		}
 		for _, c := range d.Spec.Template.Spec.Containers {
-			if name := nodeImageName(c.Image); slices.ContainsFunc(p.AutoscalerImages, func(g string) bool { return GlobMatch(g, name) }) {
+			if name := imageBaseName(c.Image); slices.ContainsFunc(p.AutoscalerImages, func(g string) bool { return GlobMatch(g, name) }) {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-// nodeImageName returns the last path element of an image reference without tag or digest:
-// "registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.0" gives "cluster-autoscaler".
-func nodeImageName(image string) string {
-	image, _, _ = strings.Cut(image, "@")
-	name := path.Base(image)
-	name, _, _ = strings.Cut(name, ":")
-	return name
 }
 
 // --- NODE-019 ---

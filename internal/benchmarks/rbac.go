@@ -34,7 +34,9 @@ type SensitivePermission struct {
 	Resources []string
 	// Verbs are the verbs that grant the permission; empty means any verb.
 	Verbs []string
-	// ClusterWide counts only grants through a ClusterRoleBinding.
+	// ClusterWide counts only grants through a ClusterRoleBinding. Cluster-scoped resources of
+	// the built-in API groups (nodes, certificate signing requests, webhook configurations…) are
+	// always counted only there, since a RoleBinding cannot reach them.
 	ClusterWide bool
 	// Namespace, when set, counts only grants that reach this namespace: a ClusterRoleBinding
 	// or a RoleBinding in it.
@@ -561,14 +563,44 @@ func sensitiveGrants(perms []SensitivePermission, b rbacBinding, rules []rbacv1.
 		if p.Namespace != "" && b.Namespace != "" && b.Namespace != p.Namespace {
 			continue
 		}
-		if sensitivePermissionGranted(p, rules) {
+		if sensitivePermissionGranted(p, rules, b.Namespace != "") {
 			out = append(out, p.Name)
 		}
 	}
 	return out
 }
 
-func sensitivePermissionGranted(p SensitivePermission, rules []rbacv1.PolicyRule) bool {
+// clusterScopedResources are the cluster-scoped resources of the built-in API groups that the
+// sensitive permissions name, keyed by "group/resource" without subresource. A RoleBinding
+// authorizes only requests inside its namespace, so a rule on one of these reaches nothing
+// through it; users, groups and uids are impersonated in requests that carry no namespace.
+var clusterScopedResources = map[string]bool{
+	"/nodes": true, "/namespaces": true, "/persistentvolumes": true,
+	"/users": true, "/groups": true, "/uids": true,
+	"authentication.k8s.io/users": true, "authentication.k8s.io/groups": true, "authentication.k8s.io/uids": true,
+	"certificates.k8s.io/certificatesigningrequests":                 true,
+	"admissionregistration.k8s.io/validatingwebhookconfigurations":   true,
+	"admissionregistration.k8s.io/mutatingwebhookconfigurations":     true,
+	"admissionregistration.k8s.io/validatingadmissionpolicies":       true,
+	"admissionregistration.k8s.io/validatingadmissionpolicybindings": true,
+	"admissionregistration.k8s.io/mutatingadmissionpolicies":         true,
+	"admissionregistration.k8s.io/mutatingadmissionpolicybindings":   true,
+	"rbac.authorization.k8s.io/clusterrolebindings":                  true,
+	"apiextensions.k8s.io/customresourcedefinitions":                 true,
+	"storage.k8s.io/storageclasses":                                  true,
+}
+
+// clusterScoped reports whether resource (possibly with a subresource) of group is cluster-scoped.
+// ClusterRoles are not listed: binding or escalating a ClusterRole is authorized in the namespace of
+// the RoleBinding that references it.
+func clusterScoped(group, resource string) bool {
+	res, _, _ := strings.Cut(resource, "/")
+	return clusterScopedResources[group+"/"+res]
+}
+
+// sensitivePermissionGranted reports whether rules grant p; inNamespace leaves out the
+// cluster-scoped resources, which rules bound by a RoleBinding cannot reach.
+func sensitivePermissionGranted(p SensitivePermission, rules []rbacv1.PolicyRule, inNamespace bool) bool {
 	verbs := p.Verbs
 	if len(verbs) == 0 {
 		verbs = []string{""}
@@ -580,6 +612,9 @@ func sensitivePermissionGranted(p SensitivePermission, rules []rbacv1.PolicyRule
 		}
 		for _, g := range p.APIGroups {
 			for _, res := range p.Resources {
+				if inNamespace && clusterScoped(g, res) {
+					continue
+				}
 				for _, v := range verbs {
 					if rbacRuleAllows(r, g, res, v) {
 						return true

@@ -106,7 +106,11 @@ func secretChecks() []Check {
 				Standard: []string{"S6.3"}, NIST: []string{"4.1.4"}, MLPS: []string{"G4c"},
 			},
 			Rationale: "A password or token written into a pod template is readable by everyone who can read the " +
-				"workload, is stored unencrypted in etcd and in Git, and cannot be rotated without a redeploy.",
+				"workload, is stored unencrypted in etcd and in Git, and cannot be rotated without a redeploy. Values " +
+				"are scanned with gitleaks' default rules (cloud access keys, private keys, bearer and vendor tokens, " +
+				"high-entropy assignments); names are judged by word (password, secret, token, …_KEY), skipping " +
+				"identifiers such as ETCD_INITIAL_CLUSTER_TOKEN and values that cannot be credentials (URLs without a " +
+				"password, paths, numbers, booleans, $(VAR) references); NAME=secret assignments inside a value count too.",
 			Remediation: "Move the value into a Secret and reference it with env[].valueFrom.secretKeyRef (or mount " +
 				"the Secret as a file), then rotate the credential, since it has been exposed. A variable that only " +
 				"names a file or a Secret can be allowlisted in Secrets.CredentialEnvAllowlist.",
@@ -122,7 +126,9 @@ func secretChecks() []Check {
 				Standard: []string{"S6.3"}, MLPS: []string{"G4c"},
 			},
 			Rationale: "ConfigMaps are meant for non-confidential configuration: far more roles can read them than " +
-				"Secrets, and they are never encrypted at rest. A password or a PEM private key in one is exposed.",
+				"Secrets, and they are never encrypted at rest. A password or a PEM private key in one is exposed. " +
+				"Keys and values are judged as SEC-001 judges environment variables, and configuration files inside a " +
+				"ConfigMap are searched for NAME=secret and name: secret assignments.",
 			Remediation: "Move credential-like keys and private keys into Secrets (or an external secret store), " +
 				"update the workloads that read them, and rotate the exposed values.",
 			Evaluate: secConfigMapCredentials,
@@ -401,16 +407,23 @@ func secEnvCredentials(s *Snapshot) []Finding {
 	var out []Finding
 	for _, w := range workloads {
 		var hits []string
+		var failure error
 		EachContainer(w.Spec, func(c *corev1.Container, kind ContainerKind) {
 			for _, e := range c.Env {
-				if e.Value == "" || !CredentialName.MatchString(e.Name) || secAllowedEnv(s, e.Name) {
-					continue
+				why, err := credentialIn(e.Name, e.Value, secAllowedEnv(s, e.Name))
+				if err != nil {
+					failure = err
 				}
-				hits = append(hits, fmt.Sprintf("%s %q variable %s", kind, c.Name, e.Name))
+				if why != "" {
+					hits = append(hits, fmt.Sprintf("%s %q variable %s (%s)", kind, c.Name, e.Name, why))
+				}
 			}
 		})
-		if len(hits) > 0 {
-			out = append(out, Failf(w.Ref, "credential-like env set to a literal value: %s; use valueFrom.secretKeyRef",
+		switch {
+		case failure != nil:
+			out = append(out, Errorf(w.Ref, "the environment could not be scanned: %v", failure))
+		case len(hits) > 0:
+			out = append(out, Failf(w.Ref, "credential set to a literal value: %s; use valueFrom.secretKeyRef",
 				ContainerNames(hits)))
 		}
 	}
@@ -442,7 +455,7 @@ func secConfigMapCredentials(s *Snapshot) []Finding {
 		}
 		var problems []string
 		if len(f.CredentialKeys) > 0 {
-			problems = append(problems, "credential-like keys "+strings.Join(f.CredentialKeys, ", "))
+			problems = append(problems, "credentials in "+strings.Join(f.CredentialKeys, ", "))
 		}
 		if len(f.PrivateKeyKeys) > 0 {
 			problems = append(problems, "a PEM private key in "+strings.Join(f.PrivateKeyKeys, ", "))

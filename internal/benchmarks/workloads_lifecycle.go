@@ -1515,7 +1515,7 @@ func lcDataOnVolumes(s *Snapshot) []Finding {
 			problems = append(problems, "StatefulSet has no volumeClaimTemplates and no persistent volume")
 		}
 		for _, c := range w.Spec.Containers {
-			if name := lcImageName(c.Image); lcMatchesAnyGlob(patterns, name) {
+			if name := imageBaseName(c.Image); lcMatchesAnyGlob(patterns, name) {
 				problems = append(problems, fmt.Sprintf("container %q runs stateful software %q (image %s) without a persistent volume", c.Name, name, c.Image))
 			}
 		}
@@ -1536,19 +1536,6 @@ func lcHasPersistentVolume(spec *corev1.PodSpec) bool {
 		}
 	}
 	return false
-}
-
-// lcImageName returns the last path segment of an image reference, without tag or digest:
-// "registry.example.com/bitnami/postgresql:16@sha256:…" gives "postgresql".
-func lcImageName(image string) string {
-	if i := strings.Index(image, "@"); i >= 0 {
-		image = image[:i]
-	}
-	name := image[strings.LastIndex(image, "/")+1:]
-	if i := strings.Index(name, ":"); i >= 0 {
-		name = name[:i]
-	}
-	return name
 }
 
 func lcMatchesAnyGlob(patterns []string, name string) bool {
