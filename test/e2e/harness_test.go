@@ -151,6 +151,9 @@ rules:
 	// A fixed certificate directory keeps the serving certificates and the ServiceAccount signing
 	// key across API server restarts, so the operator's token stays valid.
 	api.CertDir = certDir
+	// kube-apiserver drains its watches before it exits, which can take longer than envtest's
+	// default 20 s.
+	api.StopTimeout = 90 * time.Second
 	api.Configure().
 		Set("audit-policy-file", policy).
 		Set("audit-log-path", suite.auditLog).
