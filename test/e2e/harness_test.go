@@ -10,9 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -146,14 +149,14 @@ rules:
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
 		Scheme:                envtest.Scheme,
+		// kube-apiserver drains its watches before it exits, which can take longer than
+		// envtest's default 20 s.
+		ControlPlaneStopTimeout: 90 * time.Second,
 	}
 	api := suite.env.ControlPlane.GetAPIServer()
 	// A fixed certificate directory keeps the serving certificates and the ServiceAccount signing
 	// key across API server restarts, so the operator's token stays valid.
 	api.CertDir = certDir
-	// kube-apiserver drains its watches before it exits, which can take longer than envtest's
-	// default 20 s.
-	api.StopTimeout = 90 * time.Second
 	api.Configure().
 		Set("audit-policy-file", policy).
 		Set("audit-log-path", suite.auditLog).
@@ -171,20 +174,52 @@ rules:
 	return err
 }
 
-// restartAPIServer stops the API server (etcd keeps running), waits down, and starts it again on
-// the same address with the same certificates.
+// restartAPIServer kills the API server (etcd keeps running), keeps it down for down, and
+// starts it again on the same address with the same certificates. It is killed rather than
+// stopped: a graceful stop drains for tens of seconds on a loaded machine, which would stretch
+// the outage.
 func restartAPIServer(t *testing.T, down time.Duration) {
 	t.Helper()
 	api := suite.env.ControlPlane.GetAPIServer()
-	progress("stopping the API server for %s", down)
-	if err := api.Stop(); err != nil {
-		t.Fatalf("stopping the API server: %v", err)
+	pid := apiServerPID(t)
+	progress("killing the API server (pid %d) for %s", pid, down)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("killing the API server: %v", err)
 	}
-	time.Sleep(down)
+	start := time.Now()
+	_ = api.Stop() // reaps the killed process
+	time.Sleep(down - time.Since(start))
 	progress("starting the API server again")
 	if err := api.Start(); err != nil {
 		t.Fatalf("starting the API server again: %v", err)
 	}
+}
+
+// apiServerPID finds the suite's kube-apiserver by its certificate directory, which is unique to
+// this run.
+func apiServerPID(t *testing.T) int {
+	t.Helper()
+	want := "--cert-dir=" + filepath.Join(suite.workDir, "apiserver")
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(cmdline), "\x00")
+		if len(args) > 0 && filepath.Base(args[0]) == "kube-apiserver" && slices.Contains(args, want) {
+			return pid
+		}
+	}
+	t.Fatalf("no kube-apiserver process runs with %s", want)
+	return 0
 }
 
 // shippedManifests builds config/default with every optional component enabled, as a user's
@@ -321,6 +356,13 @@ func freePort(t *testing.T) int {
 // as the shipped Deployment runs it. It is killed when the test ends.
 func startOperator(t *testing.T, name string, extra ...string) *operatorProcess {
 	t.Helper()
+	if running.Load() == 0 {
+		// A replica that died without releasing the Lease (an earlier test's) is not waited for.
+		lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: operatorNamespace, Name: leaseName}}
+		if err := suite.admin.Delete(context.Background(), lease); err != nil && !apierrors.IsNotFound(err) {
+			t.Fatal(err)
+		}
+	}
 	p := &operatorProcess{name: name, log: filepath.Join(suite.workDir, name+".log"), done: make(chan struct{})}
 	p.probes = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	args := append([]string{"--kubeconfig", suite.kubeconfig, "--leader-elect", "--leader-election-namespace", operatorNamespace,
@@ -336,8 +378,10 @@ func startOperator(t *testing.T, name string, extra ...string) *operatorProcess 
 		t.Fatal(err)
 	}
 	progress("started operator %s (pid %d)", name, p.cmd.Process.Pid)
+	running.Add(1)
 	go func() {
 		p.err = p.cmd.Wait()
+		running.Add(-1)
 		logFile.Close()
 		close(p.done)
 	}()
@@ -497,6 +541,9 @@ type auditEntry struct {
 }
 
 var auditMu sync.Mutex
+
+// running counts the operator processes of the suite that have not exited.
+var running atomic.Int32
 
 // readAudit returns the operator's requests logged since offset, and the new offset.
 func readAudit(t *testing.T, offset int64) ([]auditEntry, int64) {
