@@ -814,6 +814,9 @@ func netNodePodCIDRs(s *Snapshot) []netRange {
 			}
 		}
 	}
+	// By node name: the first node of an overlapping pair is the one named, whatever order the
+	// cluster lists nodes in.
+	slices.SortStableFunc(out, func(a, b netRange) int { return strings.Compare(a.owner.Name, b.owner.Name) })
 	return out
 }
 

@@ -166,6 +166,21 @@ func TestEveryRequestIsGrantedByItsDocumentedRole(t *testing.T) {
 	})
 	scrapeMetrics(t, metricsPort)
 
+	progress("permissions: a policy weakened by hand is restored")
+	weakened := &networkingv1.NetworkPolicy{}
+	if err := suite.admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "kubeposture-default-deny-ingress"}, weakened); err != nil {
+		t.Fatal(err)
+	}
+	weak := client.MergeFrom(weakened.DeepCopy())
+	weakened.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{}} // allow all ingress
+	if err := suite.admin.Patch(ctx, weakened, weak); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the weakened policy to be restored", func() bool {
+		np := &networkingv1.NetworkPolicy{}
+		return suite.admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "kubeposture-default-deny-ingress"}, np) == nil && len(np.Spec.Ingress) == 0
+	})
+
 	progress("permissions: DryRun reverts, Enabled again, then deleting the profile reverts through the finalizer")
 	setMode(t, p.Name, securityv1alpha1.RemediationDryRun)
 	eventually(t, 30*time.Second, "DryRun to remove the operator's NetworkPolicies", func() bool { return len(ownPolicies(t, ns)) == 0 })

@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,10 +29,12 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/kubectl/pkg/util"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/fixtures"
 )
 
@@ -54,12 +60,15 @@ const waitTimeout = 30 * time.Second
 
 // cluster is the shared control plane the fixtures are applied to.
 type cluster struct {
+	config    *rest.Config
 	client    client.Client // uncached
 	clientset kubernetes.Interface
 	discovery discovery.DiscoveryInterface
 	mapper    meta.RESTMapper
 	cache     cache.Cache
-	scheme    *runtime.Scheme
+	// secrets are the gatherer's Secret informers, which hold Secrets instead of the cache.
+	secrets *controllers.SecretInformers
+	scheme  *runtime.Scheme
 
 	// statusResources caches, per group version, the resources that have a status subresource.
 	statusResources map[schema.GroupVersion]map[string]bool
@@ -76,6 +85,87 @@ type liveObject struct {
 	before *unstructured.Unstructured
 	// statusWritten is set when the harness wrote the status subresource.
 	statusWritten bool
+	// isOwner is set when another object of the fixture names this one as its owner.
+	isOwner bool
+	// depth is the length of the chain of owners above this object within the fixture.
+	depth int
+}
+
+func (o *liveObject) id() string {
+	return o.mapping.GroupVersionKind.GroupKind().String() + "/" + o.key().String()
+}
+
+// linkOwners finds, for each object, the objects of the fixture its ownerReferences name (by
+// the uid the fixture gave them, or by kind and name), and orders the objects so that owners are
+// written first: the live uid of an owner is known only once it exists, and a controller sets
+// it in the references of what it creates.
+func linkOwners(objs []*liveObject) map[*liveObject]map[int]*liveObject {
+	byUID := map[string]*liveObject{}
+	byName := map[string]*liveObject{}
+	for _, o := range objs {
+		if uid := o.obj.GetUID(); uid != "" {
+			byUID[string(uid)] = o
+		}
+		byName[o.obj.GetKind()+"/"+o.obj.GetNamespace()+"/"+o.obj.GetName()] = o
+	}
+	out := map[*liveObject]map[int]*liveObject{}
+	for _, o := range objs {
+		for i, ref := range o.obj.GetOwnerReferences() {
+			owner := byUID[string(ref.UID)]
+			if owner == nil {
+				owner = byName[ref.Kind+"/"+o.obj.GetNamespace()+"/"+ref.Name]
+			}
+			if owner == nil || owner == o {
+				continue
+			}
+			owner.isOwner = true
+			if out[o] == nil {
+				out[o] = map[int]*liveObject{}
+			}
+			out[o][i] = owner
+		}
+	}
+	var depth func(o *liveObject, seen int) int
+	depth = func(o *liveObject, seen int) int {
+		d := 0
+		if seen > len(objs) {
+			return d
+		}
+		for _, owner := range out[o] {
+			d = max(d, 1+depth(owner, seen+1))
+		}
+		return d
+	}
+	for _, o := range objs {
+		o.depth = depth(o, 0)
+	}
+	sort.SliceStable(objs, func(i, j int) bool { return objs[i].depth < objs[j].depth })
+	return out
+}
+
+// withOwnerUIDs returns u with the uids of its owners within the fixture set to their live uids.
+func withOwnerUIDs(u *unstructured.Unstructured, owners map[int]*liveObject, live map[*liveObject]types.UID) *unstructured.Unstructured {
+	if len(owners) == 0 {
+		return u
+	}
+	out := u.DeepCopy()
+	refs := out.GetOwnerReferences()
+	for i, owner := range owners {
+		if uid, ok := live[owner]; ok {
+			refs[i].UID = uid
+		}
+	}
+	out.SetOwnerReferences(refs)
+	return out
+}
+
+// ephemeralContainers returns the ephemeral containers of a Pod, or nil.
+func ephemeralContainers(u *unstructured.Unstructured) []any {
+	if u.GetKind() != "Pod" || u.GroupVersionKind().Group != "" {
+		return nil
+	}
+	ec, _, _ := unstructured.NestedSlice(u.Object, "spec", "ephemeralContainers")
+	return ec
 }
 
 func (o *liveObject) key() client.ObjectKey {
@@ -148,6 +238,9 @@ func (c *cluster) apply(ctx context.Context, path string, mode applyMode) ([]*li
 	for _, u := range docs {
 		gvk := u.GroupVersionKind()
 		m, err := c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if meta.IsNoMatchError(err) {
+			return nil, fmt.Errorf("%s %s: the test API server does not serve this kind; add a minimal CRD for it under test/crds/optional: %w", gvk, u.GetName(), err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", gvk, u.GetName(), err)
 		}
@@ -159,6 +252,15 @@ func (c *cluster) apply(ctx context.Context, path string, mode applyMode) ([]*li
 		}
 		objs = append(objs, &liveObject{obj: u, mapping: m})
 	}
+	owners := linkOwners(objs)
+	for _, o := range objs {
+		// These are the API server's to set: an apply cannot choose them (server-side apply
+		// rejects them, a create ignores them).
+		for _, f := range []string{"uid", "creationTimestamp", "resourceVersion", "generation", "managedFields", "selfLink"} {
+			unstructured.RemoveNestedField(o.obj.Object, "metadata", f)
+		}
+	}
+	liveUIDs := map[*liveObject]types.UID{}
 
 	// Objects live in namespaces: one the fixture does not declare exists, as a bare namespace.
 	var applied []*liveObject
@@ -210,8 +312,33 @@ func (c *cluster) apply(ctx context.Context, path string, mode applyMode) ([]*li
 				obj = withoutPodSecurityEnforcement(obj)
 				enforcedLater = append(enforcedLater, o)
 			}
-			if err := c.write(ctx, obj, o.mapping, mode); err != nil {
+			write := c.write
+			if o.mapping.GroupVersionKind.Kind == "CertificateSigningRequest" {
+				write = c.writeAsRequester
+			}
+			obj, ephemeral := withOwnerUIDs(obj, owners[o], liveUIDs), ephemeralContainers(obj)
+			if ephemeral != nil {
+				obj = obj.DeepCopy()
+				unstructured.RemoveNestedField(obj.Object, "spec", "ephemeralContainers")
+			}
+			if err := write(ctx, obj, o.mapping, mode); err != nil {
 				return applied, fmt.Errorf("applying %s (%s): %w", o, mode, err)
+			}
+			if ephemeral != nil {
+				// Ephemeral containers are added to a running pod through their subresource, as
+				// kubectl debug does.
+				body, _ := json.Marshal(map[string]any{"spec": map[string]any{"ephemeralContainers": ephemeral}})
+				if err := c.client.SubResource("ephemeralcontainers").Patch(ctx, obj.DeepCopy(), client.RawPatch(types.StrategicMergePatchType, body)); err != nil {
+					return applied, fmt.Errorf("adding the ephemeral containers of %s: %w", o, err)
+				}
+			}
+			if o.isOwner {
+				cur := &unstructured.Unstructured{}
+				cur.SetGroupVersionKind(o.mapping.GroupVersionKind)
+				if err := c.client.Get(ctx, o.key(), cur); err != nil {
+					return applied, err
+				}
+				liveUIDs[o] = cur.GetUID()
 			}
 		}
 	}
@@ -259,10 +386,77 @@ func (c *cluster) saveBefore(ctx context.Context, o *liveObject) error {
 	return nil
 }
 
-// write applies one object in the given mode.
+// writeAsRequester creates a CertificateSigningRequest as the user it names: the API server
+// records the requesting user, as it does for a kubelet's request. The user may create requests
+// (the node bootstrapper role) only while the request is written.
+func (c *cluster) writeAsRequester(ctx context.Context, u *unstructured.Unstructured, m *meta.RESTMapping, mode applyMode) error {
+	user, _, _ := unstructured.NestedString(u.Object, "spec", "username")
+	if user == "" {
+		return c.write(ctx, u, m, mode)
+	}
+	groups, _, _ := unstructured.NestedStringSlice(u.Object, "spec", "groups")
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "parity-csr-requester"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "system:node-bootstrapper"},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}},
+	}
+	if err := c.client.Create(ctx, binding); err != nil {
+		return fmt.Errorf("letting %s request certificates: %w", user, err)
+	}
+	m2, _ := c.mapper.RESTMapping(schema.GroupKind{Group: rbacv1.GroupName, Kind: "ClusterRoleBinding"}, "v1")
+	bo := &liveObject{obj: &unstructured.Unstructured{}, mapping: m2}
+	bo.obj.SetName(binding.Name)
+	defer func() { _ = c.remove(ctx, bo) }()
+	cfg := rest.CopyConfig(c.config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: groups}
+	cl, err := client.New(cfg, client.Options{Scheme: c.scheme, Mapper: c.mapper})
+	if err != nil {
+		return err
+	}
+	// A kubelet creates its request (in either mode: it does not apply). RBAC takes effect once
+	// the authorizer's cache holds the binding.
+	return wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, waitTimeout, true, func(ctx context.Context) (bool, error) {
+		err := cl.Create(ctx, u.DeepCopy())
+		if apierrors.IsForbidden(err) {
+			return false, nil
+		}
+		return err == nil, err
+	})
+}
+
+// write applies one object in the given mode. When the change touches an immutable field, the
+// object is deleted and created again, as `kubectl apply --force` does.
 func (c *cluster) write(ctx context.Context, u *unstructured.Unstructured, m *meta.RESTMapping, mode applyMode) error {
+	err := c.writeWith(ctx, c.client, u, m, mode)
+	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "immutable") {
+		return err
+	}
+	if err := c.replace(ctx, u, m); err != nil {
+		return err
+	}
+	return c.writeWith(ctx, c.client, u, m, mode)
+}
+
+// replace deletes the live object named by u and waits until it is gone.
+func (c *cluster) replace(ctx context.Context, u *unstructured.Unstructured, m *meta.RESTMapping) error {
+	cur := &unstructured.Unstructured{}
+	cur.SetGroupVersionKind(m.GroupVersionKind)
+	cur.SetNamespace(u.GetNamespace())
+	cur.SetName(u.GetName())
+	if err := c.client.Delete(ctx, cur); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	return wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, waitTimeout, true, func(ctx context.Context) (bool, error) {
+		err := c.client.Get(ctx, client.ObjectKeyFromObject(cur), cur.DeepCopy())
+		return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
+	})
+}
+
+func (c *cluster) writeWith(ctx context.Context, cl client.Client, u *unstructured.Unstructured, m *meta.RESTMapping, mode applyMode) error {
 	if mode == serverSide {
-		return c.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u.DeepCopy()), client.FieldOwner(fieldManager))
+		// --force-conflicts: objects the cluster already holds (bootstrap RBAC, the kubernetes
+		// EndpointSlice) have other managers.
+		return cl.Apply(ctx, client.ApplyConfigurationFromUnstructured(u.DeepCopy()), client.FieldOwner(fieldManager), client.ForceOwnership)
 	}
 	cur := &unstructured.Unstructured{}
 	cur.SetGroupVersionKind(m.GroupVersionKind)
@@ -272,7 +466,7 @@ func (c *cluster) write(ctx context.Context, u *unstructured.Unstructured, m *me
 		if err := util.CreateApplyAnnotation(obj, unstructured.UnstructuredJSONScheme); err != nil {
 			return err
 		}
-		return c.client.Create(ctx, obj, client.FieldOwner("kubectl-client-side-apply"))
+		return cl.Create(ctx, obj, client.FieldOwner("kubectl-client-side-apply"))
 	}
 	if err != nil {
 		return err
@@ -308,7 +502,7 @@ func (c *cluster) write(ctx context.Context, u *unstructured.Unstructured, m *me
 			return err
 		}
 	}
-	return c.client.Patch(ctx, cur, client.RawPatch(patchType, patch), client.FieldOwner("kubectl-client-side-apply"))
+	return cl.Patch(ctx, cur, client.RawPatch(patchType, patch), client.FieldOwner("kubectl-client-side-apply"))
 }
 
 // hasStatusSubresource reports whether the resource of m serves a status subresource.
@@ -386,24 +580,65 @@ func (c *cluster) cleanup(ctx context.Context, objs []*liveObject) error {
 			}
 		}
 	}
+	// Admission configuration goes first, so that it judges no deletion; namespaces go after
+	// what they hold. The objects of each group go at once.
 	seen := map[string]bool{}
-	for _, o := range order {
-		id := o.mapping.GroupVersionKind.GroupKind().String() + "/" + o.key().String()
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		var err error
-		if o.before != nil {
-			err = c.restore(ctx, o)
+	var mu sync.Mutex
+	var admission, rest []*liveObject
+	for _, o := range nonNamespaces(order) {
+		if applyPhase(o.mapping.GroupVersionKind.GroupKind()) == 3 {
+			admission = append(admission, o)
 		} else {
-			err = c.remove(ctx, o)
-		}
-		if err != nil {
-			errs = append(errs, err)
+			rest = append(rest, o)
 		}
 	}
+	for _, group := range [][]*liveObject{admission, rest, namespaces(order)} {
+		var wg sync.WaitGroup
+		for _, o := range group {
+			id := o.mapping.GroupVersionKind.GroupKind().String() + "/" + o.key().String()
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			wg.Go(func() {
+				var err error
+				if o.before != nil {
+					err = c.restore(ctx, o)
+				} else {
+					err = c.remove(ctx, o)
+				}
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+	}
 	return errors.Join(errs...)
+}
+
+func isNamespace(o *liveObject) bool {
+	return o.mapping.GroupVersionKind.Kind == "Namespace" && o.mapping.GroupVersionKind.Group == ""
+}
+
+func namespaces(objs []*liveObject) (out []*liveObject) {
+	for _, o := range objs {
+		if isNamespace(o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func nonNamespaces(objs []*liveObject) (out []*liveObject) {
+	for _, o := range objs {
+		if !isNamespace(o) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // remove deletes an object and waits until it is gone from the API server and the cache. Its
@@ -413,7 +648,7 @@ func (c *cluster) remove(ctx context.Context, o *liveObject) error {
 	target.SetGroupVersionKind(o.mapping.GroupVersionKind)
 	target.SetNamespace(o.obj.GetNamespace())
 	target.SetName(o.obj.GetName())
-	if o.mapping.GroupVersionKind.Kind == "Namespace" && o.mapping.GroupVersionKind.Group == "" {
+	if isNamespace(o) {
 		// No namespace controller runs here: the fixture's objects were deleted one by one, so
 		// the namespace's own finalizer is cleared as that controller would.
 		ns, err := c.clientset.CoreV1().Namespaces().Get(ctx, o.obj.GetName(), metav1.GetOptions{})
@@ -437,6 +672,13 @@ func (c *cluster) remove(ctx context.Context, o *liveObject) error {
 		}
 		if err != nil {
 			return false, err
+		}
+		if isNamespace(o) {
+			// The first delete of a namespace only starts its termination; with its finalizer
+			// cleared, the next one removes it.
+			if err := c.client.Delete(ctx, cur, opts...); err != nil && !apierrors.IsNotFound(err) {
+				return false, err
+			}
 		}
 		if len(cur.GetFinalizers()) > 0 {
 			patch := []byte(`{"metadata":{"finalizers":null}}`)
@@ -462,12 +704,25 @@ func (c *cluster) restore(ctx context.Context, o *liveObject) error {
 		}
 		want := o.before.DeepCopy()
 		want.SetResourceVersion(cur.GetResourceVersion())
+		want.SetUID(cur.GetUID()) // the fixture may have replaced it
 		want.SetManagedFields(nil)
 		if err := c.client.Update(ctx, want); err != nil {
 			if apierrors.IsConflict(err) {
 				return false, nil
 			}
-			return false, err
+			if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "immutable") {
+				return false, err
+			}
+			// The fixture replaced it: it is replaced back.
+			if err := c.replace(ctx, want, o.mapping); err != nil {
+				return false, err
+			}
+			want.SetResourceVersion("")
+			want.SetUID("")
+			want.SetCreationTimestamp(metav1.Time{})
+			if err := c.client.Create(ctx, want); err != nil {
+				return false, err
+			}
 		}
 		if o.statusWritten {
 			if st, ok := o.before.Object["status"]; ok {
@@ -509,6 +764,14 @@ func (c *cluster) waitCache(ctx context.Context, o *liveObject, rv string) error
 		return fmt.Errorf("%s: resource version %q: %w", o, rv, err)
 	}
 	return wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, waitTimeout, true, func(ctx context.Context) (bool, error) {
+		if isSecret(o) {
+			sec := c.storedSecret(o)
+			if sec == nil {
+				return false, nil
+			}
+			got, err := strconv.ParseUint(sec.ResourceVersion, 10, 64)
+			return err == nil && got >= want, nil
+		}
 		obj := c.cacheObject(o)
 		if err := c.cache.Get(ctx, o.key(), obj); err != nil {
 			if apierrors.IsNotFound(err) {
@@ -521,9 +784,26 @@ func (c *cluster) waitCache(ctx context.Context, o *liveObject, rv string) error
 	})
 }
 
+func isSecret(o *liveObject) bool {
+	return o.mapping.GroupVersionKind.Kind == "Secret" && o.mapping.GroupVersionKind.Group == ""
+}
+
+// storedSecret returns the Secret the gatherer's informers hold for o, or nil.
+func (c *cluster) storedSecret(o *liveObject) *corev1.Secret {
+	for _, sec := range c.secrets.List() {
+		if sec.Namespace == o.obj.GetNamespace() && sec.Name == o.obj.GetName() {
+			return sec
+		}
+	}
+	return nil
+}
+
 // waitCacheGone waits until the cache no longer holds o.
 func (c *cluster) waitCacheGone(ctx context.Context, o *liveObject) error {
 	err := wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, waitTimeout, true, func(ctx context.Context) (bool, error) {
+		if isSecret(o) {
+			return c.storedSecret(o) == nil, nil
+		}
 		err := c.cache.Get(ctx, o.key(), c.cacheObject(o))
 		if apierrors.IsNotFound(err) {
 			return true, nil
