@@ -70,8 +70,20 @@ verify: manifests generate docs ## Fail when generated files (CRDs, RBAC, deepco
 	@echo "Generated files are current."
 
 .PHONY: test
-test: manifests generate fmt vet control-plane ## Run unit tests and envtest integration tests against the built kube-apiserver.
-	go test ./... $(GO_TEST_FLAGS)
+test: manifests generate fmt vet control-plane ## Run unit tests, envtest integration tests and the fault suite against the built kube-apiserver.
+	go test $$(go list ./... | grep -v /test/e2e) $(GO_TEST_FLAGS)
+	go test ./test/e2e/ -count=1 -v $(GO_TEST_FLAGS)
+
+.PHONY: test-e2e
+test-e2e: manifests control-plane ## Run the fault suite alone: the operator as its own process with only the shipped roles (also part of make test).
+	go test ./test/e2e/ -count=1 -v $(GO_TEST_FLAGS)
+
+FUZZTIME ?= 30s
+.PHONY: fuzz
+fuzz: ## Fuzz the manifest reader, Secret and ConfigMap facts, exemption matching and namespace selectors (FUZZTIME each; seeds run in make test).
+	go test ./internal/manifest/ -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
+	for f in FuzzDeriveSecretFacts FuzzDeriveConfigMapFacts FuzzExemptionMatching FuzzScopeSelector; do \
+		go test ./internal/benchmarks/ -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) || exit 1; done
 
 .PHONY: test-rules
 test-rules: promtool ## Run the unit tests of the Prometheus alerts (config/prometheus/rules_test.yaml).

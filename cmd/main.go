@@ -19,6 +19,14 @@ func main() {
 	flag.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&opts.ProbeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
 	flag.BoolVar(&opts.LeaderElect, "leader-elect", false, "Elect a leader so only one replica audits at a time.")
+	flag.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "",
+		"Namespace of the leader-election Lease; empty means the namespace the operator runs in.")
+	flag.DurationVar(&opts.LeaseDuration, "leader-elect-lease-duration", operator.DefaultLeaseDuration,
+		"How long a standby replica waits after the leader's last renewal before taking over.")
+	flag.DurationVar(&opts.RenewDeadline, "leader-elect-renew-deadline", operator.DefaultRenewDeadline,
+		"How long the leader keeps retrying to renew its Lease (for example through an API server outage) before it gives up leadership and exits.")
+	flag.DurationVar(&opts.RetryPeriod, "leader-elect-retry-period", operator.DefaultRetryPeriod,
+		"Interval between leader-election attempts.")
 	flag.BoolVar(&opts.SecureMetrics, "metrics-secure", false, "Serve metrics over HTTPS with authentication and authorization.")
 	flag.BoolVar(&opts.EnableHTTP2, "enable-http2", false, "Serve metrics over HTTP/2 (off by default: HTTP/2 rapid-reset mitigations).")
 	flag.DurationVar(&opts.MinAuditInterval, "min-audit-interval", controllers.DefaultMinAuditInterval,

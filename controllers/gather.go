@@ -309,8 +309,12 @@ var configMapsRead = map[string]bool{
 // secretFacts is the transform of Secrets read with their values: it records the facts the
 // checks need (last write of data, certificate metadata, token expiration), then drops every
 // value, managedFields and the last-applied configuration. Keys stay, with empty values.
+//
+// The informer can hand an object it already stored to the transform again; such an object has
+// no managedFields (the API server always sends them, the transform drops them) and keeps the
+// facts derived from its values the first time.
 func secretFacts(obj any) (any, error) {
-	if sec, ok := obj.(*corev1.Secret); ok {
+	if sec, ok := obj.(*corev1.Secret); ok && sec.ManagedFields != nil {
 		benchmarks.DeriveSecretFacts(sec)
 	} else {
 		return stripUnread(obj)
@@ -322,7 +326,7 @@ func secretFacts(obj any) (any, error) {
 // blocks, certificates) are recorded, then managedFields and the last-applied configuration are
 // dropped, and values too except in the few ConfigMaps whose content checks parse.
 func configMapFacts(obj any) (any, error) {
-	if cm, ok := obj.(*corev1.ConfigMap); ok {
+	if cm, ok := obj.(*corev1.ConfigMap); ok && cm.ManagedFields != nil { // see secretFacts
 		benchmarks.DeriveConfigMapFacts(cm, cm.Namespace == metav1.NamespaceSystem && configMapsRead[cm.Name])
 	} else {
 		return stripUnread(obj)

@@ -44,6 +44,11 @@ type Options struct {
 	ProbeAddr string
 	// LeaderElect makes replicas elect a leader.
 	LeaderElect bool
+	// LeaderElectionNamespace holds the Lease; "" means the namespace the operator runs in.
+	LeaderElectionNamespace string
+	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election; zero means
+	// DefaultLeaseDuration, DefaultRenewDeadline and DefaultRetryPeriod.
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// MinAuditInterval coalesces bursts of changes into one audit per profile.
 	MinAuditInterval time.Duration
 	// SkipNameValidation allows several managers in one process (tests, the benchmark).
@@ -59,6 +64,24 @@ type Options struct {
 	// RemediationUser, when set, is the user the remediation client impersonates, so that its
 	// write permissions can be granted and withdrawn apart from the audit's.
 	RemediationUser string
+}
+
+// Leader-election defaults. The leader keeps renewing its Lease for RenewDeadline after the last
+// successful renewal, so it rides out an API server outage of up to RenewDeadline minus
+// RetryPeriod (40 s) without giving up leadership; a longer outage makes it exit, and the
+// Deployment restarts it. A standby replica takes over LeaseDuration after the leader's last
+// renewal, or at once when the leader stops cleanly (it releases the Lease).
+const (
+	DefaultLeaseDuration = 60 * time.Second
+	DefaultRenewDeadline = 45 * time.Second
+	DefaultRetryPeriod   = 5 * time.Second
+)
+
+func orDefault(d, def time.Duration) *time.Duration {
+	if d <= 0 {
+		d = def
+	}
+	return &d
 }
 
 // NewManager returns a manager with the SecurityProfile controller registered.
@@ -83,13 +106,19 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 	mgrOpts := ctrl.Options{
-		Scheme:                 Scheme,
-		Metrics:                metricsOpts,
-		HealthProbeBindAddress: opts.ProbeAddr,
-		LeaderElection:         opts.LeaderElect,
-		LeaderElectionID:       "kubeposture.security.kubeposture.io",
-		Cache:                  controllers.CacheOptions(),
-		PprofBindAddress:       opts.PprofAddr,
+		Scheme:                  Scheme,
+		Metrics:                 metricsOpts,
+		HealthProbeBindAddress:  opts.ProbeAddr,
+		LeaderElection:          opts.LeaderElect,
+		LeaderElectionID:        "kubeposture.security.kubeposture.io",
+		LeaderElectionNamespace: opts.LeaderElectionNamespace,
+		LeaseDuration:           orDefault(opts.LeaseDuration, DefaultLeaseDuration),
+		RenewDeadline:           orDefault(opts.RenewDeadline, DefaultRenewDeadline),
+		RetryPeriod:             orDefault(opts.RetryPeriod, DefaultRetryPeriod),
+		// Hand the Lease over at once on a clean stop (rolling update, scale-down).
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         controllers.CacheOptions(),
+		PprofBindAddress:              opts.PprofAddr,
 	}
 	if opts.SkipNameValidation {
 		skip := true

@@ -1,0 +1,277 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+)
+
+// quickLease makes a replica that replaces a killed one take over within seconds; the outage
+// test uses the defaults the Deployment runs with.
+var quickLease = []string{"--leader-elect-lease-duration", "6s", "--leader-elect-renew-deadline", "4s", "--leader-elect-retry-period", "1s"}
+
+func scopedNamespaces(t *testing.T, prefix string, n int) []string {
+	t.Helper()
+	var names []string
+	for i := range n {
+		name := fmt.Sprintf("%s-%02d", prefix, i)
+		create(t, namespace(name, prefix))
+		names = append(names, name)
+	}
+	return names
+}
+
+func profileFor(name, scope string, mode securityv1alpha1.RemediationMode, actions ...securityv1alpha1.RemediationAction) *securityv1alpha1.SecurityProfile {
+	return &securityv1alpha1.SecurityProfile{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: securityv1alpha1.SecurityProfileSpec{
+			Level:             securityv1alpha1.LevelL1,
+			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"e2e": scope}},
+			Remediation:       securityv1alpha1.Remediation{Mode: mode, Actions: actions},
+		},
+	}
+}
+
+func audited(p *securityv1alpha1.SecurityProfile) bool {
+	return p.Status.ObservedGeneration == p.Generation && meta.IsStatusConditionTrue(p.Status.Conditions, securityv1alpha1.ConditionReady)
+}
+
+// bumpGeneration changes the profile's spec so a fresh audit must follow.
+func bumpGeneration(t *testing.T, name string) int64 {
+	t.Helper()
+	p := getProfile(t, name)
+	patch := client.MergeFrom(p.DeepCopy())
+	if p.Spec.Level == securityv1alpha1.LevelL1 {
+		p.Spec.Level = securityv1alpha1.LevelL2
+	} else {
+		p.Spec.Level = securityv1alpha1.LevelL1
+	}
+	if err := suite.admin.Patch(context.Background(), p, patch); err != nil {
+		t.Fatal(err)
+	}
+	return p.Generation
+}
+
+// TestLeaderSurvivesAPIServerOutage stops the API server for 30 s while the operator leads and
+// audits, with leader election timed as the shipped Deployment runs it: the operator must not
+// exit, must keep the Lease, and must audit again once the API server is back.
+func TestLeaderSurvivesAPIServerOutage(t *testing.T) {
+	scopedNamespaces(t, "outage", 3)
+	op := startOperator(t, "outage")
+	create(t, profileFor("outage", "outage", securityv1alpha1.RemediationDisabled))
+	waitProfile(t, "outage", 60*time.Second, "first audit", audited)
+	holder := leaseHolder(t)
+	if holder == "" {
+		t.Fatal("the operator holds no Lease")
+	}
+	// The next audit starts while the API server goes away.
+	bumpGeneration(t, "outage")
+	restartAPIServer(t, 30*time.Second)
+	if !op.running() {
+		t.Fatalf("the operator exited during a 30 s API server outage: %v", op.err)
+	}
+	gen := bumpGeneration(t, "outage")
+	waitProfile(t, "outage", 60*time.Second, "an audit after the outage", func(p *securityv1alpha1.SecurityProfile) bool {
+		return p.Status.ObservedGeneration >= gen && audited(p)
+	})
+	if !op.running() {
+		t.Fatalf("the operator exited after the outage: %v", op.err)
+	}
+	if h := leaseHolder(t); h != holder {
+		t.Errorf("the Lease changed hands from %s to %s", holder, h)
+	}
+	deleteProfile(t, "outage", 30*time.Second)
+	op.stop(t)
+}
+
+// policiesPerNamespace counts the operator's NetworkPolicies by name in each namespace.
+func policiesPerNamespace(t *testing.T, namespaces []string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, ns := range namespaces {
+		for _, np := range ownPolicies(t, ns) {
+			out[ns] = append(out[ns], np.Name)
+		}
+	}
+	return out
+}
+
+// TestKillMidRemediationConverges kills the operator with SIGKILL while it creates default-deny
+// policies across namespaces; a new replica finishes the job: one policy per namespace, none
+// twice, and the status counts every namespace as remediated.
+func TestKillMidRemediationConverges(t *testing.T) {
+	const n = 40
+	namespaces := scopedNamespaces(t, "kill", n)
+	op := startOperator(t, "kill-1", quickLease...)
+	p := profileFor("kill", "kill", securityv1alpha1.RemediationEnabled, securityv1alpha1.ActionDefaultDenyNetworkPolicy)
+	create(t, p)
+	eventually(t, 60*time.Second, "the first policies to appear", func() bool {
+		for _, ns := range namespaces {
+			if len(ownPolicies(t, ns)) > 0 {
+				return true
+			}
+		}
+		return false
+	})
+	op.kill()
+	got := policiesPerNamespace(t, namespaces)
+	progress("kill: SIGKILL with %d of %d namespaces remediated", len(got), n)
+
+	op = startOperator(t, "kill-2", quickLease...)
+	status := waitProfile(t, "kill", 90*time.Second, "every namespace remediated", func(p *securityv1alpha1.SecurityProfile) bool {
+		r := p.Status.Remediation
+		return audited(p) && r != nil && r.Applied+r.InPlace >= n && r.Failed == 0
+	})
+	for ns, names := range policiesPerNamespace(t, namespaces) {
+		if len(names) != 1 || names[0] != "kubeposture-default-deny-ingress" {
+			t.Errorf("namespace %s has the operator's policies %v, want exactly [kubeposture-default-deny-ingress]", ns, names)
+		}
+	}
+	if len(policiesPerNamespace(t, namespaces)) != n {
+		t.Errorf("only %d of %d namespaces have the policy", len(policiesPerNamespace(t, namespaces)), n)
+	}
+	if r := status.Status.Remediation; r.Applied+r.InPlace != n || r.Conflicts != 0 || r.Blocked != 0 {
+		t.Errorf("status counts %d applied, %d in place, %d conflicts, %d blocked; want %d remediated in all",
+			r.Applied, r.InPlace, r.Conflicts, r.Blocked, n)
+	}
+
+	t.Run("OwnedObjectDeletedByHand", func(t *testing.T) {
+		ctx := context.Background()
+		deleted := &networkingv1.NetworkPolicy{}
+		if err := suite.admin.Get(ctx, client.ObjectKey{Namespace: namespaces[0], Name: "kubeposture-default-deny-ingress"}, deleted); err != nil {
+			t.Fatal(err)
+		}
+		if err := suite.admin.Delete(ctx, deleted); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 30*time.Second, "the deleted policy to be recreated", func() bool {
+			return suite.admin.Get(ctx, client.ObjectKey{Namespace: namespaces[0], Name: "kubeposture-default-deny-ingress"}, &networkingv1.NetworkPolicy{}) == nil
+		})
+	})
+
+	t.Run("ProfileDeletedWhileOperatorDown", func(t *testing.T) {
+		op.stop(t)
+		if err := suite.admin.Delete(context.Background(), &securityv1alpha1.SecurityProfile{ObjectMeta: metav1.ObjectMeta{Name: "kill"}}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		if getProfile(t, "kill") == nil {
+			t.Fatal("the profile went away without its finalizer reverting the changes")
+		}
+		op = startOperator(t, "kill-3", quickLease...)
+		eventually(t, 60*time.Second, "the profile to be finalized", func() bool { return getProfile(t, "kill") == nil })
+		if left := policiesPerNamespace(t, namespaces); len(left) != 0 {
+			t.Errorf("the operator's policies are left in %d namespaces after the profile was deleted", len(left))
+		}
+		op.stop(t)
+	})
+}
+
+// TestTwoReplicasWithLeaderElection runs two replicas: one leads and audits; when it stops, the
+// other takes over the Lease and audits.
+func TestTwoReplicasWithLeaderElection(t *testing.T) {
+	scopedNamespaces(t, "replicas", 2)
+	a := startOperator(t, "replica-a", quickLease...)
+	b := startOperator(t, "replica-b", quickLease...)
+	create(t, profileFor("replicas", "replicas", securityv1alpha1.RemediationDisabled))
+	waitProfile(t, "replicas", 60*time.Second, "first audit", audited)
+	first := leaseHolder(t)
+	leader, standby := a, b
+	if !strings.Contains(tail(a.log, 1000), "Successfully acquired lease") {
+		leader, standby = b, a
+	}
+	if strings.Contains(tail(standby.log, 1000), "Successfully acquired lease") {
+		t.Fatalf("both replicas acquired the Lease")
+	}
+	progress("replicas: %s leads (%s); stopping it", leader.name, first)
+	leader.stop(t)
+	eventually(t, 30*time.Second, "the standby to take over the Lease", func() bool {
+		h := leaseHolder(t)
+		return h != "" && h != first
+	})
+	gen := bumpGeneration(t, "replicas")
+	waitProfile(t, "replicas", 60*time.Second, "the new leader to audit", func(p *securityv1alpha1.SecurityProfile) bool {
+		return p.Status.ObservedGeneration >= gen && audited(p)
+	})
+	if !standby.running() {
+		t.Fatalf("the new leader exited: %v", standby.err)
+	}
+	deleteProfile(t, "replicas", 30*time.Second)
+	standby.stop(t)
+}
+
+// TestOptionalRoleRemoved removes each optional role in turn and checks the documented result:
+// a remediation change it would grant is reported Failed (forbidden) and nothing else breaks;
+// without the secrets-reader role and with --read-secrets=false the Secret checks are Skipped.
+func TestOptionalRoleRemoved(t *testing.T) {
+	ns := scopedNamespaces(t, "degraded", 1)[0]
+	create(t, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: ns}})
+	cases := []struct {
+		role   string
+		action securityv1alpha1.RemediationAction
+		setup  func(t *testing.T)
+	}{
+		{role: "kubeposture-remediation", action: securityv1alpha1.ActionDefaultDenyNetworkPolicy},
+		{role: "kubeposture-remediation-serviceaccounts", action: securityv1alpha1.ActionDisableDefaultServiceAccountAutomount},
+		{role: "kubeposture-remediation-pods", action: securityv1alpha1.ActionDeleteTerminatedPods,
+			setup: func(t *testing.T) { terminatedPod(t, ns, "finished-long-ago") }},
+	}
+	for i, tc := range cases {
+		t.Run(tc.role, func(t *testing.T) {
+			withoutRole(t, tc.role)
+			if tc.setup != nil {
+				tc.setup(t)
+			}
+			op := startOperator(t, "degraded-"+tc.role)
+			name := fmt.Sprintf("degraded-%d", i)
+			create(t, profileFor(name, "degraded", securityv1alpha1.RemediationEnabled, tc.action))
+			got := waitProfile(t, name, 60*time.Second, string(tc.action)+" reported Failed (forbidden)", func(p *securityv1alpha1.SecurityProfile) bool {
+				if !audited(p) || p.Status.Remediation == nil {
+					return false
+				}
+				for _, a := range p.Status.Remediation.Actions {
+					if a.Action == tc.action && a.State == securityv1alpha1.StateFailed && strings.Contains(a.Message, "forbidden") {
+						return true
+					}
+				}
+				return false
+			})
+			if c := meta.FindStatusCondition(got.Status.Conditions, securityv1alpha1.ConditionRemediated); c == nil || c.Status != metav1.ConditionFalse {
+				t.Errorf("Remediated must be False when a change is forbidden: %+v", c)
+			}
+			// Without the role the finalizer cannot revert anything it could not do: the profile goes.
+			deleteProfile(t, name, 30*time.Second)
+			if !op.running() {
+				t.Fatalf("the operator exited without %s: %v", tc.role, op.err)
+			}
+			op.stop(t)
+		})
+	}
+	t.Run("kubeposture-secrets-reader", func(t *testing.T) {
+		withoutRole(t, "kubeposture-secrets-reader")
+		op := startOperator(t, "degraded-secrets", "--read-secrets=false")
+		create(t, profileFor("degraded-secrets", "degraded", securityv1alpha1.RemediationDisabled))
+		got := waitProfile(t, "degraded-secrets", 60*time.Second, "an audit without Secrets", audited)
+		skipped := 0
+		for _, c := range got.Status.Checks {
+			if strings.HasPrefix(c.ID, "SEC-") && c.Result == "Skipped" && strings.Contains(c.Message, "secrets-reader") {
+				skipped++
+			}
+		}
+		if skipped == 0 {
+			t.Errorf("no Secret check is Skipped naming the secrets-reader role")
+		}
+		deleteProfile(t, "degraded-secrets", 30*time.Second)
+		op.stop(t)
+	})
+}

@@ -1,0 +1,344 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	rbacvalidation "k8s.io/component-helpers/auth/rbac/validation"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+)
+
+// allActions are every remediation action, so a run exercises every write the code can send.
+var allActions = []securityv1alpha1.RemediationAction{
+	securityv1alpha1.ActionDefaultDenyNetworkPolicy, securityv1alpha1.ActionPodSecurityLabels,
+	securityv1alpha1.ActionQuarantineNetworkPolicy, securityv1alpha1.ActionDisableDefaultServiceAccountAutomount,
+	securityv1alpha1.ActionDeleteExpiredBootstrapTokens, securityv1alpha1.ActionDeleteTerminatedPods,
+	securityv1alpha1.ActionLabelNamespaces,
+}
+
+// shippedRole is one installed role with the namespace it grants in ("" for a ClusterRole).
+type shippedRole struct {
+	name, namespace string
+	rules           []rbacv1.PolicyRule
+}
+
+func shippedRoles(t *testing.T) []shippedRole {
+	t.Helper()
+	var out []shippedRole
+	for _, o := range suite.rbac {
+		if o.GetKind() != "Role" && o.GetKind() != "ClusterRole" {
+			continue
+		}
+		var r rbacv1.ClusterRole
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &r); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, shippedRole{name: o.GetName(), namespace: o.GetNamespace(), rules: r.Rules})
+	}
+	return out
+}
+
+// request is what RBAC authorizes: a verb on a resource (with subresource) in a namespace.
+type request struct {
+	verb, group, resource, namespace string
+}
+
+func (r request) String() string {
+	g := r.group
+	if g == "" {
+		g = "core"
+	}
+	ns := r.namespace
+	if ns == "" {
+		ns = "cluster-wide"
+	}
+	return fmt.Sprintf("%s %s/%s (%s)", r.verb, g, r.resource, ns)
+}
+
+// granting returns the shipped roles that allow the request.
+func granting(roles []shippedRole, r request) []string {
+	rule := rbacv1.PolicyRule{Verbs: []string{r.verb}, APIGroups: []string{r.group}, Resources: []string{r.resource}}
+	var out []string
+	for _, role := range roles {
+		if role.namespace != "" && role.namespace != r.namespace {
+			continue
+		}
+		if ok, _ := rbacvalidation.Covers(role.rules, []rbacv1.PolicyRule{rule}); ok {
+			out = append(out, role.name)
+		}
+	}
+	return out
+}
+
+// grantedByTheCluster are requests every authenticated user may send (the cluster's own
+// system:basic-user and system:discovery roles), which the shipped roles need not grant.
+var grantedByTheCluster = map[string]bool{
+	"authorization.k8s.io/selfsubjectaccessreviews": true,
+	"authorization.k8s.io/selfsubjectrulesreviews":  true,
+}
+
+// readmeGrants reads the README's permission table: role name -> its "Grants" cell.
+func readmeGrants(t *testing.T) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(suite.root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("^\\| `(kubeposture-[a-z-]+)`[^|]*\\| ([^|]+) \\|")
+	out := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if m := row.FindStringSubmatch(line); m != nil {
+			out[m[1]] = m[2]
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("README.md has no permission table rows (| `kubeposture-…` | grants | …)")
+	}
+	return out
+}
+
+// documented reports whether the README's Grants cell of the role names the request: the verb and
+// the resource in backquotes, or, for the generated audit role, list and watch of a checked kind.
+func documented(cell string, r request) bool {
+	if strings.Contains(cell, "every kind the checks read") && (r.verb == "list" || r.verb == "watch") {
+		return true
+	}
+	return strings.Contains(cell, "`"+r.verb+"`") && strings.Contains(cell, "`"+r.resource+"`")
+}
+
+// TestEveryRequestIsGrantedByItsDocumentedRole runs every flow of the operator (audit with every
+// reader, each remediation action applied, put back to DryRun, reverted by deleting the profile,
+// leader election, metrics authorization) as its ServiceAccount with only the shipped roles, and
+// checks each request it sent against the API server's audit log: it was allowed, exactly one
+// shipped role grants it, and the README's table lists it for that role. Every permission of the
+// hand-written roles must have been used.
+func TestEveryRequestIsGrantedByItsDocumentedRole(t *testing.T) {
+	ctx := context.Background()
+	offset := auditOffset(t)
+	ns := "perm-a"
+	create(t, namespace(ns, "perm"),
+		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: ns}},
+		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "perm-node"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "tls-a", Namespace: ns}, Type: corev1.SecretTypeOpaque, StringData: map[string]string{"k": "v"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "bootstrap-token-abcdef", Namespace: metav1.NamespaceSystem}, Type: corev1.SecretTypeBootstrapToken,
+			StringData: map[string]string{"token-id": "abcdef", "token-secret": "0123456789abcdef",
+				"expiration": time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339), "usage-bootstrap-authentication": "true"}})
+	terminatedPod(t, ns, "finished-long-ago")
+
+	metricsPort := freePort(t)
+	op := startOperator(t, "permissions", "--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort), "--metrics-secure")
+	eventually(t, 60*time.Second, "the operator to lead", func() bool { return leaseHolder(t) != "" })
+
+	p := &securityv1alpha1.SecurityProfile{
+		ObjectMeta: metav1.ObjectMeta{Name: "permissions"},
+		Spec: securityv1alpha1.SecurityProfileSpec{
+			Level:             securityv1alpha1.LevelL3,
+			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"e2e": "perm"}},
+			Parameters:        securityv1alpha1.Parameters{ReadKubeletConfig: true},
+			Remediation:       securityv1alpha1.Remediation{Mode: securityv1alpha1.RemediationEnabled, Actions: allActions, EnforcePodSecurity: true},
+		},
+	}
+	create(t, p)
+	progress("permissions: waiting for every action to be applied")
+	waitProfile(t, p.Name, 90*time.Second, "every action applied", func(p *securityv1alpha1.SecurityProfile) bool {
+		sa := &corev1.ServiceAccount{}
+		_ = suite.admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "default"}, sa)
+		return gone(t, &corev1.Pod{}, ns, "finished-long-ago") && gone(t, &corev1.Secret{}, metav1.NamespaceSystem, "bootstrap-token-abcdef") &&
+			sa.AutomountServiceAccountToken != nil && !*sa.AutomountServiceAccountToken && len(ownPolicies(t, ns)) > 0 &&
+			p.Status.Remediation != nil && p.Status.Remediation.Applied+p.Status.Remediation.InPlace > 0
+	})
+	scrapeMetrics(t, metricsPort)
+
+	progress("permissions: a policy weakened by hand is restored")
+	weakened := &networkingv1.NetworkPolicy{}
+	if err := suite.admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "kubeposture-default-deny-ingress"}, weakened); err != nil {
+		t.Fatal(err)
+	}
+	weak := client.MergeFrom(weakened.DeepCopy())
+	weakened.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{}} // allow all ingress
+	if err := suite.admin.Patch(ctx, weakened, weak); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the weakened policy to be restored", func() bool {
+		np := &networkingv1.NetworkPolicy{}
+		return suite.admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "kubeposture-default-deny-ingress"}, np) == nil && len(np.Spec.Ingress) == 0
+	})
+
+	progress("permissions: DryRun reverts, Enabled again, then deleting the profile reverts through the finalizer")
+	setMode(t, p.Name, securityv1alpha1.RemediationDryRun)
+	eventually(t, 30*time.Second, "DryRun to remove the operator's NetworkPolicies", func() bool { return len(ownPolicies(t, ns)) == 0 })
+	setMode(t, p.Name, securityv1alpha1.RemediationEnabled)
+	eventually(t, 30*time.Second, "Enabled to create them again", func() bool { return len(ownPolicies(t, ns)) > 0 })
+	deleteProfile(t, p.Name, 30*time.Second)
+	if n := len(ownPolicies(t, ns)); n != 0 {
+		t.Errorf("deleting the profile left %d of the operator's NetworkPolicies", n)
+	}
+	op.stop(t)
+
+	entries, _ := readAudit(t, offset)
+	if len(entries) == 0 {
+		t.Fatal("the audit log recorded no request of the operator")
+	}
+	roles := shippedRoles(t)
+	readme := readmeGrants(t)
+	used := map[string]map[request]bool{} // role -> requests it granted
+	seen := map[request]bool{}
+	for _, e := range entries {
+		if e.ObjectRef == nil || e.ObjectRef.Resource == "" {
+			continue // discovery and other non-resource URLs: granted to every user by system:discovery
+		}
+		res := e.ObjectRef.Resource
+		if e.ObjectRef.Subresource != "" {
+			res += "/" + e.ObjectRef.Subresource
+		}
+		reqs := []request{{verb: e.Verb, group: e.ObjectRef.APIGroup, resource: res, namespace: e.ObjectRef.Namespace}}
+		if e.Verb == "patch" && e.ResponseStatus != nil && e.ResponseStatus.Code == http.StatusCreated {
+			// A server-side apply that creates the object is also authorized as create.
+			reqs = append(reqs, request{verb: "create", group: reqs[0].group, resource: res, namespace: reqs[0].namespace})
+		}
+		if d := e.Annotations["authorization.k8s.io/decision"]; d != "allow" {
+			t.Errorf("%s was not allowed (%s): %s", reqs[0], d, e.Annotations["authorization.k8s.io/reason"])
+			continue
+		}
+		for _, r := range reqs {
+			if seen[r] {
+				continue
+			}
+			seen[r] = true
+			if grantedByTheCluster[r.group+"/"+r.resource] {
+				continue
+			}
+			by := granting(roles, r)
+			if len(by) != 1 {
+				t.Errorf("%s is granted by %d shipped roles %v, want exactly one", r, len(by), by)
+				continue
+			}
+			if used[by[0]] == nil {
+				used[by[0]] = map[request]bool{}
+			}
+			used[by[0]][r] = true
+			cell, ok := readme[by[0]]
+			if !ok {
+				t.Errorf("%s is granted by %s, which the README's permission table does not list", r, by[0])
+			} else if !documented(cell, r) {
+				t.Errorf("%s is granted by %s, but the README's table row for it does not name it: %q", r, by[0], cell)
+			}
+		}
+	}
+	var lines []string
+	for role, reqs := range used {
+		for r := range reqs {
+			lines = append(lines, role+": "+r.String())
+		}
+	}
+	sort.Strings(lines)
+	t.Logf("requests of the operator by granting role:\n%s", strings.Join(lines, "\n"))
+
+	// Every permission of the shipped roles was used, except list and watch in the generated
+	// audit role (kinds of CRDs this cluster lacks are never read here) and Event patches, which
+	// happen only when an Event repeats.
+	for _, role := range roles {
+		if role.name == "kubeposture-metrics-reader" {
+			continue // for whoever scrapes the metrics, not for the operator
+		}
+		for _, rule := range role.rules {
+			for _, b := range rbacvalidation.BreakdownRule(rule) {
+				r := request{verb: b.Verbs[0], group: b.APIGroups[0], resource: b.Resources[0], namespace: role.namespace}
+				if r.resource == "events" && r.verb == "patch" ||
+					role.name == "kubeposture-audit" && (r.verb == "list" || r.verb == "watch") {
+					continue
+				}
+				if r.verb == "list" {
+					// Informers stream their initial list over the watch (WatchList) and list
+					// only on API servers that cannot: list is used wherever watch is.
+					r.verb = "watch"
+				}
+				if !usedAnywhere(used[role.name], r) {
+					t.Errorf("%s grants %s, which the operator never sent", role.name, r)
+				}
+			}
+		}
+	}
+}
+
+func usedAnywhere(reqs map[request]bool, r request) bool {
+	for u := range reqs {
+		if u.verb == r.verb && u.group == r.group && u.resource == r.resource && (r.namespace == "" || u.namespace == r.namespace) {
+			return true
+		}
+	}
+	return false
+}
+
+// terminatedPod creates a pod that succeeded 30 days ago.
+func terminatedPod(t *testing.T, ns, name string) {
+	t.Helper()
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.example.com/app@sha256:" + strings.Repeat("a", 64)}}}}
+	create(t, p)
+	finished := metav1.NewTime(time.Now().Add(-30 * 24 * time.Hour))
+	p.Status.Phase = corev1.PodSucceeded
+	p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", Image: p.Spec.Containers[0].Image,
+		State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Completed", StartedAt: finished, FinishedAt: finished}}}}
+	if err := suite.admin.Status().Update(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func gone(t *testing.T, obj client.Object, ns, name string) bool {
+	t.Helper()
+	err := suite.admin.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, obj)
+	return apierrors.IsNotFound(err)
+}
+
+// ownPolicies lists the NetworkPolicies the operator created in a namespace.
+func ownPolicies(t *testing.T, ns string) []networkingv1.NetworkPolicy {
+	t.Helper()
+	var l networkingv1.NetworkPolicyList
+	if err := suite.admin.List(context.Background(), &l, client.InNamespace(ns), client.MatchingLabels{"app.kubernetes.io/managed-by": "kubeposture"}); err != nil {
+		t.Fatal(err)
+	}
+	return l.Items
+}
+
+func setMode(t *testing.T, name string, mode securityv1alpha1.RemediationMode) {
+	t.Helper()
+	p := getProfile(t, name)
+	patch := client.MergeFrom(p.DeepCopy())
+	p.Spec.Remediation.Mode = mode
+	if err := suite.admin.Patch(context.Background(), p, patch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// scrapeMetrics reads /metrics once with the operator's own token, which makes the metrics
+// server authenticate (TokenReview) and authorize (SubjectAccessReview) the caller.
+func scrapeMetrics(t *testing.T, port int) {
+	t.Helper()
+	token := suite.token
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // the metrics server's self-signed certificate
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("https://127.0.0.1:%d/metrics", port), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("scraping metrics: %v", err)
+	}
+	resp.Body.Close()
+}
