@@ -262,6 +262,7 @@ func writeJSON(w io.Writer, rep *benchmarks.Report) error {
 	for _, e := range rep.ExpiredExemptions {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("exemption of %s expired on %s", e.CheckID, e.Expires.Format(time.DateOnly)))
 	}
+	out.Warnings = append(out.Warnings, unknownSelectorWarnings(rep)...)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
@@ -298,5 +299,19 @@ func writeText(w io.Writer, rep *benchmarks.Report) error {
 		rep.Summary.Total, rep.Level, rep.Summary.ByResult[benchmarks.Pass], rep.Summary.ByResult[benchmarks.Fail],
 		rep.Summary.ByResult[benchmarks.Error], rep.Summary.ByResult[benchmarks.Manual], rep.Summary.ByResult[benchmarks.NotApplicable],
 		achieved(rep), score)
+	for _, msg := range unknownSelectorWarnings(rep) {
+		if err == nil {
+			_, err = fmt.Fprintf(w, "Warning: %s.\n", msg)
+		}
+	}
 	return err
+}
+
+// unknownSelectorWarnings says which IDs of the profile name no check of the catalog.
+func unknownSelectorWarnings(rep *benchmarks.Report) []string {
+	var out []string
+	for _, u := range rep.UnknownSelectors {
+		out = append(out, u+" names no check of the catalog and has no effect")
+	}
+	return out
 }
