@@ -53,6 +53,7 @@ func psaParityChecks() []Check {
 			"unsafe sysctls, SELinux type, user and role, Windows hostProcess, the baseline seccomp and " +
 			"AppArmor controls and the restricted volume types. Each finding names the controls by their " +
 			"Pod Security ID.",
+		Scope: "Every Pod Security control of k8s.io/pod-security-admission without a check of its own (see WKL-001 to WKL-014): baseline at L1, restricted at L2 and L3, on pod templates and running pods. A control added to the library is judged as soon as the module is updated.",
 		Remediation: "Change the pod template as the control's message says (see the Pod Security Standards " +
 			"for the allowed values), or exempt the workload for this check with a reason.",
 		AutoRemediation: "PodSecurityLabels (warn/audit at the level; enforce when enabled)",
