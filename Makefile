@@ -38,6 +38,7 @@ help: ## Display this help.
 .PHONY: manifests
 manifests: controller-gen ## Generate the CRD and RBAC manifests.
 	$(CONTROLLER_GEN) rbac:roleName=audit crd paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	$(MAKE) --no-print-directory chart-files
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
@@ -57,9 +58,9 @@ vet: ## Run go vet.
 
 .PHONY: verify
 verify: manifests generate docs ## Fail when generated files (CRDs, RBAC, deepcopy, docs) are stale.
-	@if [ -n "$$(git status --porcelain -- api config docs)" ]; then \
+	@if [ -n "$$(git status --porcelain -- api config docs charts)" ]; then \
 		echo "Generated files are stale; run 'make manifests generate docs' and commit:"; \
-		git status --porcelain -- api config docs; git --no-pager diff --stat -- api config docs; exit 1; fi
+		git status --porcelain -- api config docs charts; git --no-pager diff --stat -- api config docs charts; exit 1; fi
 	@echo "Generated files are current."
 
 .PHONY: test
@@ -79,6 +80,19 @@ demo: control-plane ## Start a local control plane with a sample insecure cluste
 	go run ./hack/demo
 
 ##@ Build
+
+CHART_DIR ?= charts/kubeposture
+
+.PHONY: chart-files
+chart-files: ## Copy the generated CRDs and the roles of config/rbac and config/components into the Helm chart's files/.
+	rm -rf $(CHART_DIR)/files/crds $(CHART_DIR)/files/rbac
+	mkdir -p $(CHART_DIR)/files/crds $(CHART_DIR)/files/rbac/components
+	cp config/crd/bases/*.yaml $(CHART_DIR)/files/crds/
+	for f in config/rbac/*.yaml; do \
+		case "$$(basename $$f)" in kustomization.yaml|service_account.yaml) continue;; esac; \
+		cp "$$f" $(CHART_DIR)/files/rbac/; done
+	cp config/rbac/events/role.yaml $(CHART_DIR)/files/rbac/events.yaml
+	for d in config/components/*/; do cp "$$d/role.yaml" "$(CHART_DIR)/files/rbac/components/$$(basename $$d).yaml"; done
 
 .PHONY: build
 build: manifests generate fmt vet ## Build the manager and the kubeposture CLI into bin/.

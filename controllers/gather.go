@@ -2,7 +2,9 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"time"
 
@@ -20,10 +22,13 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/kubernetes/scheme"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 )
@@ -42,9 +47,7 @@ func auditedKinds(readSecrets bool) []client.Object {
 		&admissionregistrationv1.ValidatingAdmissionPolicy{}, &admissionregistrationv1.ValidatingAdmissionPolicyBinding{},
 		&admissionregistrationv1.ValidatingWebhookConfiguration{}, &admissionregistrationv1.MutatingWebhookConfiguration{},
 	}
-	if readSecrets {
-		kinds = append(kinds, &corev1.Secret{})
-	}
+	_ = readSecrets // Secrets are watched by SecretInformers, split by type
 	return kinds
 }
 
@@ -71,6 +74,10 @@ type Gatherer struct {
 	// ReadSecrets gathers Secrets (metadata, type and keys; never values). It needs the
 	// operator's optional secrets-reader role; without it Secret-based checks are Skipped.
 	ReadSecrets bool
+	// Secrets watch Secrets by type when ReadSecrets is set.
+	Secrets *SecretInformers
+	// Access says what the operator may read; nil assumes everything.
+	Access *AccessChecker
 	// Kubelet reads kubelet configurations for profiles that allow it; nil disables it.
 	Kubelet *KubeletConfigReader
 
@@ -82,6 +89,9 @@ type Gatherer struct {
 	versionAt time.Time
 }
 
+// secretSyncTimeout bounds the wait for the Secret informers' first list.
+const secretSyncTimeout = 30 * time.Second
+
 // versionTTL is how long the API server version is reused before it is asked again.
 const versionTTL = 10 * time.Minute
 
@@ -90,12 +100,36 @@ type storeGetter interface {
 	GetStore() toolscache.Store
 }
 
-// Snapshot gathers every audited kind at time now.
+// Snapshot gathers every audited kind at time now. A kind the operator may not list and watch
+// is not read: it is named in the snapshot's Unread, with the permission and the role that
+// grants it, and the checks are Skipped rather than judged on missing objects.
 func (g *Gatherer) Snapshot(ctx context.Context, now time.Time) (*benchmarks.Snapshot, error) {
 	s := &benchmarks.Snapshot{Now: now, Source: benchmarks.SourceCluster, SecretsRead: g.ReadSecrets}
 	for _, kind := range auditedKinds(g.ReadSecrets) {
+		if msg := g.missingAccess(ctx, kind, now); msg != "" {
+			s.SetUnread(kindName(kind), msg)
+			continue
+		}
 		if err := g.gatherKind(ctx, kind, s); err != nil {
 			return nil, err
+		}
+	}
+	if g.ReadSecrets && g.Secrets != nil {
+		if msg := g.Access.Missing(ctx, schema.GroupResource{Resource: "secrets"}, "", roleSecretsReader, now, "list", "watch"); msg != "" {
+			s.SecretsRead = false
+			s.SecretsUnread = msg
+		} else {
+			if !g.Secrets.HasSynced() {
+				wctx, cancel := context.WithTimeout(ctx, secretSyncTimeout)
+				synced := g.Secrets.WaitForSync(wctx)
+				cancel()
+				if !synced {
+					return nil, fmt.Errorf("the Secrets were not listed within %s", secretSyncTimeout)
+				}
+			}
+			for _, sec := range g.Secrets.List() {
+				s.Add(sec)
+			}
 		}
 	}
 	if err := g.gatherOptional(ctx, s, now); err != nil {
@@ -103,6 +137,67 @@ func (g *Gatherer) Snapshot(ctx context.Context, now time.Time) (*benchmarks.Sna
 	}
 	s.ServerVersion = g.serverVersion(now)
 	return s, nil
+}
+
+// KubeletConfigs reads the kubelet configuration of the snapshot's nodes into it, or records
+// in s.KubeletUnread why it cannot.
+func (g *Gatherer) KubeletConfigs(ctx context.Context, s *benchmarks.Snapshot, now time.Time) {
+	if g.Kubelet == nil {
+		return
+	}
+	if msg := g.Access.Missing(ctx, schema.GroupResource{Resource: "nodes"}, "proxy", roleNodeProxy, now, "get"); msg != "" {
+		s.KubeletUnread = msg
+		return
+	}
+	s.KubeletConfigs = g.Kubelet.Read(ctx, s.Nodes, now)
+}
+
+// Ready reports an error until every audited kind the operator may read, and the Secrets when
+// they are read, have been listed into the cache.
+func (g *Gatherer) Ready(ctx context.Context) error {
+	now := time.Now()
+	for _, kind := range auditedKinds(g.ReadSecrets) {
+		if g.missingAccess(ctx, kind, now) != "" {
+			continue
+		}
+		inf, err := g.Cache.GetInformer(ctx, kind, cache.BlockUntilSynced(false))
+		if err != nil {
+			return err
+		}
+		if !inf.HasSynced() {
+			return fmt.Errorf("%s are not yet listed", kindName(kind))
+		}
+	}
+	if g.ReadSecrets && g.Secrets != nil && !g.Secrets.HasSynced() &&
+		g.Access.Missing(ctx, schema.GroupResource{Resource: "secrets"}, "", roleSecretsReader, now, "list", "watch") == "" {
+		return errors.New("Secrets are not yet listed")
+	}
+	return nil
+}
+
+// missingAccess says which permission to read kind the operator lacks, or "".
+func (g *Gatherer) missingAccess(ctx context.Context, kind client.Object, now time.Time) string {
+	if g.Access == nil || g.Mapper == nil {
+		return ""
+	}
+	gvk, err := apiutil.GVKForObject(kind, scheme.Scheme)
+	if err != nil {
+		return ""
+	}
+	m, err := g.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		return ""
+	}
+	return g.Access.Missing(ctx, m.Resource.GroupResource(), "", roleAudit, now, "list", "watch")
+}
+
+// kindName is a kind's Go type name, such as "StorageClass".
+func kindName(kind client.Object) string {
+	t := reflect.TypeOf(kind)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Name()
 }
 
 // optionalWatcher returns the watcher of optional kinds, or nil without a mapper.
@@ -123,6 +218,12 @@ func (g *Gatherer) gatherOptional(ctx context.Context, s *benchmarks.Snapshot, n
 		return nil
 	}
 	for gk, gvk := range w.served(now) {
+		if m, err := g.Mapper.RESTMapping(gk, gvk.Version); err == nil {
+			if msg := g.Access.Missing(ctx, m.Resource.GroupResource(), "", roleAudit, now, "list", "watch"); msg != "" {
+				s.SetUnread(gk.String(), msg)
+				continue
+			}
+		}
 		u := &unstructured.Unstructured{}
 		u.SetGroupVersionKind(gvk)
 		inf, err := g.Cache.GetInformer(ctx, u)
@@ -174,7 +275,12 @@ func (g *Gatherer) serverVersion(now time.Time) string {
 }
 
 // CacheOptions returns the manager cache settings the gatherer relies on: what no check reads is
-// stripped from every cached object, and Secrets and ConfigMaps keep facts instead of values.
+// stripped from every cached object, and ConfigMaps keep facts instead of values.
+//
+// A per-kind transform replaces the default one rather than running after it, so each
+// transform is complete for its kind: it derives the facts (which read managedFields) and then
+// strips. The informers may run a transform again on an object they already hold (a relist
+// after a watch list, a resync); every transform is idempotent, so that changes nothing.
 func CacheOptions() cache.Options {
 	return cache.Options{
 		DefaultTransform: stripUnread,
@@ -189,13 +295,7 @@ func CacheOptions() cache.Options {
 // configuration are a large share of an object's memory and no check reads them.
 func stripUnread(obj any) (any, error) {
 	if o, ok := obj.(metav1.Object); ok {
-		o.SetManagedFields(nil)
-		if a := o.GetAnnotations(); a != nil {
-			if _, ok := a[corev1.LastAppliedConfigAnnotation]; ok {
-				delete(a, corev1.LastAppliedConfigAnnotation)
-				o.SetAnnotations(a)
-			}
-		}
+		benchmarks.StripUnread(o)
 	}
 	return obj, nil
 }
@@ -206,22 +306,26 @@ var configMapsRead = map[string]bool{
 	"cilium-config": true, "kube-proxy": true, "calico-config": true, "kubeadm-config": true,
 }
 
-// secretFacts is the Secret cache transform. It runs before an object is stored: it records
-// the facts the checks need (last write of data, certificate metadata) and drops every value,
-// so no Secret value stays in memory. Keys stay, with empty values.
+// secretFacts is the transform of Secrets read with their values: it records the facts the
+// checks need (last write of data, certificate metadata, token expiration), then drops every
+// value, managedFields and the last-applied configuration. Keys stay, with empty values.
 func secretFacts(obj any) (any, error) {
 	if sec, ok := obj.(*corev1.Secret); ok {
 		benchmarks.DeriveSecretFacts(sec)
+	} else {
+		return stripUnread(obj)
 	}
 	return obj, nil
 }
 
 // configMapFacts is the ConfigMap cache transform: facts (credential-like keys, private-key
-// blocks, certificates) are recorded, and values are dropped except in the few ConfigMaps
-// whose content checks parse.
+// blocks, certificates) are recorded, then managedFields and the last-applied configuration are
+// dropped, and values too except in the few ConfigMaps whose content checks parse.
 func configMapFacts(obj any) (any, error) {
 	if cm, ok := obj.(*corev1.ConfigMap); ok {
 		benchmarks.DeriveConfigMapFacts(cm, cm.Namespace == metav1.NamespaceSystem && configMapsRead[cm.Name])
+	} else {
+		return stripUnread(obj)
 	}
 	return obj, nil
 }

@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 
 	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
@@ -28,14 +27,14 @@ func TestCacheHoldsNoSecretValues(t *testing.T) {
 	if err := k8sClient.Create(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
-	opts := controllers.CacheOptions()
-	opts.Scheme = envtest.Scheme
-	c, err := cache.New(restConfig, opts)
+	src, err := controllers.NewClusterSource(restConfig, controllers.SourceOptions{Scheme: envtest.Scheme, ReadSecrets: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = c.Start(ctx) }()
-	g := &controllers.Gatherer{Cache: c, ReadSecrets: true}
+	if err := src.Start(ctx, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	g := src.Gatherer
 	var snap *benchmarks.Snapshot
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -17,6 +17,10 @@ var (
 		Name: "kubeposture_profile_achieved_level",
 		Help: "Highest level achieved by a SecurityProfile's cluster (0 when L1 is not met).",
 	}, []string{"profile"})
+	targetGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "kubeposture_profile_target_level",
+		Help: "Level a SecurityProfile targets (1 to 3).",
+	}, []string{"profile"})
 	checkResultGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "kubeposture_check_result",
 		Help: "Result of a check in the last audit of a SecurityProfile: 1 for the current result.",
@@ -41,7 +45,7 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(remediationGauge, scoreGauge, achievedGauge, checkResultGauge, checkOffendingGauge, auditDuration, auditsTotal)
+	metrics.Registry.MustRegister(remediationGauge, scoreGauge, achievedGauge, targetGauge, checkResultGauge, checkOffendingGauge, auditDuration, auditsTotal)
 }
 
 // recordMetrics publishes one audit's results for the profile.
@@ -54,6 +58,7 @@ func recordMetrics(profile string, rep *benchmarks.Report, seconds float64) {
 		scoreGauge.DeleteLabelValues(profile)
 	}
 	achievedGauge.WithLabelValues(profile).Set(float64(rep.Achieved))
+	targetGauge.WithLabelValues(profile).Set(float64(rep.Level))
 	checkResultGauge.DeletePartialMatch(prometheus.Labels{"profile": profile})
 	checkOffendingGauge.DeletePartialMatch(prometheus.Labels{"profile": profile})
 	for i := range rep.Checks {
@@ -65,7 +70,7 @@ func recordMetrics(profile string, rep *benchmarks.Report, seconds float64) {
 
 // forgetMetrics removes a deleted profile's series.
 func forgetMetrics(profile string) {
-	for _, v := range []*prometheus.GaugeVec{scoreGauge, achievedGauge, checkResultGauge, checkOffendingGauge, remediationGauge} {
+	for _, v := range []*prometheus.GaugeVec{scoreGauge, achievedGauge, targetGauge, checkResultGauge, checkOffendingGauge, remediationGauge} {
 		v.DeletePartialMatch(prometheus.Labels{"profile": profile})
 	}
 	auditDuration.DeletePartialMatch(prometheus.Labels{"profile": profile})

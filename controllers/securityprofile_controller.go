@@ -140,7 +140,7 @@ func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alph
 	snap.Params = plan.params
 	snap.Scope = plan.scope
 	if plan.params.ReadKubeletConfig && r.Gatherer.Kubelet != nil {
-		snap.KubeletConfigs = r.Gatherer.Kubelet.Read(ctx, snap.Nodes, start)
+		r.Gatherer.KubeletConfigs(ctx, snap, start)
 	}
 	checks := r.Checks
 	if checks == nil {
@@ -348,6 +348,14 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	if w := r.Gatherer.optionalWatcher(); w != nil {
 		b = b.WatchesRawSource(source.Channel(w.events, enqueueAll))
+	}
+	if r.Gatherer.ReadSecrets && r.Gatherer.Secrets != nil {
+		if err := mgr.Add(r.Gatherer.Secrets); err != nil {
+			return err
+		}
+		for _, src := range r.Gatherer.Secrets.Sources(enqueueAll, auditRelevant()) {
+			b = b.WatchesRawSource(src)
+		}
 	}
 	return b.Complete(r)
 }

@@ -134,6 +134,12 @@ type SecurityProfileSpec struct {
 	// +optional
 	// +kubebuilder:default={}
 	Remediation Remediation `json:"remediation,omitempty"`
+
+	// prevention generates ValidatingAdmissionPolicies that stop new violations of the
+	// workload checks at admission.
+	// +optional
+	// +kubebuilder:default={}
+	Prevention Prevention `json:"prevention,omitempty"`
 }
 
 // CheckSelection includes or excludes checks by ID or domain.
@@ -465,6 +471,10 @@ type SecurityProfileStatus struct {
 	// remediation reports what the operator changed, or would change in DryRun mode.
 	// +optional
 	Remediation *RemediationStatus `json:"remediation,omitempty"`
+
+	// prevention reports the generated admission policies when prevention is on.
+	// +optional
+	Prevention *PreventionStatus `json:"prevention,omitempty"`
 
 	// checks has one entry per selected check: its result, how many objects it flags and a few
 	// samples. It never lists every offending object.

@@ -4,7 +4,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -22,6 +24,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,6 +33,7 @@ import (
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/certgen"
+	"github.com/kubeposture/kubeposture/internal/cli"
 	"github.com/kubeposture/kubeposture/internal/manifest"
 	"github.com/kubeposture/kubeposture/internal/operator"
 	"github.com/kubeposture/kubeposture/test/envtest"
@@ -54,7 +58,7 @@ func run() error {
 	}
 
 	step("Starting a local control plane (kube-apiserver and etcd from bin/k8s)")
-	env, err := envtest.Start()
+	env, err := envtest.Start(filepath.Join(root, "test", "crds")) // Velero's kinds
 	if err != nil {
 		return err
 	}
@@ -115,6 +119,11 @@ func run() error {
 	}
 	printStatus(profile)
 
+	step("kubeposture audit with the same profile, compared with the operator's status")
+	if err := compareWithAudit(ctx, c, kubeconfig, filepath.Join(root, "config", "samples", "security_v1alpha1_securityprofile_l2.yaml"), profile); err != nil {
+		return err
+	}
+
 	if err := demoRemediation(ctx, c, profile); err != nil {
 		return err
 	}
@@ -171,7 +180,82 @@ func createSampleCluster(ctx context.Context, c client.Client, dir string) error
 		return fmt.Errorf("creating Secret shop/storefront-tls: %w", err)
 	}
 	fmt.Printf("    created Secret shop/storefront-tls (certificate expired on %s)\n", now.AddDate(0, -1, 0).Format(time.DateOnly))
+	return createBackups(ctx, c, now)
+}
+
+// createBackups installs Velero's objects: a storage location, a daily schedule whose last
+// backup is three days old, and no restore test. Their times are relative to now, so they are
+// made here rather than in hack/demo/cluster.
+func createBackups(ctx context.Context, c client.Client, now time.Time) error {
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "velero"}}); err != nil {
+		return fmt.Errorf("creating Namespace velero: %w", err)
+	}
+	ts := func(d time.Duration) string { return now.UTC().Add(d).Format(time.RFC3339) }
+	objs := []struct {
+		kind, name   string
+		spec, status map[string]any
+		labels       map[string]string
+	}{
+		{"BackupStorageLocation", "default", map[string]any{"provider": "aws", "default": true, "objectStorage": map[string]any{"bucket": "backups"}},
+			map[string]any{"phase": "Available", "lastValidationTime": ts(-time.Minute)}, nil},
+		{"Schedule", "daily", map[string]any{"schedule": "0 2 * * *", "template": map[string]any{}}, map[string]any{"phase": "Enabled"}, nil},
+		{"Backup", "daily-1", map[string]any{}, map[string]any{"phase": "Completed", "startTimestamp": ts(-73 * time.Hour),
+			"completionTimestamp": ts(-72 * time.Hour)}, map[string]string{"velero.io/schedule-name": "daily"}},
+	}
+	for _, o := range objs {
+		u := &unstructured.Unstructured{Object: map[string]any{"spec": o.spec}}
+		u.SetAPIVersion("velero.io/v1")
+		u.SetKind(o.kind)
+		u.SetNamespace("velero")
+		u.SetName(o.name)
+		u.SetLabels(o.labels)
+		if err := c.Create(ctx, u); err != nil {
+			return fmt.Errorf("creating %s velero/%s: %w", o.kind, o.name, err)
+		}
+		u.Object["status"] = o.status
+		if err := c.Status().Update(ctx, u); err != nil {
+			return fmt.Errorf("setting the status of %s velero/%s: %w", o.kind, o.name, err)
+		}
+		fmt.Printf("    created %s velero/%s\n", o.kind, o.name)
+	}
 	return nil
+}
+
+// compareWithAudit runs `kubeposture audit` with the profile's file and compares each check's
+// result with the operator's status, retrying while an audit may have run in between.
+func compareWithAudit(ctx context.Context, c client.Client, kubeconfig, profilePath string, p *securityv1alpha1.SecurityProfile) error {
+	var mismatches []string
+	for attempt := 0; attempt < 3; attempt++ {
+		if err := c.Get(ctx, client.ObjectKeyFromObject(p), p); err != nil {
+			return err
+		}
+		var out, errOut bytes.Buffer
+		if code := cli.Run(ctx, []string{"audit", "--kubeconfig", kubeconfig, "--profile", profilePath, "-o", "json"}, &out, &errOut); code != cli.ExitCompliant && code != cli.ExitNotCompliant {
+			return fmt.Errorf("kubeposture audit exited %d: %s", code, errOut.String())
+		}
+		var rep struct {
+			Checks []struct{ ID, Result string } `json:"checks"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			return fmt.Errorf("kubeposture audit: %w", err)
+		}
+		status := map[string]string{}
+		for _, cs := range p.Status.Checks {
+			status[cs.ID] = string(cs.Result)
+		}
+		mismatches = nil
+		for _, ch := range rep.Checks {
+			if status[ch.ID] != ch.Result {
+				mismatches = append(mismatches, fmt.Sprintf("%s: operator %q, audit %q", ch.ID, status[ch.ID], ch.Result))
+			}
+		}
+		if len(mismatches) == 0 {
+			fmt.Printf("    kubeposture audit and the operator agree on all %d checks\n", len(rep.Checks))
+			return nil
+		}
+		time.Sleep(time.Second)
+	}
+	return fmt.Errorf("kubeposture audit and the operator disagree:\n    %s", strings.Join(mismatches, "\n    "))
 }
 
 func kindOf(o manifest.Object) string { return o.GVK.Kind }

@@ -247,8 +247,13 @@ func splitExemptions(all []Exemption, now time.Time) (active, expired []Exemptio
 // evaluateAt runs one check at one level, turning a panic into an Error result.
 func evaluateAt(s *Snapshot, c *Check, lvl Level, exemptions []Exemption, attested map[string]Attestation) CheckReport {
 	s.Level = lvl
-	findings, err := safeEvaluate(c, s)
 	cr := CheckReport{Check: c}
+	if msg := s.UnreadMessage(); msg != "" {
+		cr.Result, cr.Message = Skipped, Truncate(msg, 512)
+		cr.Findings = []Finding{Skippedf("%s", msg)}
+		return cr
+	}
+	findings, err := safeEvaluate(c, s)
 	if err != nil {
 		cr.Result = Error
 		cr.Message = Truncate(err.Error(), 512)

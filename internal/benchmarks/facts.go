@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -22,6 +26,49 @@ import (
 // FactsAnnotation holds, on a cached Secret or ConfigMap, the facts derived from its content
 // before the content was dropped. Only the operator's cache carries it.
 const FactsAnnotation = "facts.kubeposture.io/content"
+
+// SealAnnotation marks an object whose facts this process derived: an HMAC, under a key made
+// at start, of the object's identity and its facts. Deriving facts is idempotent because a
+// sealed object is left as it is, and an annotation written by someone else is never trusted:
+// without a valid seal the facts are derived again from the content.
+const SealAnnotation = "facts.kubeposture.io/seal"
+
+// sealKey is made once per process and never leaves it.
+var sealKey = func() []byte {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		panic(fmt.Sprintf("no randomness for the facts seal: %v", err))
+	}
+	return k
+}()
+
+func seal(meta *metav1.ObjectMeta, kind string) string {
+	mac := hmac.New(sha256.New, sealKey)
+	for _, part := range []string{kind, meta.Namespace, meta.Name, string(meta.UID), meta.ResourceVersion, meta.Annotations[FactsAnnotation]} {
+		mac.Write([]byte(part))
+		mac.Write([]byte{0})
+	}
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// Sealed reports whether the object's facts were derived by this process (see SealAnnotation).
+func Sealed(meta *metav1.ObjectMeta, kind string) bool {
+	got, ok := meta.Annotations[SealAnnotation]
+	return ok && hmac.Equal([]byte(got), []byte(seal(meta, kind)))
+}
+
+// StripUnread drops what no check reads and what may hold values: managedFields and kubectl's
+// last-applied configuration, which holds every value of an applied Secret or ConfigMap in
+// clear. Running it twice changes nothing.
+func StripUnread(meta metav1.Object) {
+	meta.SetManagedFields(nil)
+	if a := meta.GetAnnotations(); a != nil {
+		if _, ok := a[corev1.LastAppliedConfigAnnotation]; ok {
+			delete(a, corev1.LastAppliedConfigAnnotation)
+			meta.SetAnnotations(a)
+		}
+	}
+}
 
 // ContentFacts are what the checks need to know about a Secret's or ConfigMap's content.
 type ContentFacts struct {
@@ -42,6 +89,9 @@ type ContentFacts struct {
 	// TokenExpiration is the expiration of a bootstrap.kubernetes.io/token Secret. The value is
 	// not secret, and the bootstrap-token checks need it after the values are dropped.
 	TokenExpiration *time.Time `json:"tokenExpiration,omitempty"`
+	// MetadataOnly is true for a Secret read without its values: only LastDataWrite is known,
+	// and its keys are those named in managedFields.
+	MetadataOnly bool `json:"metadataOnly,omitempty"`
 }
 
 // CertificateFacts describe one X.509 certificate.
@@ -66,10 +116,14 @@ var privateKeyBlock = regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )?PRIVATE KEY---
 // The last two are the root-CA keys of Istio (istio-ca-root-cert) and Linkerd (linkerd-identity-trust-roots).
 var certificateKeys = []string{corev1.TLSCertKey, corev1.ServiceAccountRootCAKey, "root-cert.pem", "ca-bundle.crt"}
 
-// DeriveSecretFacts computes a Secret's facts, records them in FactsAnnotation and drops every
-// value (keys stay, empty). The cache transform and the manifest loader both call it, so no
-// Secret value outlives decoding.
+// DeriveSecretFacts computes a Secret's facts, records and seals them in annotations, and drops
+// every value (keys stay, empty), managedFields and the last-applied configuration. The cache
+// transform and the manifest loader both call it, so no Secret value outlives decoding. A
+// Secret it already handled is left unchanged: running it twice is running it once.
 func DeriveSecretFacts(sec *corev1.Secret) {
+	if Sealed(&sec.ObjectMeta, "Secret") {
+		return
+	}
 	data := sec.Data
 	if data == nil {
 		data = map[string][]byte{}
@@ -99,13 +153,29 @@ func DeriveSecretFacts(sec *corev1.Secret) {
 		sec.Data[k] = nil
 	}
 	sec.StringData = nil
-	sec.ManagedFields = nil
-	setFacts(&sec.ObjectMeta, facts)
+	StripUnread(sec)
+	setFacts(&sec.ObjectMeta, "Secret", facts)
 }
 
-// DeriveConfigMapFacts computes a ConfigMap's facts. When keepContent is false every value is
-// dropped afterwards (keys stay, empty).
+// DeriveSecretMetadataFacts records and seals the facts of a Secret read as metadata only (the
+// last write of data, from managedFields), then drops managedFields and the last-applied
+// configuration. A Secret it already handled is left unchanged.
+func DeriveSecretMetadataFacts(sec *corev1.Secret) {
+	if Sealed(&sec.ObjectMeta, "Secret") {
+		return
+	}
+	facts := ContentFacts{LastDataWrite: lastWrite(sec.ManagedFields, "f:data", "f:stringData"), MetadataOnly: true}
+	StripUnread(sec)
+	setFacts(&sec.ObjectMeta, "Secret", facts)
+}
+
+// DeriveConfigMapFacts computes a ConfigMap's facts and records and seals them in annotations;
+// managedFields and the last-applied configuration are dropped. When keepContent is false every
+// value is dropped too (keys stay, empty). A ConfigMap it already handled is left unchanged.
 func DeriveConfigMapFacts(cm *corev1.ConfigMap, keepContent bool) {
+	if Sealed(&cm.ObjectMeta, "ConfigMap") {
+		return
+	}
 	facts := ContentFacts{}
 	keys := make([]string, 0, len(cm.Data))
 	for k := range cm.Data {
@@ -116,7 +186,7 @@ func DeriveConfigMapFacts(cm *corev1.ConfigMap, keepContent bool) {
 		facts.addCredentials(k, cm.Data[k])
 	}
 	facts.addCertificates(func(k string) ([]byte, bool) { v, ok := cm.Data[k]; return []byte(v), ok })
-	cm.ManagedFields = nil
+	StripUnread(cm)
 	if !keepContent {
 		for _, k := range keys {
 			cm.Data[k] = ""
@@ -125,7 +195,7 @@ func DeriveConfigMapFacts(cm *corev1.ConfigMap, keepContent bool) {
 			cm.BinaryData[k] = nil
 		}
 	}
-	setFacts(&cm.ObjectMeta, facts)
+	setFacts(&cm.ObjectMeta, "ConfigMap", facts)
 }
 
 // Facts returns the facts recorded on a cached Secret or ConfigMap. An object that was never
@@ -142,7 +212,7 @@ func Facts(meta *metav1.ObjectMeta) (ContentFacts, bool) {
 	return f, true
 }
 
-func setFacts(meta *metav1.ObjectMeta, f ContentFacts) {
+func setFacts(meta *metav1.ObjectMeta, kind string, f ContentFacts) {
 	raw, err := json.Marshal(f)
 	if err != nil {
 		raw = []byte(`{"parseErrors":["facts could not be recorded"]}`)
@@ -151,6 +221,7 @@ func setFacts(meta *metav1.ObjectMeta, f ContentFacts) {
 		meta.Annotations = map[string]string{}
 	}
 	meta.Annotations[FactsAnnotation] = string(raw)
+	meta.Annotations[SealAnnotation] = seal(meta, kind)
 }
 
 func (f *ContentFacts) addCertificates(get func(string) ([]byte, bool)) {

@@ -572,8 +572,8 @@ func logVerbosity(s *Snapshot) []Finding {
 	}
 	// Without the kubelet part a passing control plane proves only half the item: Skipped, never Pass.
 	if s.KubeletConfigs == nil {
-		return append(out, Skippedf("reading kubelet configuration is off: set spec.parameters.readKubeletConfig: true and grant "+
-			"the operator the optional node-proxy role (config/components/node-proxy)"))
+		return append(out, Skippedf("%s", s.kubeletOff("reading kubelet configuration is off: set spec.parameters.readKubeletConfig: true and grant "+
+			"the operator the optional node-proxy role (config/components/node-proxy)")))
 	}
 	for _, n := range s.Nodes {
 		ref := ObjectRef{Kind: "Node", Name: n.Name}

@@ -1327,7 +1327,7 @@ func nodeKubelet(s *Snapshot, judge func(n *corev1.Node, cfg *KubeletConfig) []s
 		return f
 	}
 	if s.KubeletConfigs == nil {
-		return []Finding{Skippedf(kubeletConfigOff)}
+		return []Finding{Skippedf("%s", s.kubeletOff(kubeletConfigOff))}
 	}
 	var out []Finding
 	for _, n := range s.Nodes {

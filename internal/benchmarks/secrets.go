@@ -293,6 +293,8 @@ func secSecretsUnread(s *Snapshot) (Finding, bool) {
 	switch {
 	case s.SecretsRead:
 		return Finding{}, false
+	case s.SecretsUnread != "":
+		return Skippedf("Secrets cannot be read: %s", s.SecretsUnread), true
 	case s.Source == SourceManifests:
 		return NotApplicablef("the manifests hold no Secrets"), true
 	}

@@ -1,6 +1,9 @@
 package benchmarks
 
 import (
+	"fmt"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +49,14 @@ type Snapshot struct {
 	// SecretsRead is true when Secrets were gathered (metadata, type and keys, never values).
 	// Checks that need Secrets return Skipped when it is false on a live cluster.
 	SecretsRead bool
+	// SecretsUnread, when set, says which permission to read Secrets the gatherer lacks.
+	SecretsUnread string
+	// KubeletUnread, when set, says which permission to read kubelet configuration is missing.
+	KubeletUnread string
+	// Unread names the kinds (by kind, or GroupKind for optional kinds) the gatherer may not
+	// read, each with the missing permission and the role that grants it. While any kind is
+	// unread every check is Skipped: judged on missing objects, a check could pass wrongly.
+	Unread map[string]string
 
 	Namespaces                 []*corev1.Namespace
 	Nodes                      []*corev1.Node
@@ -115,6 +126,40 @@ type Scope struct {
 	Excluded map[string]bool
 	// System namespaces are platform namespaces, left out of workload, network and labelling checks.
 	System map[string]bool
+}
+
+// SetUnread records that kind could not be read and why.
+func (s *Snapshot) SetUnread(kind, why string) {
+	if s.Unread == nil {
+		s.Unread = map[string]string{}
+	}
+	s.Unread[kind] = why
+}
+
+// UnreadMessage describes the unread kinds, or returns "" when every kind was read.
+func (s *Snapshot) UnreadMessage() string {
+	if len(s.Unread) == 0 {
+		return ""
+	}
+	kinds := make([]string, 0, len(s.Unread))
+	for k := range s.Unread {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	parts := make([]string, 0, len(kinds))
+	for _, k := range kinds {
+		parts = append(parts, fmt.Sprintf("%s: %s", k, s.Unread[k]))
+	}
+	return "the cluster could not be read completely, so no check is judged: " + strings.Join(parts, "; ")
+}
+
+// kubeletOff is the Skipped message of a check that needs kubelet configurations, which are
+// absent: the missing permission when that is why, else off.
+func (s *Snapshot) kubeletOff(off string) string {
+	if s.KubeletUnread != "" {
+		return "kubelet configuration cannot be read: " + s.KubeletUnread
+	}
+	return off
 }
 
 // HasExtra reports whether the optional kind (a GroupKind such as "Schedule.velero.io") is
@@ -195,14 +240,12 @@ func (s *Snapshot) Add(obj any) bool {
 	case *corev1.ServiceAccount:
 		s.ServiceAccounts = append(s.ServiceAccounts, o)
 	case *corev1.ConfigMap:
-		if _, ok := o.Annotations[FactsAnnotation]; !ok {
-			DeriveConfigMapFacts(o, true) // from a manifest: the content is kept for the checks
-		}
+		DeriveConfigMapFacts(o, true) // unchanged when sealed; from a manifest the content is kept
+
 		s.ConfigMaps = append(s.ConfigMaps, o)
 	case *corev1.Secret:
-		if _, ok := o.Annotations[FactsAnnotation]; !ok {
-			DeriveSecretFacts(o) // from a manifest: values are dropped here, as in the cache
-		}
+		DeriveSecretFacts(o) // unchanged when sealed; from a manifest values are dropped here
+
 		s.SecretsRead = true
 		s.Secrets = append(s.Secrets, o)
 	case *corev1.LimitRange:

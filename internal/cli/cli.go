@@ -17,10 +17,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/yaml"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
@@ -176,7 +173,9 @@ func scanSnapshot(paths []string, locs locations) (*benchmarks.Snapshot, error) 
 	return snap, nil
 }
 
-// auditSnapshot gathers a live cluster the way the operator does, from a short-lived cache.
+// auditSnapshot gathers a live cluster through the operator's own gatherer, from a short-lived
+// cache. Kinds the caller may not read are found by access review at once and reported by the
+// checks as Skipped, naming the permission; nothing waits for a list that cannot succeed.
 func auditSnapshot(ctx context.Context, kubeconfig string, readSecrets bool) (*benchmarks.Snapshot, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	if kubeconfig != "" {
@@ -186,31 +185,16 @@ func auditSnapshot(ctx context.Context, kubeconfig string, readSecrets bool) (*b
 	if err != nil {
 		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
 	}
-	opts := controllers.CacheOptions()
-	opts.Scheme = operator.Scheme
-	c, err := cache.New(cfg, opts)
+	src, err := controllers.NewClusterSource(cfg, controllers.SourceOptions{Scheme: operator.Scheme, ReadSecrets: readSecrets})
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	go func() { _ = c.Start(ctx) }()
-	// Informers asked for before the cache has started are not waited for: wait for the start,
-	// after which each kind the gatherer reads is synced before it is read.
-	if !c.WaitForCacheSync(ctx) {
-		return nil, errors.New("the cluster's objects could not be read within 5 minutes")
+	if err := src.Start(ctx, time.Minute); err != nil {
+		return nil, fmt.Errorf("reading the cluster: %w", err)
 	}
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	g := &controllers.Gatherer{Cache: c, Discovery: dc, ReadSecrets: readSecrets,
-		Kubelet: &controllers.KubeletConfigReader{Client: cs.CoreV1().RESTClient()}}
-	snap, err := g.Snapshot(ctx, time.Now())
+	snap, err := src.Gatherer.Snapshot(ctx, time.Now())
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil, errors.New("the cluster's objects could not be read within 5 minutes")
 	}

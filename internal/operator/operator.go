@@ -5,12 +5,12 @@ package operator
 import (
 	"crypto/tls"
 	"fmt"
+	"net/http"
+	"runtime/debug"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -64,6 +64,14 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
 	}
 	metricsOpts := metricsserver.Options{BindAddress: opts.MetricsAddr, SecureServing: opts.SecureMetrics, TLSOpts: tlsOpts}
+	if opts.PprofAddr != "" && opts.PprofAddr != "0" {
+		// With profiling on, /debug/free-os-memory runs a garbage collection and returns freed
+		// memory to the system, so a memory inspection sees only what is still referenced.
+		metricsOpts.ExtraHandlers = map[string]http.Handler{"/debug/free-os-memory": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			debug.FreeOSMemory()
+			w.WriteHeader(http.StatusNoContent)
+		})}
+	}
 	if opts.SecureMetrics {
 		// Only callers the API server authenticates and authorizes (get on /metrics) may scrape.
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
@@ -85,17 +93,11 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	gatherer, err := controllers.NewGatherer(cfg, mgr.GetCache(), controllers.SourceOptions{
+		Scheme: Scheme, ReadSecrets: opts.ReadSecrets, HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper(),
+	})
 	if err != nil {
-		return nil, fmt.Errorf("creating the discovery client: %w", err)
-	}
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("creating the Kubernetes client: %w", err)
-	}
-	gatherer := &controllers.Gatherer{
-		Cache: mgr.GetCache(), Discovery: dc, ReadSecrets: opts.ReadSecrets,
-		Kubelet: &controllers.KubeletConfigReader{Client: cs.CoreV1().RESTClient()},
+		return nil, err
 	}
 	// Remediation writes through its own uncached client, whose warnings (Pod Security dry runs)
 	// the remediator reads.
@@ -118,7 +120,9 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, err
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+	// Ready once every kind the operator may read has been listed, so no audit runs on a
+	// half-filled cache.
+	if err := mgr.AddReadyzCheck("readyz", func(req *http.Request) error { return gatherer.Ready(req.Context()) }); err != nil {
 		return nil, err
 	}
 	return mgr, nil
