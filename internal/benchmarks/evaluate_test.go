@@ -181,7 +181,7 @@ func TestUnknownCheckIDsAreReported(t *testing.T) {
 		Include:      []string{"WKL-001", "WKL-999", "Network"},
 		Exclude:      []string{"NET-404"},
 		Exemptions:   []benchmarks.Exemption{{CheckID: "WKL-001", Reason: "known"}, {CheckID: "SEC-099", Reason: "typo"}},
-		Attestations: []benchmarks.Attestation{{ItemID: "S1.1", Expires: defaultNow.AddDate(1, 0, 0)}, {ItemID: "S9.9", Expires: defaultNow.AddDate(1, 0, 0)}},
+		Attestations: []benchmarks.Attestation{{ItemID: "S1.1", Expires: now.AddDate(1, 0, 0)}, {ItemID: "S9.9", Expires: now.AddDate(1, 0, 0)}},
 	}
 	rep := benchmarks.Evaluate(snapshotWithPods(), checks, opts)
 	want := []string{"checks.include WKL-999", "checks.exclude NET-404", "exemption of SEC-099", "attestation of S9.9"}

@@ -31,7 +31,7 @@ func psaSnapshot(t *testing.T, path string) *benchmarks.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &benchmarks.Snapshot{Now: defaultNow, Source: benchmarks.SourceCluster, ServerVersion: "v1.37.2",
+	s := &benchmarks.Snapshot{Now: now, Source: benchmarks.SourceCluster, ServerVersion: "v1.37.2",
 		Params: benchmarks.DefaultParams(), SecretsRead: true}
 	for _, o := range objs {
 		if pod, ok := o.Object.(*corev1.Pod); ok {
