@@ -34,6 +34,9 @@ const (
 	AnnotationReviewRequired = "security.kubeposture.io/review-required"
 	// FinalizerRemediation lets a deleted profile revert its changes first.
 	FinalizerRemediation = "security.kubeposture.io/remediation"
+	// AnnotationReleaseFinalizer, set to "true" on a deleted profile whose revert is blocked,
+	// removes FinalizerRemediation without reverting: the changes stay in the cluster.
+	AnnotationReleaseFinalizer = "security.kubeposture.io/release-finalizer"
 
 	policyDenyIngress = "kubeposture-default-deny-ingress"
 	policyDenyEgress  = "kubeposture-default-deny-egress"
@@ -76,10 +79,11 @@ func remediatingProfiles(list []securityv1alpha1.SecurityProfile, excluding stri
 	return out
 }
 
-// wanters records which profiles want a change, and whether any of them applies it for real.
+// wanters records which profiles want a change, and which of them apply it for real.
 type wanters struct {
-	profiles []string
-	enabled  bool
+	profiles []string // every profile that wants the change, sorted
+	applying []string // the Enabled ones among them, sorted
+	enabled  bool     // len(applying) > 0
 }
 
 func (w *wanters) add(p remediatingProfile) {
@@ -88,9 +92,40 @@ func (w *wanters) add(p remediatingProfile) {
 			return
 		}
 	}
-	w.profiles = append(w.profiles, p.name)
-	sort.Strings(w.profiles)
-	w.enabled = w.enabled || p.mode == securityv1alpha1.RemediationEnabled
+	w.profiles = insertSorted(w.profiles, p.name)
+	if p.mode == securityv1alpha1.RemediationEnabled {
+		w.applying = insertSorted(w.applying, p.name)
+		w.enabled = true
+	}
+}
+
+// enabledOnes returns the wanters that apply the change.
+func (w wanters) enabledOnes() wanters {
+	return wanters{profiles: w.applying, applying: w.applying, enabled: w.enabled}
+}
+
+// dryRunOnes returns the wanters that only plan the change.
+func (w wanters) dryRunOnes() wanters {
+	var out wanters
+	for _, n := range w.profiles {
+		if !contains(w.applying, n) {
+			out.profiles = append(out.profiles, n)
+		}
+	}
+	return out
+}
+
+func insertSorted(list []string, s string) []string {
+	i := sort.SearchStrings(list, s)
+	list = append(list, "")
+	copy(list[i+1:], list[i:])
+	list[i] = s
+	return list
+}
+
+func contains(list []string, s string) bool {
+	i := sort.SearchStrings(list, s)
+	return i < len(list) && list[i] == s
 }
 
 // desiredPolicy is a NetworkPolicy the operator wants to exist.
@@ -102,11 +137,16 @@ type desiredPolicy struct {
 	wanters
 }
 
-// desiredLabel is one namespace label the operator wants.
+// desiredLabel is one namespace label the operator wants. The value to apply is merged over the
+// Enabled profiles only: what a DryRun profile wants is planned and never applied, even when an
+// Enabled profile applies a laxer value of the same label.
 type desiredLabel struct {
-	action securityv1alpha1.RemediationAction
-	value  string
-	wanters
+	action  securityv1alpha1.RemediationAction
+	value   string // merged over the Enabled profiles; "" when none wants the label
+	wanters        // the Enabled profiles
+	// planned is merged over the DryRun profiles, which dryRun names.
+	planned string
+	dryRun  wanters
 }
 
 // desiredState is every change all remediating profiles want, merged.
@@ -164,7 +204,7 @@ func computeDesired(snap *benchmarks.Snapshot, profiles []remediatingProfile) de
 				for _, key := range []string{p.plan.params.ClassificationLabel, p.plan.params.OwnerLabel} {
 					// Missing, or the placeholder the operator set earlier and still holds.
 					if obj != nil && (obj.Labels[key] == "" || managesLabel(obj, key)) {
-						d.wantLabel(p, securityv1alpha1.ActionLabelNamespaces, ns, key, snap.Params.Lifecycle.PlaceholderLabelValue)
+						d.wantLabel(p, securityv1alpha1.ActionLabelNamespaces, ns, key, p.plan.params.Lifecycle.PlaceholderLabelValue)
 					}
 				}
 			}
@@ -218,19 +258,28 @@ func (d *desiredState) wantPolicy(p remediatingProfile, action securityv1alpha1.
 	d.policies[key].add(p)
 }
 
-// wantLabel merges a wanted label value; for Pod Security levels the stricter one wins.
+// wantLabel merges a wanted label value, separately for Enabled and DryRun profiles; for Pod
+// Security levels the stricter one wins.
 func (d *desiredState) wantLabel(p remediatingProfile, action securityv1alpha1.RemediationAction, ns, key, value string) {
 	if d.labels[ns] == nil {
 		d.labels[ns] = map[string]*desiredLabel{}
 	}
 	cur := d.labels[ns][key]
 	if cur == nil {
-		cur = &desiredLabel{action: action, value: value}
+		cur = &desiredLabel{action: action}
 		d.labels[ns][key] = cur
-	} else if psaStricter(value, cur.value) {
-		cur.value = value
 	}
-	cur.add(p)
+	if p.mode == securityv1alpha1.RemediationEnabled {
+		if len(cur.wanters.profiles) == 0 || psaStricter(value, cur.value) {
+			cur.value = value
+		}
+		cur.wanters.add(p)
+		return
+	}
+	if len(cur.dryRun.profiles) == 0 || psaStricter(value, cur.planned) {
+		cur.planned = value
+	}
+	cur.dryRun.add(p)
 }
 
 // managesLabel reports whether the operator set the namespace label (its marker annotation).
@@ -352,6 +401,8 @@ type actionResult struct {
 type remediationOutcome struct {
 	mu      sync.Mutex
 	results []actionResult
+	// stale: the pass did not run, because its snapshot predates another pass's changes.
+	stale bool
 }
 
 func (o *remediationOutcome) add(w wanters, action securityv1alpha1.RemediationAction, ref benchmarks.ObjectRef, state securityv1alpha1.RemediationState, msg string) {
@@ -377,11 +428,13 @@ func (o *remediationOutcome) forProfile(name string) []securityv1alpha1.Remediat
 	return out
 }
 
-// policySatisfied reports whether an existing operator-created policy already matches.
+// policySatisfied reports whether an existing operator-created policy already matches: the
+// same profiles and exactly the wanted spec. A rule someone added (an `ingress: [{}]` that
+// allows everything) makes it differ, so it is restored rather than reported in place.
 func policySatisfied(existing *networkingv1.NetworkPolicy, d *desiredPolicy) bool {
 	return existing.Labels[LabelManagedBy] == FieldManager &&
-		existing.Annotations[AnnotationProfiles] == strings.Join(d.profiles, ",") &&
-		equality.Semantic.DeepDerivative(d.spec, existing.Spec)
+		existing.Annotations[AnnotationProfiles] == strings.Join(d.applying, ",") &&
+		equality.Semantic.DeepEqual(d.spec, existing.Spec)
 }
 
 // remediationStatus builds a profile's bounded remediation status.
@@ -408,7 +461,13 @@ func remediationStatus(actions []securityv1alpha1.RemediationActionStatus) *secu
 		securityv1alpha1.StateApplied: 2, securityv1alpha1.StatePlanned: 2, securityv1alpha1.StateInPlace: 3,
 	}
 	sorted := append([]securityv1alpha1.RemediationActionStatus(nil), actions...)
-	sort.SliceStable(sorted, func(i, j int) bool { return rank[sorted[i].State] < rank[sorted[j].State] })
+	// Changes are made in parallel: sort completely so the same outcome gives the same status.
+	sort.SliceStable(sorted, func(i, j int) bool {
+		if ri, rj := rank[sorted[i].State], rank[sorted[j].State]; ri != rj {
+			return ri < rj
+		}
+		return actionKey(sorted[i]) < actionKey(sorted[j])
+	})
 	if len(sorted) > 20 {
 		sorted = sorted[:20]
 	}

@@ -1,12 +1,16 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -19,6 +23,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -31,6 +36,9 @@ import (
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 )
+
+// DefaultMaxConcurrentReconciles is how many profiles are audited at once by default.
+const DefaultMaxConcurrentReconciles = 4
 
 // DefaultMinAuditInterval is the shortest time between two audits of one profile triggered by
 // cluster changes: a burst of changes is coalesced into one audit.
@@ -51,8 +59,12 @@ type SecurityProfileReconciler struct {
 	MinAuditInterval time.Duration
 	// Remediator applies remediation; nil disables remediation.
 	Remediator *Remediator
+	// MaxConcurrentReconciles is how many profiles are audited at once; zero means
+	// DefaultMaxConcurrentReconciles. Remediation passes are serialized by the Remediator.
+	MaxConcurrentReconciles int
 
 	lastAudit sync.Map // profile name -> time.Time of the last completed audit
+	reported  sync.Map // profile name -> map[actionKey]state of the remediation last reported
 }
 
 // +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles,verbs=list;watch
@@ -65,13 +77,14 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err := r.Get(ctx, req.NamespacedName, profile); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.lastAudit.Delete(req.Name)
+			r.reported.Delete(req.Name)
 			forgetMetrics(req.Name)
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, err
 	}
 	if !profile.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.finalize(ctx, profile)
+		return r.finalize(ctx, profile)
 	}
 	if err := r.ensureFinalizer(ctx, profile); err != nil {
 		return ctrl.Result{}, err
@@ -105,6 +118,11 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 	applyAudit(profile, outcome)
 	r.reportRemediation(original, profile, outcome.remediation)
+	if outcome.remediation != nil && outcome.remediation.stale {
+		// Another profile's remediation changed the cluster after this snapshot was taken: the
+		// remediation status stays as it was until an audit sees the changes.
+		return ctrl.Result{RequeueAfter: r.minInterval()}, nil
+	}
 	recordMetrics(profile.Name, &outcome.report, outcome.duration.Seconds())
 	r.lastAudit.Store(profile.Name, outcome.finished)
 	log.V(1).Info("Audited SecurityProfile", "securityProfile", profile.Name, "checks", outcome.report.Summary.Total,
@@ -119,20 +137,24 @@ func (r *SecurityProfileReconciler) coalesce(p *securityv1alpha1.SecurityProfile
 	if !ok || p.Status.ObservedGeneration != p.Generation {
 		return 0
 	}
-	minInterval := r.MinAuditInterval
-	if minInterval <= 0 {
-		minInterval = DefaultMinAuditInterval
-	}
-	minInterval = min(minInterval, interval)
+	minInterval := min(r.minInterval(), interval)
 	if since := r.Clock.Since(last.(time.Time)); since < minInterval {
 		return minInterval - since
 	}
 	return 0
 }
 
+func (r *SecurityProfileReconciler) minInterval() time.Duration {
+	if r.MinAuditInterval <= 0 {
+		return DefaultMinAuditInterval
+	}
+	return r.MinAuditInterval
+}
+
 // audit gathers, evaluates and (later) remediates.
 func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alpha1.SecurityProfile, plan auditPlan) (auditOutcome, error) {
 	start := r.Clock.Now()
+	seen := r.remediationWrites()
 	snap, err := r.Gatherer.Snapshot(ctx, start)
 	if err != nil {
 		return auditOutcome{}, fmt.Errorf("gathering the cluster snapshot: %w", err)
@@ -147,7 +169,7 @@ func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alph
 		checks = benchmarks.All()
 	}
 	report := benchmarks.Evaluate(snap, checks, plan.options)
-	remediation, err := r.remediate(ctx, snap, "")
+	remediation, err := r.remediate(ctx, seen, snap, "")
 	if err != nil {
 		return auditOutcome{}, err
 	}
@@ -159,7 +181,7 @@ func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alph
 // remediate applies what every remediating profile wants, except the one named excluding (a
 // profile being deleted). It runs only after evaluation, on the same snapshot, and also when no
 // profile remediates any more but the operator still owns changes, so they are reverted.
-func (r *SecurityProfileReconciler) remediate(ctx context.Context, snap *benchmarks.Snapshot, excluding string) (*remediationOutcome, error) {
+func (r *SecurityProfileReconciler) remediate(ctx context.Context, seen uint64, snap *benchmarks.Snapshot, excluding string) (*remediationOutcome, error) {
 	if r.Remediator == nil {
 		return nil, nil
 	}
@@ -171,7 +193,18 @@ func (r *SecurityProfileReconciler) remediate(ctx context.Context, snap *benchma
 	if len(profiles) == 0 && !ownsChanges(snap) {
 		return nil, nil
 	}
-	return r.Remediator.Apply(ctx, snap, computeDesired(snap, profiles)), nil
+	out := r.Remediator.Apply(ctx, seen, snap, computeDesired(snap, profiles))
+	if out == nil {
+		return &remediationOutcome{stale: true}, nil
+	}
+	return out, nil
+}
+
+func (r *SecurityProfileReconciler) remediationWrites() uint64 {
+	if r.Remediator == nil {
+		return 0
+	}
+	return r.Remediator.Writes()
 }
 
 // ownsChanges reports whether the snapshot holds any change the operator made.
@@ -205,36 +238,86 @@ func (r *SecurityProfileReconciler) ensureFinalizer(ctx context.Context, p *secu
 	return r.Patch(ctx, p, patch)
 }
 
-// finalize reverts what a deleted profile alone wanted, then lets it go.
-func (r *SecurityProfileReconciler) finalize(ctx context.Context, p *securityv1alpha1.SecurityProfile) error {
+// finalize reverts what a deleted profile alone wanted, then lets it go. When the revert fails
+// (most often because the remediation role was removed), the profile keeps its finalizer and
+// says why: Remediated=False with reason RevertBlocked, and a Warning Event. A person who
+// accepts leaving the changes in place sets AnnotationReleaseFinalizer to "true".
+func (r *SecurityProfileReconciler) finalize(ctx context.Context, p *securityv1alpha1.SecurityProfile) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(p, FinalizerRemediation) {
-		return nil
+		return ctrl.Result{}, nil
 	}
+	log := logf.FromContext(ctx)
+	if p.Annotations[AnnotationReleaseFinalizer] == "true" {
+		if r.Recorder != nil {
+			r.Recorder.Eventf(p, nil, corev1.EventTypeWarning, securityv1alpha1.ReasonFinalizerReleased, "Finalize",
+				"The finalizer was released through the %s annotation: changes made for this profile that were not yet reverted stay in the cluster.", AnnotationReleaseFinalizer)
+		}
+		log.Info("Released the finalizer of a deleted SecurityProfile without reverting", "securityProfile", p.Name)
+		return ctrl.Result{}, r.removeFinalizer(ctx, p)
+	}
+	seen := r.remediationWrites()
 	snap, err := r.Gatherer.Snapshot(ctx, r.Clock.Now())
 	if err != nil {
-		return err
+		return ctrl.Result{}, err
 	}
-	outcome, err := r.remediate(ctx, snap, p.Name)
+	outcome, err := r.remediate(ctx, seen, snap, p.Name)
 	if err != nil {
-		return err
+		return ctrl.Result{}, err
 	}
+	if outcome != nil && outcome.stale {
+		return ctrl.Result{RequeueAfter: r.minInterval()}, nil
+	}
+	var failed []securityv1alpha1.RemediationActionStatus
 	if outcome != nil {
 		for _, res := range outcome.results {
 			if res.status.State == securityv1alpha1.StateFailed && len(res.profiles) == 0 {
-				return fmt.Errorf("reverting the changes of SecurityProfile %s: %s", p.Name, res.status.Message)
+				failed = append(failed, res.status)
 			}
 		}
 	}
+	if len(failed) > 0 {
+		return ctrl.Result{RequeueAfter: revertRetry}, r.reportBlockedRevert(ctx, p, failed)
+	}
+	log.Info("Reverted the remediation of a deleted SecurityProfile", "securityProfile", p.Name)
+	return ctrl.Result{}, r.removeFinalizer(ctx, p)
+}
+
+// revertRetry is how often a blocked revert is tried again (a restored role unblocks it).
+const revertRetry = 30 * time.Second
+
+func (r *SecurityProfileReconciler) removeFinalizer(ctx context.Context, p *securityv1alpha1.SecurityProfile) error {
 	patch := client.MergeFrom(p.DeepCopy())
 	controllerutil.RemoveFinalizer(p, FinalizerRemediation)
-	logf.FromContext(ctx).Info("Reverted the remediation of a deleted SecurityProfile", "securityProfile", p.Name)
 	return client.IgnoreNotFound(r.Patch(ctx, p, patch))
+}
+
+// reportBlockedRevert writes Remediated=False and a Warning Event naming what the operator may
+// not do, and how to let the profile go.
+func (r *SecurityProfileReconciler) reportBlockedRevert(ctx context.Context, p *securityv1alpha1.SecurityProfile, failed []securityv1alpha1.RemediationActionStatus) error {
+	first := failed[0]
+	why := "the API server refused it"
+	if strings.Contains(first.Message, "forbidden") {
+		why = "the operator lacks a permission the remediation ClusterRole grants"
+	}
+	msg := fmt.Sprintf("Reverting the changes of this deleted profile is blocked (%s): %s %s: %s (%s in all). "+
+		"Grant the permission again, or set the annotation %s=true to remove the finalizer and leave the changes in place.",
+		why, first.Object.Kind, qualified(first.Object), first.Message, plural(len(failed), "change"), AnnotationReleaseFinalizer)
+	original := p.DeepCopy()
+	setCondition(&p.Status, p.Generation, securityv1alpha1.ConditionRemediated, metav1.ConditionFalse, securityv1alpha1.ReasonRevertBlocked, msg)
+	if r.Recorder != nil {
+		r.Recorder.Eventf(p, nil, corev1.EventTypeWarning, securityv1alpha1.ReasonRevertBlocked, "Finalize", "%s", benchmarks.Truncate(msg, 1000))
+	}
+	// The Event above says more than a condition transition would.
+	return r.writeStatus(ctx, original, p)
 }
 
 // reportRemediation writes the profile's remediation status and condition, and an Event for
 // each action whose state changed since the last audit.
 func (r *SecurityProfileReconciler) reportRemediation(original, p *securityv1alpha1.SecurityProfile, o *remediationOutcome) {
 	mode := p.Spec.Remediation.Mode
+	if o != nil && o.stale {
+		return
+	}
 	if o == nil || mode == "" || mode == securityv1alpha1.RemediationDisabled {
 		p.Status.Remediation = nil
 		meta.RemoveStatusCondition(&p.Status.Conditions, securityv1alpha1.ConditionRemediated)
@@ -248,22 +331,74 @@ func (r *SecurityProfileReconciler) reportRemediation(original, p *securityv1alp
 	if r.Recorder == nil {
 		return
 	}
-	before := map[string]securityv1alpha1.RemediationState{}
-	if original.Status.Remediation != nil {
-		for _, a := range original.Status.Remediation.Actions {
-			before[actionKey(a)] = a.State
-		}
+	r.emitRemediation(p, actions)
+}
+
+// emitRemediation emits one Event per changed object and state: regarding the profile, related
+// to the object, with every change to that object in the note. events.k8s.io merges Events of
+// the same reason, action and related object into a series that keeps only the first note, so
+// distinct objects are kept apart by their related reference and the changes to one object
+// are aggregated into one note. What was already reported (remembered per profile, beyond the
+// bounded status list) is not reported again.
+func (r *SecurityProfileReconciler) emitRemediation(p *securityv1alpha1.SecurityProfile, actions []securityv1alpha1.RemediationActionStatus) {
+	seen := map[string]securityv1alpha1.RemediationState{}
+	if v, ok := r.reported.Load(p.Name); ok {
+		seen = v.(map[string]securityv1alpha1.RemediationState)
 	}
+	now := make(map[string]securityv1alpha1.RemediationState, len(actions))
+	type group struct {
+		state   securityv1alpha1.RemediationState
+		action  securityv1alpha1.RemediationAction
+		object  securityv1alpha1.ObjectReference
+		changes []string
+	}
+	groups := map[string]*group{}
 	for _, a := range actions {
-		if a.State == securityv1alpha1.StateInPlace || before[actionKey(a)] == a.State {
+		key := actionKey(a)
+		now[key] = a.State
+		if a.State == securityv1alpha1.StateInPlace || seen[key] == a.State {
 			continue
 		}
+		gk := string(a.State) + "|" + string(a.Action) + "|" + a.Object.Kind + "|" + a.Object.Namespace + "|" + a.Object.Name
+		if groups[gk] == nil {
+			groups[gk] = &group{state: a.State, action: a.Action, object: a.Object}
+		}
+		groups[gk].changes = append(groups[gk].changes, a.Message)
+	}
+	r.reported.Store(p.Name, now)
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		g := groups[k]
+		sort.Strings(g.changes)
 		eventType := corev1.EventTypeNormal
-		if a.State == securityv1alpha1.StateConflict || a.State == securityv1alpha1.StateFailed || a.State == securityv1alpha1.StateBlocked {
+		if g.state == securityv1alpha1.StateConflict || g.state == securityv1alpha1.StateFailed || g.state == securityv1alpha1.StateBlocked {
 			eventType = corev1.EventTypeWarning
 		}
-		r.Recorder.Eventf(p, nil, eventType, string(a.State), string(a.Action), "%s %s: %s", a.Object.Kind, qualified(a.Object), a.Message)
+		r.Recorder.Eventf(p, relatedObject(g.object), eventType, string(g.state), string(g.action), "%s %s: %s",
+			g.object.Kind, qualified(g.object), benchmarks.Truncate(strings.Join(g.changes, " "), 900))
 	}
+}
+
+// relatedObject is the object a remediation Event is about, for its related reference.
+func relatedObject(o securityv1alpha1.ObjectReference) runtime.Object {
+	m := metav1.ObjectMeta{Namespace: o.Namespace, Name: o.Name}
+	switch o.Kind {
+	case "Namespace":
+		return &corev1.Namespace{ObjectMeta: m}
+	case "NetworkPolicy":
+		return &networkingv1.NetworkPolicy{ObjectMeta: m}
+	case "ServiceAccount":
+		return &corev1.ServiceAccount{ObjectMeta: m}
+	case "Pod":
+		return &corev1.Pod{ObjectMeta: m}
+	case "Secret":
+		return &corev1.Secret{ObjectMeta: m}
+	}
+	return nil
 }
 
 func actionKey(a securityv1alpha1.RemediationActionStatus) string {
@@ -293,6 +428,18 @@ func (r *SecurityProfileReconciler) patchStatus(ctx context.Context, original, p
 	if equality.Semantic.DeepEqual(original.Status, p.Status) {
 		return nil
 	}
+	if err := r.writeStatus(ctx, original, p); err != nil {
+		return err
+	}
+	r.emitTransitions(original, p)
+	return nil
+}
+
+// writeStatus applies the whole status when it changed.
+func (r *SecurityProfileReconciler) writeStatus(ctx context.Context, original, p *securityv1alpha1.SecurityProfile) error {
+	if equality.Semantic.DeepEqual(original.Status, p.Status) {
+		return nil
+	}
 	status, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&p.Status)
 	if err != nil {
 		return err
@@ -307,7 +454,6 @@ func (r *SecurityProfileReconciler) patchStatus(ctx context.Context, original, p
 		}
 		return fmt.Errorf("writing SecurityProfile %s status: %w", p.Name, err)
 	}
-	r.emitTransitions(original, p)
 	return nil
 }
 
@@ -327,7 +473,9 @@ func (r *SecurityProfileReconciler) emitTransitions(original, p *securityv1alpha
 		if c.Status == metav1.ConditionFalse && c.Type != securityv1alpha1.ConditionRemediated {
 			eventType = corev1.EventTypeWarning
 		}
-		r.Recorder.Eventf(p, nil, eventType, c.Reason, "Audit", "%s is %s: %s", c.Type, c.Status, benchmarks.Truncate(c.Message, 800))
+		// The condition type is the action: events.k8s.io merges Events that share a reason and
+		// action, and every failing domain has the reason ChecksFailed.
+		r.Recorder.Eventf(p, nil, eventType, c.Reason, c.Type, "%s is %s: %s", c.Type, c.Status, benchmarks.Truncate(c.Message, 800))
 	}
 }
 
@@ -337,8 +485,9 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.Clock = clock.RealClock{}
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&securityv1alpha1.SecurityProfile{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Named("securityprofile")
+		For(&securityv1alpha1.SecurityProfile{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, releaseRequested()))).
+		Named("securityprofile").
+		WithOptions(controller.Options{MaxConcurrentReconciles: cmp.Or(r.MaxConcurrentReconciles, DefaultMaxConcurrentReconciles)})
 	enqueueAll := handler.EnqueueRequestsFromMapFunc(r.allProfiles)
 	for _, kind := range auditedKinds(r.Gatherer.ReadSecrets) {
 		b = b.Watches(kind, enqueueAll, builder.WithPredicates(auditRelevant()))
@@ -358,6 +507,18 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}
 	}
 	return b.Complete(r)
+}
+
+// releaseRequested passes a profile update that sets AnnotationReleaseFinalizer.
+func releaseRequested() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return e.ObjectOld.GetAnnotations()[AnnotationReleaseFinalizer] != e.ObjectNew.GetAnnotations()[AnnotationReleaseFinalizer]
+		},
+	}
 }
 
 // allProfiles maps any watched change to every profile: profiles are few and cluster-scoped.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
@@ -52,8 +54,13 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if err := bindRemediationUser(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	mgr, err := operator.NewManager(env.Config, operator.Options{
 		MetricsAddr: "0", ProbeAddr: "0", MinAuditInterval: 200 * time.Millisecond, ReadSecrets: true,
+		RemediationUser: remediationUser,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -68,6 +75,25 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 	}
 	return code
+}
+
+// remediationUser is the identity the operator's remediation client impersonates in the suite;
+// remediationBinding grants it everything, and a test removes it to take the permission away.
+const (
+	remediationUser    = "kubeposture-remediation"
+	remediationBinding = "envtest-remediation"
+)
+
+func bindRemediationUser() error {
+	crb := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: remediationBinding},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: remediationUser}},
+	}
+	if err := k8sClient.Create(context.Background(), crb); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("binding the remediation user: %w", err)
+	}
+	return nil
 }
 
 func zapLevel() zapcore.Level {

@@ -62,6 +62,12 @@ const (
 	ReasonBlocked = "Blocked"
 	// ReasonRemediationFailed means the API server refused a change.
 	ReasonRemediationFailed = "RemediationFailed"
+	// ReasonRevertBlocked means a deleted profile's changes cannot be reverted (the message
+	// names what the API server refused, often a missing permission), so its finalizer stays.
+	ReasonRevertBlocked = "RevertBlocked"
+	// ReasonFinalizerReleased means a person released a deleted profile's finalizer through the
+	// release-finalizer annotation, leaving its changes in place.
+	ReasonFinalizerReleased = "FinalizerReleased"
 	// ReasonNoApplicableChecks means the domain's checks are all excluded, exempted or not applicable.
 	ReasonNoApplicableChecks = "NoApplicableChecks"
 )

@@ -11,8 +11,8 @@ import (
 )
 
 // Workload is a pod specification to judge once: the template of a top-level controller
-// (Deployment, StatefulSet, DaemonSet, CronJob, or a ReplicaSet or Job without one), or a pod
-// that no known controller owns. A pod owned by a known controller is judged through its
+// (Deployment, StatefulSet, DaemonSet, CronJob, ReplicationController, or a ReplicaSet or Job
+// without one), or a pod that no known controller owns. A pod owned by a known controller is judged through its
 // controller, so a finding names the Deployment and not each of its pods; only its ephemeral
 // containers, which templates cannot have, are judged on the pod itself.
 type Workload struct {
@@ -61,6 +61,11 @@ func collectWorkloads(s *Snapshot) []Workload {
 	}
 	for _, cj := range s.CronJobs {
 		add("CronJob", &cj.ObjectMeta, &cj.Spec.JobTemplate.Spec.Template)
+	}
+	for _, rc := range s.ReplicationControllers {
+		if rc.Spec.Template != nil {
+			add("ReplicationController", &rc.ObjectMeta, rc.Spec.Template)
+		}
 	}
 	for _, rs := range s.ReplicaSets {
 		if owner := metav1.GetControllerOf(rs); owner != nil && known[owner.UID] {

@@ -71,6 +71,7 @@ type Snapshot struct {
 	StatefulSets               []*appsv1.StatefulSet
 	DaemonSets                 []*appsv1.DaemonSet
 	ReplicaSets                []*appsv1.ReplicaSet
+	ReplicationControllers     []*corev1.ReplicationController
 	Jobs                       []*batchv1.Job
 	CronJobs                   []*batchv1.CronJob
 	PodDisruptionBudgets       []*policyv1.PodDisruptionBudget
@@ -260,6 +261,8 @@ func (s *Snapshot) Add(obj any) bool {
 		s.DaemonSets = append(s.DaemonSets, o)
 	case *appsv1.ReplicaSet:
 		s.ReplicaSets = append(s.ReplicaSets, o)
+	case *corev1.ReplicationController:
+		s.ReplicationControllers = append(s.ReplicationControllers, o)
 	case *batchv1.Job:
 		s.Jobs = append(s.Jobs, o)
 	case *batchv1.CronJob:

@@ -608,7 +608,7 @@ func lcSelfHealing(s *Snapshot) []Finding {
 	var out []Finding
 	for _, w := range s.Workloads() {
 		switch w.Ref.Kind {
-		case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet":
+		case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController":
 			if rp := w.Spec.RestartPolicy; rp != "" && rp != corev1.RestartPolicyAlways {
 				out = append(out, Failf(w.Ref, "pod template has restartPolicy %s; long-running workloads need Always", rp))
 			}

@@ -4,27 +4,24 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"runtime/debug"
+	"runtime/pprof"
 	"strings"
-	"text/tabwriter"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
-	"github.com/kubeposture/kubeposture/internal/manifest"
-	"github.com/kubeposture/kubeposture/internal/operator"
 )
 
 // Exit codes.
@@ -34,101 +31,266 @@ const (
 	ExitUsage        = 2 // bad arguments or unreadable input
 )
 
-const usage = `kubeposture runs the container-security maturity checks once and prints the result.
-
-Usage:
-  kubeposture scan -f PATH [-f PATH ...] [flags]   check manifest files and directories
-  kubeposture audit [--kubeconfig FILE] [flags]    check the cluster of the kubeconfig
-
-Flags:
-  --level L1|L2|L3     target level (default L1, or the profile's)
-  --profile FILE       a SecurityProfile manifest: level, scope, checks, exemptions, attestations, parameters
-  -o, --output FORMAT  text (default), json, sarif or junit
-  --read-secrets       audit: read Secrets' metadata, type and keys (values are never kept) (default true)
-
-Exit status: 0 when the target level is achieved, 1 when it is not, 2 on bad input.
-`
-
-// Run executes the command line args and returns the exit status.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, usage)
-		return ExitCompliant
-	}
-	cmd := args[0]
-	fs := flag.NewFlagSet("kubeposture "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	var files multiFlag
-	level := fs.String("level", "", "target level: L1, L2 or L3")
-	profilePath := fs.String("profile", "", "a SecurityProfile manifest")
-	output := fs.String("output", "text", "text, json, sarif or junit")
-	fs.StringVar(output, "o", "text", "text, json, sarif or junit")
-	kubeconfig := fs.String("kubeconfig", "", "kubeconfig file (audit)")
-	readSecrets := fs.Bool("read-secrets", true, "read Secrets' metadata, type and keys (audit)")
-	fs.Var(&files, "f", "a manifest file or directory (scan; repeatable)")
-	fs.Var(&files, "filename", "a manifest file or directory (scan; repeatable)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return ExitUsage
-	}
-	switch *output {
-	case "text", "json", "sarif", "junit":
-	default:
-		fmt.Fprintf(stderr, "kubeposture: unknown output %q: use text, json, sarif or junit\n", *output)
-		return ExitUsage
-	}
-	opts, params, scope, err := loadProfile(*profilePath, *level)
-	if err != nil {
-		fmt.Fprintf(stderr, "kubeposture: %v\n", err)
-		return ExitUsage
-	}
-
-	var snap *benchmarks.Snapshot
-	locs := locations{}
-	switch cmd {
-	case "scan":
-		if len(files) == 0 {
-			fmt.Fprintln(stderr, "kubeposture scan: name the manifests with -f FILE_OR_DIRECTORY")
-			return ExitUsage
-		}
-		snap, err = scanSnapshot(files, locs)
-	case "audit":
-		params.ReadKubeletConfig = false
-		snap, err = auditSnapshot(ctx, *kubeconfig, *readSecrets)
-	default:
-		fmt.Fprintf(stderr, "kubeposture: unknown command %q\n\n%s", cmd, usage)
-		return ExitUsage
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "kubeposture %s: %v\n", cmd, err)
-		return ExitUsage
-	}
-	snap.Params, snap.Scope = params, scope
-	rep := benchmarks.Evaluate(snap, benchmarks.All(), opts)
-	switch *output {
-	case "json":
-		err = writeJSON(stdout, &rep)
-	case "sarif":
-		err = writeSARIF(stdout, &rep, locs)
-	case "junit":
-		err = writeJUnit(stdout, &rep)
-	default:
-		err = writeText(stdout, &rep)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "kubeposture: %v\n", err)
-		return ExitUsage
-	}
-	if rep.Compliant() {
-		return ExitCompliant
-	}
-	return ExitNotCompliant
+// exitError carries an exit status out of a command.
+type exitError struct {
+	code int
+	err  error
 }
 
-type multiFlag []string
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
 
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+func usageErr(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// IO is where a command reads and writes.
+type IO struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// Run executes the command line args with standard input and returns the exit status.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return RunIO(ctx, args, IO{In: os.Stdin, Out: stdout, Err: stderr})
+}
+
+// RunIO executes the command line args and returns the exit status.
+func RunIO(ctx context.Context, args []string, streams IO) int {
+	root := NewRootCommand(streams)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return ExitCompliant
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(streams.Err, "%s: %v\n", cmd.CommandPath(), ee.err)
+		}
+		return ee.code
+	}
+	// cobra's own errors: an unknown command or flag, a wrong number of arguments.
+	fmt.Fprintf(streams.Err, "%s: %v\nRun '%s --help' for usage.\n", cmd.CommandPath(), err, cmd.CommandPath())
+	return ExitUsage
+}
+
+// commonFlags are the flags of scan and audit.
+type commonFlags struct {
+	level, profile, output string
+	verbose                bool
+}
+
+func (f *commonFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.level, "level", "", "target level: L1, L2 or L3 (default L1, or the profile's)")
+	fl.StringVar(&f.profile, "profile", "", "a SecurityProfile manifest: level, scope, checks, exemptions, attestations, parameters")
+	fl.StringVarP(&f.output, "output", "o", "text", "output format: text, json, sarif or junit")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "text: list every offending object, and the checks that pass")
+	_ = cmd.RegisterFlagCompletionFunc("level", cobra.FixedCompletions([]string{"L1", "L2", "L3"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json", "sarif", "junit"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagFilename("profile", "yaml", "yml", "json")
+}
+
+func (f *commonFlags) validate() error {
+	switch f.output {
+	case "text", "json", "sarif", "junit":
+	default:
+		return usageErr("unknown output %q: use text, json, sarif or junit", f.output)
+	}
+	return nil
+}
+
+// NewRootCommand builds the kubeposture command tree.
+func NewRootCommand(streams IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kubeposture",
+		Short: "Run the container-security maturity checks once and print the result",
+		Long: `kubeposture runs the container-security maturity checks of the operator once, against
+manifests (scan) or a live cluster (audit), and prints the result.
+
+Exit status: 0 when the target level is achieved, 1 when it is not, 2 on bad arguments or
+unreadable input.`,
+		Version:       Version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.Err)
+	root.SetVersionTemplate("kubeposture {{.Version}}\n")
+	var cpuProfile string
+	var stopProfile func()
+	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile) //nolint:gosec // the file the user named
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return usageErr("%v", err)
+		}
+		stopProfile = func() { pprof.StopCPUProfile(); _ = f.Close() }
+		return nil
+	}
+	cobra.OnFinalize(func() {
+		if stopProfile != nil {
+			stopProfile()
+			stopProfile = nil
+		}
+	})
+	root.AddCommand(newScanCommand(streams), newAuditCommand(streams), newExplainCommand(streams), newChecksCommand(streams))
+	return root
+}
+
+func newScanCommand(streams IO) *cobra.Command {
+	var common commonFlags
+	var in scanInputs
+	cmd := &cobra.Command{
+		Use:   "scan (-f PATH | -k DIR | --chart DIR) [flags]",
+		Short: "Check manifest files, a kustomization or a Helm chart",
+		Long: `Check manifests as kubectl apply would send them: files and directories (-f, "-" for
+standard input), a kustomization rendered as kustomize build does (-k), or a Helm chart rendered
+as helm template does (--chart, with --values). Objects that name no namespace belong to
+--namespace. Files that are not Kubernetes manifests are skipped with a warning; a document that
+cannot be read is an error naming its file and line.`,
+		Example: `  kubeposture scan -f deploy/ --level L2
+  kustomize build overlays/prod | kubeposture scan -f - -o sarif > kubeposture.sarif
+  kubeposture scan -k overlays/prod
+  kubeposture scan --chart charts/shop --values charts/shop/values-prod.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := common.validate(); err != nil {
+				return err
+			}
+			if len(in.files) == 0 && len(in.kustomizations) == 0 && len(in.charts) == 0 {
+				return usageErr("name the manifests with -f FILE_OR_DIRECTORY, -k DIR or --chart DIR")
+			}
+			if len(in.values) > 0 && len(in.charts) == 0 {
+				return usageErr("--values needs --chart")
+			}
+			opts, params, scope, err := loadProfile(common.profile, common.level)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			// A scan is short and allocates mostly garbage (each file's parse tree): a heap target
+			// of 3× live data halves the collector's work, and the soft limit keeps it bounded.
+			debug.SetGCPercent(200)
+			debug.SetMemoryLimit(1 << 30)
+			res := &result{command: "scan", verbose: common.verbose}
+			snap, err := scanSnapshot(&in, streams, res)
+			if err != nil {
+				if common.output == "sarif" {
+					// A broken manifest still gives a valid SARIF document carrying the error.
+					res.inputError = err
+					if werr := writeSARIF(streams.Out, res); werr != nil {
+						return usageErr("%v", werr)
+					}
+				}
+				return usageErr("%v", err)
+			}
+			snap.Params, snap.Scope = params, scope
+			return evaluate(snap, opts, common, res, streams)
+		},
+	}
+	common.register(cmd)
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&in.files, "filename", "f", nil, `a manifest file or directory, or "-" for standard input (repeatable)`)
+	fl.StringArrayVarP(&in.kustomizations, "kustomize", "k", nil, "a kustomization directory to render (repeatable)")
+	fl.StringArrayVar(&in.charts, "chart", nil, "a Helm chart directory to render (repeatable)")
+	fl.StringArrayVar(&in.values, "values", nil, "a values file for the charts (repeatable; later files win)")
+	fl.StringVarP(&in.namespace, "namespace", "n", "default", "the namespace of objects that name none")
+	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
+	_ = cmd.MarkFlagDirname("kustomize")
+	_ = cmd.MarkFlagDirname("chart")
+	_ = cmd.MarkFlagFilename("values", "yaml", "yml")
+	return cmd
+}
+
+func newAuditCommand(streams IO) *cobra.Command {
+	var common commonFlags
+	var kubeconfig, kubeContext, namespace string
+	var readSecrets bool
+	cmd := &cobra.Command{
+		Use:   "audit [flags]",
+		Short: "Check the cluster of the kubeconfig",
+		Long: `Check a live cluster, read the way the operator reads it. --kubeconfig and --context
+choose the cluster as kubectl does; --namespace limits the namespaced checks to one namespace.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := common.validate(); err != nil {
+				return err
+			}
+			opts, params, scope, err := loadProfile(common.profile, common.level)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			if namespace != "" {
+				scope.Selector = onlyNamespace(scope.Selector, namespace)
+			}
+			params.ReadKubeletConfig = false
+			snap, err := auditSnapshot(cmd.Context(), kubeconfig, kubeContext, readSecrets)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			snap.Params, snap.Scope = params, scope
+			return evaluate(snap, opts, common, &result{command: "audit", verbose: common.verbose}, streams)
+		},
+	}
+	common.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&kubeconfig, "kubeconfig", "", "the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+	fl.StringVar(&kubeContext, "context", "", "the kubeconfig context to use (default: its current context)")
+	fl.StringVarP(&namespace, "namespace", "n", "", "limit the namespaced checks to this namespace (default: every namespace the profile selects)")
+	fl.BoolVar(&readSecrets, "read-secrets", true, "read Secrets' metadata, type and keys (values are never kept)")
+	_ = cmd.MarkFlagFilename("kubeconfig")
+	return cmd
+}
+
+// onlyNamespace narrows a namespace selector to one namespace by its name label, which the API
+// server sets on every namespace.
+func onlyNamespace(sel labels.Selector, ns string) labels.Selector {
+	req, err := labels.NewRequirement("kubernetes.io/metadata.name", selection.Equals, []string{ns})
+	if err != nil {
+		return sel
+	}
+	if sel == nil {
+		sel = labels.NewSelector()
+	}
+	return sel.Add(*req)
+}
+
+// evaluate runs the checks over the snapshot, writes the report and returns the exit status.
+func evaluate(snap *benchmarks.Snapshot, opts benchmarks.Options, common commonFlags, res *result, streams IO) error {
+	rep := benchmarks.Evaluate(snap, benchmarks.All(), opts)
+	res.report = &rep
+	var err error
+	switch common.output {
+	case "json":
+		err = writeJSON(streams.Out, res)
+	case "sarif":
+		err = writeSARIF(streams.Out, res)
+	case "junit":
+		err = writeJUnit(streams.Out, res)
+	default:
+		err = writeText(streams.Out, res, useColour(streams.Out))
+	}
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if rep.Compliant() {
+		return nil
+	}
+	return &exitError{code: ExitNotCompliant}
+}
 
 // loadProfile reads the profile file, if any, and applies the --level override.
 func loadProfile(path, level string) (benchmarks.Options, benchmarks.Params, benchmarks.Scope, error) {
@@ -156,139 +318,16 @@ func loadProfile(path, level string) (benchmarks.Options, benchmarks.Params, ben
 	return controllers.ProfileOptions(&spec)
 }
 
-// scanSnapshot reads manifests into a snapshot; an unreadable document is an error naming its
-// file and line.
-func scanSnapshot(paths []string, locs locations) (*benchmarks.Snapshot, error) {
-	objs, err := manifest.ReadPaths(paths)
-	if err != nil {
-		return nil, err
-	}
-	snap := &benchmarks.Snapshot{Now: time.Now(), Source: benchmarks.SourceManifests}
-	for _, o := range objs {
-		snap.Add(o.Object) // kinds no check reads are simply not inspected
-		if m, ok := o.Object.(metav1.Object); ok {
-			locs[benchmarks.ObjectRef{Kind: o.GVK.Kind, Namespace: m.GetNamespace(), Name: m.GetName()}] = location{file: o.File, line: o.Line}
-		}
-	}
-	return snap, nil
-}
-
-// auditSnapshot gathers a live cluster through the operator's own gatherer, from a short-lived
-// cache. Kinds the caller may not read are found by access review at once and reported by the
-// checks as Skipped, naming the permission; nothing waits for a list that cannot succeed.
-func auditSnapshot(ctx context.Context, kubeconfig string, readSecrets bool) (*benchmarks.Snapshot, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if kubeconfig != "" {
-		rules.ExplicitPath = kubeconfig
-	}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
-	}
-	src, err := controllers.NewClusterSource(cfg, controllers.SourceOptions{Scheme: operator.Scheme, ReadSecrets: readSecrets})
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	if err := src.Start(ctx, time.Minute); err != nil {
-		return nil, fmt.Errorf("reading the cluster: %w", err)
-	}
-	snap, err := src.Gatherer.Snapshot(ctx, time.Now())
-	if errors.Is(err, context.DeadlineExceeded) {
-		return nil, errors.New("the cluster's objects could not be read within 5 minutes")
-	}
-	return snap, err
-}
-
-// jsonReport is the machine-readable result.
-type jsonReport struct {
-	Level     string      `json:"level"`
-	Achieved  string      `json:"achievedLevel"`
-	Compliant bool        `json:"compliant"`
-	Score     *int        `json:"score,omitempty"`
-	Checks    []jsonCheck `json:"checks"`
-	Warnings  []string    `json:"warnings,omitempty"`
-}
-
-type jsonCheck struct {
-	ID          string               `json:"id"`
-	Title       string               `json:"title"`
-	Domain      string               `json:"domain"`
-	Level       string               `json:"level"`
-	Severity    string               `json:"severity"`
-	Result      string               `json:"result"`
-	Message     string               `json:"message"`
-	Remediation string               `json:"remediation,omitempty"`
-	Findings    []benchmarks.Finding `json:"findings,omitempty"`
-}
-
-func achieved(rep *benchmarks.Report) string {
-	if rep.Achieved == 0 {
-		return "None"
-	}
-	return rep.Achieved.String()
-}
-
-func writeJSON(w io.Writer, rep *benchmarks.Report) error {
-	out := jsonReport{Level: rep.Level.String(), Achieved: achieved(rep), Compliant: rep.Compliant(), Checks: []jsonCheck{}}
-	if rep.Score >= 0 {
-		out.Score = &rep.Score
-	}
-	for _, c := range rep.Checks {
-		jc := jsonCheck{ID: c.Check.ID, Title: c.Check.Title, Domain: string(c.Check.Domain), Level: c.Check.Level.String(),
-			Severity: string(c.Check.Severity), Result: string(c.Result), Message: c.Message, Findings: c.Findings}
-		if c.Result == benchmarks.Fail || c.Result == benchmarks.Error {
-			jc.Remediation = c.Check.Remediation
-		}
-		out.Checks = append(out.Checks, jc)
-	}
-	for _, e := range rep.ExpiredExemptions {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("exemption of %s expired on %s", e.CheckID, e.Expires.Format(time.DateOnly)))
-	}
-	out.Warnings = append(out.Warnings, unknownSelectorWarnings(rep)...)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
-}
-
-func writeText(w io.Writer, rep *benchmarks.Report) error {
-	var notMet []benchmarks.CheckReport
-	for _, c := range rep.Checks {
-		if c.Result != benchmarks.Pass && c.Result != benchmarks.NotApplicable {
-			notMet = append(notMet, c)
-		}
-	}
-	rank := map[benchmarks.Result]int{benchmarks.Error: 0, benchmarks.Fail: 1, benchmarks.Manual: 2, benchmarks.Skipped: 3, benchmarks.Exempted: 4}
-	sort.SliceStable(notMet, func(i, j int) bool {
-		a, b := notMet[i], notMet[j]
-		if rank[a.Result] != rank[b.Result] {
-			return rank[a.Result] < rank[b.Result]
-		}
-		return a.Check.Severity.Weight() > b.Check.Severity.Weight()
-	})
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHECK\tLEVEL\tSEVERITY\tRESULT\tOBJECTS\tMESSAGE")
-	for _, c := range notMet {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", c.Check.ID, c.Check.Level, c.Check.Severity, c.Result, c.Offending, benchmarks.Truncate(c.Message, 160))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	score := "n/a"
-	if rep.Score >= 0 {
-		score = fmt.Sprint(rep.Score)
-	}
-	_, err := fmt.Fprintf(w, "\n%d checks at %s: %d pass, %d fail, %d error, %d manual, %d not applicable. Achieved: %s. Score: %s.\n",
-		rep.Summary.Total, rep.Level, rep.Summary.ByResult[benchmarks.Pass], rep.Summary.ByResult[benchmarks.Fail],
-		rep.Summary.ByResult[benchmarks.Error], rep.Summary.ByResult[benchmarks.Manual], rep.Summary.ByResult[benchmarks.NotApplicable],
-		achieved(rep), score)
-	for _, msg := range unknownSelectorWarnings(rep) {
-		if err == nil {
-			_, err = fmt.Fprintf(w, "Warning: %s.\n", msg)
-		}
-	}
-	return err
+// result is what the writers render: the report and what was read to make it.
+type result struct {
+	command string
+	verbose bool
+	report  *benchmarks.Report
+	input   *inputSummary // scan only
+	// inputError is a manifest that could not be read; only SARIF is written then.
+	inputError error
+	locs       locations
+	started    time.Time
 }
 
 // unknownSelectorWarnings says which IDs of the profile name no check of the catalog.

@@ -1,33 +1,41 @@
 package manifest
 
 import (
-	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
-	"sort"
+	"regexp"
+	"strconv"
 	"strings"
 
+	yaml "go.yaml.in/yaml/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/yaml"
+	kjson "sigs.k8s.io/json"
 )
 
 // Object is one decoded manifest with where it came from.
 type Object struct {
 	Object runtime.Object
-	// Line is the first content line of the object's document, 1-based.
-	// GVK is the apiVersion and kind the document declared (typed objects lose their TypeMeta
-	// when decoded).
-	GVK  schema.GroupVersionKind
-	File string
+	// GVK is the apiVersion and kind of the decoded object (after any conversion from a
+	// deprecated apiVersion).
+	GVK schema.GroupVersionKind
+	// Declared is the apiVersion and kind the document declared; it differs from GVK when the
+	// object was converted from a deprecated apiVersion.
+	Declared schema.GroupVersionKind
+	File     string
+	// Line is the first content line of the object, 1-based.
 	Line int
 }
+
+// Converted reports whether the object was read from a deprecated apiVersion.
+func (o *Object) Converted() bool { return o.Declared != o.GVK }
 
 // Error is a manifest that could not be read, with its file and line.
 type Error struct {
@@ -36,187 +44,350 @@ type Error struct {
 	Err  error
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
+func (e *Error) Error() string {
+	if e.Line <= 0 {
+		return fmt.Sprintf("%s: %v", e.File, e.Err)
+	}
+	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+}
 
 func (e *Error) Unwrap() error { return e.Err }
 
-var decoder = serializer.NewCodecFactory(scheme.Scheme).UniversalDeserializer()
+// errNotKubernetes marks a document without apiVersion and kind.
+var errNotKubernetes = errors.New("not a Kubernetes object: apiVersion and kind are required")
 
-// ReadPaths reads every .yaml, .yml and .json file under the given files and directories, in
-// lexical order.
-func ReadPaths(paths []string) ([]Object, error) {
-	var files []string
-	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !info.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			switch strings.ToLower(filepath.Ext(path)) {
-			case ".yaml", ".yml", ".json":
-				if !d.IsDir() {
-					files = append(files, path)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	sort.Strings(files)
-	var out []Object
-	for _, f := range files {
-		objs, err := ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, objs...)
-	}
-	return out, nil
+// Options control how documents become objects.
+type Options struct {
+	// Namespace is given to namespaced objects that name none, as `kubectl apply -f` does;
+	// empty means "default".
+	Namespace string
 }
 
-// ReadFile reads one file of YAML documents separated by "---" (or one JSON document).
+func (o Options) namespace() string {
+	if o.Namespace == "" {
+		return metav1.NamespaceDefault
+	}
+	return o.Namespace
+}
+
+// Read decodes every document of one file with the default Options; name is used in objects
+// and errors.
+func Read(name string, data []byte) ([]Object, error) { return ReadWith(name, data, Options{}) }
+
+// ReadFile reads one file of YAML documents or JSON objects with the default Options.
 func ReadFile(path string) ([]Object, error) {
-	data, err := os.ReadFile(path) //nolint:gosec // reading the manifests the user named is the point
+	data, err := os.ReadFile(path) //nolint:gosec // reading the manifests the caller named is the point
 	if err != nil {
 		return nil, err
 	}
 	return Read(path, data)
 }
 
-// Read decodes the documents of data; name is used in errors.
-func Read(name string, data []byte) ([]Object, error) {
+// ReadPaths reads the files and directories as a Loader with the default Options does, and
+// returns their objects in order.
+func ReadPaths(paths []string) ([]Object, error) {
 	var out []Object
-	for _, doc := range splitDocuments(data) {
-		if len(bytes.TrimSpace(stripComments(doc.body))) == 0 {
+	err := (&Loader{}).ReadPaths(paths, func(o Object) error {
+		out = append(out, o)
+		return nil
+	})
+	return out, err
+}
+
+// ReadWith decodes every document of one file; name is used in objects and errors. A file none
+// of whose documents is a Kubernetes object (a kustomization, a CI workflow, Helm values)
+// returns a *NotKubernetesError; any other bad document is an *Error naming its line.
+func ReadWith(name string, data []byte, opts Options) ([]Object, error) {
+	var out []Object
+	err := Decode(name, data, opts, func(o Object) error {
+		out = append(out, o)
+		return nil
+	})
+	return out, err
+}
+
+// NotKubernetesError is a file that holds YAML or JSON but no Kubernetes object.
+type NotKubernetesError struct {
+	File   string
+	Reason string
+}
+
+func (e *NotKubernetesError) Error() string {
+	return fmt.Sprintf("%s: %s", e.File, e.Reason)
+}
+
+// Decode calls fn for every object of one file, in order, without keeping them.
+func Decode(name string, data []byte, opts Options, fn func(Object) error) error {
+	if first := firstByte(data); first == '{' || first == '[' {
+		return decodeJSON(name, data, opts, fn)
+	}
+	return decodeYAML(name, data, opts, fn)
+}
+
+func firstByte(data []byte) byte {
+	t := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	if len(t) == 0 {
+		return 0
+	}
+	return t[0]
+}
+
+// decodeYAML reads a stream of YAML documents with go.yaml.in/yaml/v3, which knows the
+// document markers (including "--- # comment"), has no line-length limit and gives every node
+// its line.
+func decodeYAML(name string, data []byte, opts Options, fn func(Object) error) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var notKube *Error
+	objects := 0
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return &Error{File: name, Line: yamlErrorLine(err), Err: yamlErrorText(err)}
+		}
+		if len(doc.Content) == 0 {
 			continue
 		}
-		obj, gvk, err := decode(doc.body)
-		if err != nil {
-			return nil, &Error{File: name, Line: doc.line + lineOf(err), Err: err}
+		root := doc.Content[0]
+		if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+			continue // an empty document
 		}
-		line := doc.line + leadingNonContent(doc.body)
-		if list, ok := obj.(*unstructured.UnstructuredList); ok {
-			for i := range list.Items {
-				out = append(out, Object{Object: &list.Items[i], GVK: list.Items[i].GroupVersionKind(), File: name, Line: line})
+		n, err := decodeNode(name, root, opts, fn)
+		objects += n
+		if errors.Is(err, errNotKubernetes) {
+			if notKube == nil {
+				notKube = &Error{File: name, Line: root.Line, Err: err}
 			}
 			continue
 		}
-		out = append(out, Object{Object: obj, GVK: gvk, File: name, Line: line})
+		if err != nil {
+			return err
+		}
+		if notKube != nil {
+			return notKube
+		}
 	}
-	return out, nil
+	if notKube != nil {
+		if objects == 0 {
+			return &NotKubernetesError{File: name, Reason: "no document is a Kubernetes object"}
+		}
+		return notKube
+	}
+	return nil
 }
 
-func decode(body []byte) (runtime.Object, schema.GroupVersionKind, error) {
-	obj, err := decodeObject(body)
-	if err != nil {
-		return nil, schema.GroupVersionKind{}, err
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+func yamlErrorLine(err error) int {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
 	}
-	var gvk schema.GroupVersionKind
-	if kinds, _, err := scheme.Scheme.ObjectKinds(obj); err == nil && len(kinds) > 0 {
-		gvk = kinds[0]
-	} else {
-		gvk = obj.GetObjectKind().GroupVersionKind()
-	}
-	return obj, gvk, nil
+	return 0
 }
 
-func decodeObject(body []byte) (runtime.Object, error) {
-	jsonBody, err := yaml.YAMLToJSON(body)
+func yamlErrorText(err error) error {
+	msg := err.Error()
+	if m := yamlLine.FindStringIndex(msg); m != nil {
+		return errors.New(msg[m[1]:])
+	}
+	return err
+}
+
+// decodeNode decodes one YAML document (or, for a List, each of its items) and reports how
+// many objects it passed to fn.
+func decodeNode(name string, root *yaml.Node, opts Options, fn func(Object) error) (int, error) {
+	v, err := nodeValue(root, 0)
 	if err != nil {
-		return nil, err
+		return 0, &Error{File: name, Line: root.Line, Err: err}
 	}
-	var meta struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
+	m, ok := v.(map[string]any)
+	if !ok {
+		return 0, errNotKubernetes
 	}
-	if err := yaml.Unmarshal(jsonBody, &meta); err != nil {
-		return nil, fmt.Errorf("not a Kubernetes object: %w", err)
+	apiVersion, _ := m["apiVersion"].(string)
+	kind, _ := m["kind"].(string)
+	if apiVersion == "" || kind == "" || !isResource(apiVersion, kind) {
+		return 0, errNotKubernetes
 	}
-	if meta.Kind == "" || meta.APIVersion == "" {
-		return nil, errors.New("not a Kubernetes object: apiVersion and kind are required")
+	if isList(kind, m) {
+		items, _ := m["items"].([]any)
+		itemNodes := listItemNodes(root)
+		n := 0
+		for i, it := range items {
+			line := root.Line
+			if i < len(itemNodes) {
+				line = itemNodes[i].Line
+			}
+			im, ok := it.(map[string]any)
+			if !ok {
+				return n, &Error{File: name, Line: line, Err: fmt.Errorf("item %d of the %s is not an object", i, kind)}
+			}
+			fillListItemType(im, apiVersion, kind)
+			if err := emit(name, line, im, opts, fn); err != nil {
+				return n, err
+			}
+			n++
+		}
+		return n, nil
 	}
-	obj, _, err := decoder.Decode(jsonBody, nil, nil)
-	if err == nil {
+	if err := emit(name, root.Line, m, opts, fn); err != nil {
+		return 0, err
+	}
+	return 1, nil
+}
+
+// isList reports whether the document is a kind: List or a typed list such as DeploymentList.
+func isList(kind string, m map[string]any) bool {
+	if kind == "List" {
+		return true
+	}
+	if !strings.HasSuffix(kind, "List") {
+		return false
+	}
+	_, ok := m["items"].([]any)
+	return ok
+}
+
+// fillListItemType gives an item of a typed list (as the API returns them, without their own
+// apiVersion and kind) the list's type.
+func fillListItemType(item map[string]any, apiVersion, listKind string) {
+	if listKind == "List" {
+		return
+	}
+	if _, ok := item["apiVersion"]; !ok {
+		item["apiVersion"] = apiVersion
+	}
+	if _, ok := item["kind"]; !ok {
+		item["kind"] = strings.TrimSuffix(listKind, "List")
+	}
+}
+
+func listItemNodes(root *yaml.Node) []*yaml.Node {
+	if root.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "items" && root.Content[i+1].Kind == yaml.SequenceNode {
+			return root.Content[i+1].Content
+		}
+	}
+	return nil
+}
+
+// decodeJSON reads one or more concatenated JSON objects.
+func decodeJSON(name string, data []byte, opts Options, fn func(Object) error) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	objects := 0
+	for {
+		start := dec.InputOffset()
+		var v any
+		err := dec.Decode(&v)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line := lineAt(data, skipSpace(data, int(start)))
+		if err != nil {
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				line = lineAt(data, int(se.Offset))
+			}
+			return &Error{File: name, Line: line, Err: err}
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return &NotKubernetesError{File: name, Reason: "a JSON document that is not an object"}
+		}
+		apiVersion, _ := m["apiVersion"].(string)
+		kind, _ := m["kind"].(string)
+		if apiVersion == "" || kind == "" || !isResource(apiVersion, kind) {
+			if objects == 0 {
+				return &NotKubernetesError{File: name, Reason: "no document has apiVersion and kind"}
+			}
+			return &Error{File: name, Line: line, Err: errNotKubernetes}
+		}
+		if isList(kind, m) {
+			items, _ := m["items"].([]any)
+			for i, it := range items {
+				im, ok := it.(map[string]any)
+				if !ok {
+					return &Error{File: name, Line: line, Err: fmt.Errorf("item %d of the %s is not an object", i, kind)}
+				}
+				fillListItemType(im, apiVersion, kind)
+				if err := emit(name, line, im, opts, fn); err != nil {
+					return err
+				}
+				objects++
+			}
+			continue
+		}
+		if err := emit(name, line, m, opts, fn); err != nil {
+			return err
+		}
+		objects++
+	}
+	return nil
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+func lineAt(data []byte, offset int) int {
+	if offset > len(data) {
+		offset = len(data)
+	}
+	return bytes.Count(data[:offset], []byte("\n")) + 1
+}
+
+// emit converts one object's fields to its typed form and passes it to fn.
+func emit(name string, line int, m map[string]any, opts Options, fn func(Object) error) error {
+	declared := schema.FromAPIVersionAndKind(m["apiVersion"].(string), m["kind"].(string))
+	if declared.Kind == "" || declared.Version == "" {
+		return &Error{File: name, Line: line, Err: errNotKubernetes}
+	}
+	gvk := declared
+	if conv, ok := deprecated[declared.GroupKind().WithVersion(declared.Version)]; ok {
+		gvk = conv.to.WithKind(declared.Kind)
+		m["apiVersion"] = gvk.GroupVersion().String()
+		if conv.fix != nil {
+			conv.fix(m)
+		}
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return &Error{File: name, Line: line, Err: err}
+	}
+	obj, err := decodeObject(gvk, body)
+	if err != nil {
+		return &Error{File: name, Line: line, Err: fmt.Errorf("%s %s: %w", declared.GroupVersion(), declared.Kind, err)}
+	}
+	if mo, ok := obj.(metav1.Object); ok && mo.GetNamespace() == "" && !ClusterScoped(gvk.GroupKind()) {
+		mo.SetNamespace(opts.namespace())
+	}
+	return fn(Object{Object: obj, GVK: gvk, Declared: declared, File: name, Line: line})
+}
+
+// decodeObject decodes body into the registered type of gvk, or an Unstructured object when no
+// type is registered. The type is known from the document, so the body is read once.
+func decodeObject(gvk schema.GroupVersionKind, body []byte) (runtime.Object, error) {
+	if obj, err := scheme.Scheme.New(gvk); err == nil {
+		if err := kjson.UnmarshalCaseSensitivePreserveInts(body, obj); err != nil {
+			return nil, err
+		}
+		obj.GetObjectKind().SetGroupVersionKind(gvk)
 		return obj, nil
 	}
-	if !runtime.IsNotRegisteredError(err) {
-		return nil, fmt.Errorf("%s %s: %w", meta.APIVersion, meta.Kind, err)
-	}
 	u := &unstructured.Unstructured{}
-	if err := u.UnmarshalJSON(jsonBody); err != nil {
+	if err := u.UnmarshalJSON(body); err != nil {
 		return nil, err
 	}
 	return u, nil
-}
-
-type document struct {
-	body []byte
-	line int // first line of the document, 1-based
-}
-
-func splitDocuments(data []byte) []document {
-	var docs []document
-	var cur bytes.Buffer
-	start, n := 1, 0
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
-	for sc.Scan() {
-		n++
-		line := sc.Text()
-		if strings.HasPrefix(line, "---") && strings.TrimSpace(strings.TrimLeft(line, "-")) == "" {
-			docs = append(docs, document{body: append([]byte(nil), cur.Bytes()...), line: start})
-			cur.Reset()
-			start = n + 1
-			continue
-		}
-		cur.WriteString(line)
-		cur.WriteByte('\n')
-	}
-	docs = append(docs, document{body: cur.Bytes(), line: start})
-	return docs
-}
-
-func stripComments(doc []byte) []byte {
-	var out bytes.Buffer
-	for _, l := range bytes.Split(doc, []byte("\n")) {
-		if t := bytes.TrimSpace(l); len(t) == 0 || t[0] == '#' {
-			continue
-		}
-		out.Write(l)
-		out.WriteByte('\n')
-	}
-	return out.Bytes()
-}
-
-// leadingNonContent counts the blank and comment lines before a document's first content line.
-func leadingNonContent(doc []byte) int {
-	n := 0
-	for _, l := range bytes.Split(doc, []byte("\n")) {
-		if t := bytes.TrimSpace(l); len(t) != 0 && t[0] != '#' {
-			break
-		}
-		n++
-	}
-	return n
-}
-
-// lineOf extracts the "line N" a YAML error names, as an offset within its document.
-func lineOf(err error) int {
-	var line int
-	msg := err.Error()
-	if i := strings.Index(msg, "line "); i >= 0 {
-		if _, scanErr := fmt.Sscanf(msg[i:], "line %d", &line); scanErr == nil && line > 0 {
-			return line - 1
-		}
-	}
-	return 0
 }

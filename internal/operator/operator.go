@@ -53,6 +53,9 @@ type Options struct {
 	// ReadSecrets gathers Secrets' metadata, type and keys (never values); it needs the
 	// secrets-reader role.
 	ReadSecrets bool
+	// RemediationUser, when set, is the user the remediation client impersonates, so that its
+	// write permissions can be granted and withdrawn apart from the audit's.
+	RemediationUser string
 }
 
 // NewManager returns a manager with the SecurityProfile controller registered.
@@ -103,6 +106,9 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	// the remediator reads.
 	wcfg := rest.CopyConfig(cfg)
 	wcfg.WarningHandlerWithContext = controllers.WarningCollector{}
+	if opts.RemediationUser != "" {
+		wcfg.Impersonate = rest.ImpersonationConfig{UserName: opts.RemediationUser}
+	}
 	writer, err := client.New(wcfg, client.Options{Scheme: Scheme, Mapper: mgr.GetRESTMapper()})
 	if err != nil {
 		return nil, fmt.Errorf("creating the remediation client: %w", err)

@@ -215,6 +215,10 @@ func run(sz sizes, changes int, out string) error {
 	if res.steadyAudits > 0 {
 		res.listsPerAudit = (listsAfter - listsBefore) / float64(res.steadyAudits)
 	}
+	remediation, err := benchRemediation(ctx, c, sz, metricsPort)
+	if err != nil {
+		return fmt.Errorf("remediation: %w", err)
+	}
 	if heap, err := scrape(metricsPort, "go_memstats_heap_inuse_bytes"); err == nil {
 		res.heapInuse = heap
 	}
@@ -226,7 +230,7 @@ func run(sz sizes, changes int, out string) error {
 	stopOp()
 	_ = op.Wait()
 
-	report := res.markdown()
+	report := res.markdown() + remediation.markdown()
 	fmt.Print(report)
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(root, out)

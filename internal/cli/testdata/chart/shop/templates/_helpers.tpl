@@ -1,0 +1,5 @@
+{{- define "shop.container" -}}
+- name: app
+  image: {{ .Values.image }}
+  securityContext: {privileged: {{ .Values.privileged }}}
+{{- end -}}
