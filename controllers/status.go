@@ -273,9 +273,12 @@ func warningsOf(rep *benchmarks.Report) []string {
 	for _, a := range rep.ExpiredAttestations {
 		out = append(out, fmt.Sprintf("Attestation of %s by %s expired on %s and no longer applies.", a.ItemID, a.Owner, a.Expires.UTC().Format(time.DateOnly)))
 	}
+	for _, u := range rep.UnknownSelectors {
+		out = append(out, fmt.Sprintf("The %s names no check of the catalog and has no effect.", u))
+	}
 	if len(out) > maxWarnings {
 		more := len(out) - (maxWarnings - 1)
-		out = append(out[:maxWarnings-1], fmt.Sprintf("And %d more expired exemptions or attestations.", more))
+		out = append(out[:maxWarnings-1], fmt.Sprintf("And %d more warnings about exemptions, attestations or check selectors.", more))
 	}
 	return out
 }

@@ -100,7 +100,7 @@ type SecurityProfileSpec struct {
 	// +kubebuilder:default="10m"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$') && duration(self) >= duration('30s')",message="auditInterval must be a duration of at least 30s, such as 30s, 5m or 1h"
+	// +kubebuilder:validation:XValidation:rule="self.size() <= 20 && self.matches('^([0-9]{1,6}(\\\\.[0-9]{1,9})?(ns|us|µs|ms|s|m|h))+$') && duration(self) >= duration('30s')",message="auditInterval must be a duration of at least 30s, such as 30s, 5m or 1h"
 	AuditInterval *metav1.Duration `json:"auditInterval,omitempty"`
 
 	// checks selects which checks run, by ID or domain.
@@ -222,7 +222,7 @@ type Parameters struct {
 	// +kubebuilder:default="2160h"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="secretMaxAge must be a positive duration such as 2160h"
+	// +kubebuilder:validation:XValidation:rule="self.size() <= 20 && self.matches('^([0-9]{1,6}(\\\\.[0-9]{1,9})?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="secretMaxAge must be a positive duration such as 2160h"
 	SecretMaxAge *metav1.Duration `json:"secretMaxAge,omitempty"`
 
 	// certificateExpiryWarning is how long before notAfter a certificate counts as expiring.
@@ -230,7 +230,7 @@ type Parameters struct {
 	// +kubebuilder:default="720h"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="certificateExpiryWarning must be a positive duration such as 720h"
+	// +kubebuilder:validation:XValidation:rule="self.size() <= 20 && self.matches('^([0-9]{1,6}(\\\\.[0-9]{1,9})?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="certificateExpiryWarning must be a positive duration such as 720h"
 	CertificateExpiryWarning *metav1.Duration `json:"certificateExpiryWarning,omitempty"`
 
 	// certificateMaxAge is the longest a leaf certificate may be used before it is reissued.
@@ -238,7 +238,7 @@ type Parameters struct {
 	// +kubebuilder:default="8760h"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="certificateMaxAge must be a positive duration such as 8760h"
+	// +kubebuilder:validation:XValidation:rule="self.size() <= 20 && self.matches('^([0-9]{1,6}(\\\\.[0-9]{1,9})?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="certificateMaxAge must be a positive duration such as 8760h"
 	CertificateMaxAge *metav1.Duration `json:"certificateMaxAge,omitempty"`
 
 	// caExpiryWarning is how long before notAfter the cluster CA counts as expiring.
@@ -246,7 +246,7 @@ type Parameters struct {
 	// +kubebuilder:default="2160h"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="caExpiryWarning must be a positive duration such as 2160h"
+	// +kubebuilder:validation:XValidation:rule="self.size() <= 20 && self.matches('^([0-9]{1,6}(\\\\.[0-9]{1,9})?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="caExpiryWarning must be a positive duration such as 2160h"
 	CAExpiryWarning *metav1.Duration `json:"caExpiryWarning,omitempty"`
 
 	// backupMaxAge is the oldest the last completed backup may be. The standard requires at
@@ -255,7 +255,7 @@ type Parameters struct {
 	// +kubebuilder:default="168h"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="backupMaxAge must be a positive duration such as 168h"
+	// +kubebuilder:validation:XValidation:rule="self.size() <= 20 && self.matches('^([0-9]{1,6}(\\\\.[0-9]{1,9})?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="backupMaxAge must be a positive duration such as 168h"
 	BackupMaxAge *metav1.Duration `json:"backupMaxAge,omitempty"`
 
 	// restoreTestMaxAge is the oldest the last successful test restore may be.
@@ -263,7 +263,7 @@ type Parameters struct {
 	// +kubebuilder:default="2160h"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="restoreTestMaxAge must be a positive duration such as 2160h"
+	// +kubebuilder:validation:XValidation:rule="self.size() <= 20 && self.matches('^([0-9]{1,6}(\\\\.[0-9]{1,9})?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="restoreTestMaxAge must be a positive duration such as 2160h"
 	RestoreTestMaxAge *metav1.Duration `json:"restoreTestMaxAge,omitempty"`
 
 	// bootstrapTokenMaxTTL is the longest lifetime a bootstrap (join) token may have.
@@ -271,7 +271,7 @@ type Parameters struct {
 	// +kubebuilder:default="24h"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="bootstrapTokenMaxTTL must be a positive duration such as 24h"
+	// +kubebuilder:validation:XValidation:rule="self.size() <= 20 && self.matches('^([0-9]{1,6}(\\\\.[0-9]{1,9})?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="bootstrapTokenMaxTTL must be a positive duration such as 24h"
 	BootstrapTokenMaxTTL *metav1.Duration `json:"bootstrapTokenMaxTTL,omitempty"`
 
 	// terminatedPodMaxAge is how long finished pods may stay before they count as clutter.
@@ -279,7 +279,7 @@ type Parameters struct {
 	// +kubebuilder:default="168h"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="terminatedPodMaxAge must be a positive duration such as 168h"
+	// +kubebuilder:validation:XValidation:rule="self.size() <= 20 && self.matches('^([0-9]{1,6}(\\\\.[0-9]{1,9})?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="terminatedPodMaxAge must be a positive duration such as 168h"
 	TerminatedPodMaxAge *metav1.Duration `json:"terminatedPodMaxAge,omitempty"`
 
 	// debugContainerMaxAge is how long a pod may carry an ephemeral (debug) container.
@@ -287,7 +287,7 @@ type Parameters struct {
 	// +kubebuilder:default="24h"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="debugContainerMaxAge must be a positive duration such as 24h"
+	// +kubebuilder:validation:XValidation:rule="self.size() <= 20 && self.matches('^([0-9]{1,6}(\\\\.[0-9]{1,9})?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="debugContainerMaxAge must be a positive duration such as 24h"
 	DebugContainerMaxAge *metav1.Duration `json:"debugContainerMaxAge,omitempty"`
 
 	// systemNamespaces are platform namespaces left out of workload, network and labelling checks
@@ -305,6 +305,7 @@ type Parameters struct {
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:MaxLength=253
+	// +kubebuilder:validation:items:XValidation:rule="self.matches('[a-zA-Z0-9]')",message="each trusted registry must name a registry host, such as registry.example.com or *.example.com; an empty entry or * alone would trust every registry"
 	TrustedRegistries []string `json:"trustedRegistries,omitempty"`
 
 	// privilegedSubjects may hold cluster-admin and other sensitive permissions, written as
@@ -341,7 +342,7 @@ type Parameters struct {
 	// +kubebuilder:default="4320h"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="auditLogMinRetention must be a positive duration such as 4320h"
+	// +kubebuilder:validation:XValidation:rule="self.size() <= 20 && self.matches('^([0-9]{1,6}(\\\\.[0-9]{1,9})?(ns|us|µs|ms|s|m|h))+$') && duration(self) > duration('0s')",message="auditLogMinRetention must be a positive duration such as 4320h"
 	AuditLogMinRetention *metav1.Duration `json:"auditLogMinRetention,omitempty"`
 
 	// minRuntimeVersions are the oldest container-runtime versions accepted on nodes (NODE-002),
@@ -375,21 +376,29 @@ type LabelKeys struct {
 	// classification is the namespace label holding the data classification.
 	// +optional
 	// +kubebuilder:default="kubeposture.io/data-classification"
+	// +kubebuilder:validation:MaxLength=317
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$')",message="classification must be a label key such as example.com/data-classification: an optional DNS-subdomain prefix and a slash, then a name of at most 63 letters, digits, dashes, underscores and dots"
 	Classification string `json:"classification,omitempty"`
 
 	// owner is the namespace label naming the owning team.
 	// +optional
 	// +kubebuilder:default="kubeposture.io/owner"
+	// +kubebuilder:validation:MaxLength=317
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$')",message="owner must be a label key such as example.com/owner: an optional DNS-subdomain prefix and a slash, then a name of at most 63 letters, digits, dashes, underscores and dots"
 	Owner string `json:"owner,omitempty"`
 
 	// exposure is the namespace label saying whether the namespace is reachable from outside.
 	// +optional
 	// +kubebuilder:default="kubeposture.io/exposure"
+	// +kubebuilder:validation:MaxLength=317
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$')",message="exposure must be a label key such as example.com/exposure: an optional DNS-subdomain prefix and a slash, then a name of at most 63 letters, digits, dashes, underscores and dots"
 	Exposure string `json:"exposure,omitempty"`
 
 	// app is the workload label naming the application.
 	// +optional
 	// +kubebuilder:default="app.kubernetes.io/name"
+	// +kubebuilder:validation:MaxLength=317
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$')",message="app must be a label key such as app.kubernetes.io/name: an optional DNS-subdomain prefix and a slash, then a name of at most 63 letters, digits, dashes, underscores and dots"
 	App string `json:"app,omitempty"`
 }
 

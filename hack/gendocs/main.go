@@ -40,6 +40,22 @@ func main() {
 			fmt.Fprintf(w, "| %s | %d | %d | %d | %d |\n", d, counts[benchmarks.L1], counts[benchmarks.L2], counts[benchmarks.L3], total)
 		}
 	}
+	var scoped []benchmarks.Check
+	for _, c := range all {
+		if c.Scope != "" {
+			scoped = append(scoped, c)
+		}
+	}
+	if len(scoped) > 0 {
+		fmt.Fprintln(w, "\n## Where a check's scope differs from CIS or Pod Security")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "These checks cover more or less than the CIS Kubernetes Benchmark recommendation or the Pod Security")
+		fmt.Fprintln(w, "control they are tied to; each entry says what the check covers and why.")
+		fmt.Fprintln(w)
+		for _, c := range scoped {
+			fmt.Fprintf(w, "- [%s](#%s): %s\n", c.ID, strings.ToLower(c.ID), c.Scope)
+		}
+	}
 	for _, d := range benchmarks.Domains {
 		var checks []benchmarks.Check
 		for _, c := range all {
@@ -66,7 +82,11 @@ func main() {
 			if c.AutoRemediation != "" {
 				fmt.Fprintf(w, "- Automated remediation: %s\n", c.AutoRemediation)
 			}
-			fmt.Fprintf(w, "\n%s\n\n*Remediation:* %s\n", c.Rationale, c.Remediation)
+			fmt.Fprintf(w, "\n%s\n", c.Rationale)
+			if c.Scope != "" {
+				fmt.Fprintf(w, "\n*Scope compared with CIS and Pod Security:* %s\n", c.Scope)
+			}
+			fmt.Fprintf(w, "\n*Remediation:* %s\n", c.Remediation)
 		}
 	}
 }

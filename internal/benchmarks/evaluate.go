@@ -89,6 +89,42 @@ type Report struct {
 	ExpiredExemptions []Exemption
 	// ExpiredAttestations are attestations past their expiry, no longer applied.
 	ExpiredAttestations []Attestation
+	// UnknownSelectors name the well-formed IDs of Include, Exclude, Exemptions and Attestations
+	// that no check of the catalog has, such as "include WKL-999": they select nothing.
+	UnknownSelectors []string
+}
+
+// unknownSelectors returns the selectors of opts that name no check and no domain of checks.
+func unknownSelectors(checks []Check, opts Options) []string {
+	known := map[string]bool{}
+	for _, c := range checks {
+		known[c.ID] = true
+		known[string(c.Domain)] = true
+	}
+	for _, d := range Domains {
+		known[string(d)] = true
+	}
+	var out []string
+	seen := map[string]bool{}
+	note := func(what, id string) {
+		if !known[id] && !seen[what+" "+id] {
+			seen[what+" "+id] = true
+			out = append(out, what+" "+id)
+		}
+	}
+	for _, id := range opts.Include {
+		note("checks.include", id)
+	}
+	for _, id := range opts.Exclude {
+		note("checks.exclude", id)
+	}
+	for _, e := range opts.Exemptions {
+		note("exemption of", e.CheckID)
+	}
+	for _, a := range opts.Attestations {
+		note("attestation of", a.ItemID)
+	}
+	return out
 }
 
 // Compliant reports whether the target level is achieved with at least one applicable check.
@@ -130,6 +166,7 @@ func Evaluate(s *Snapshot, checks []Check, opts Options) Report {
 	rep := Report{Level: opts.Level, Summary: Summary{ByResult: map[Result]int{}, FailedBySeverity: map[Severity]int{}}}
 	active, expired := splitExemptions(opts.Exemptions, s.Now)
 	rep.ExpiredExemptions = expired
+	rep.UnknownSelectors = unknownSelectors(checks, opts)
 	attested := map[string]Attestation{}
 	for _, a := range opts.Attestations {
 		if a.Expires.After(s.Now) {

@@ -173,3 +173,19 @@ func TestNamespaceSelectorLimitsWorkloads(t *testing.T) {
 		t.Fatalf("workloads in scope: %+v", got)
 	}
 }
+
+func TestUnknownCheckIDsAreReported(t *testing.T) {
+	checks := []benchmarks.Check{passing("WKL-001", benchmarks.L1), passing("S1.1", benchmarks.L1)}
+	opts := benchmarks.Options{
+		Level:        benchmarks.L1,
+		Include:      []string{"WKL-001", "WKL-999", "Network"},
+		Exclude:      []string{"NET-404"},
+		Exemptions:   []benchmarks.Exemption{{CheckID: "WKL-001", Reason: "known"}, {CheckID: "SEC-099", Reason: "typo"}},
+		Attestations: []benchmarks.Attestation{{ItemID: "S1.1", Expires: now.AddDate(1, 0, 0)}, {ItemID: "S9.9", Expires: now.AddDate(1, 0, 0)}},
+	}
+	rep := benchmarks.Evaluate(snapshotWithPods(), checks, opts)
+	want := []string{"checks.include WKL-999", "checks.exclude NET-404", "exemption of SEC-099", "attestation of S9.9"}
+	if strings.Join(rep.UnknownSelectors, "|") != strings.Join(want, "|") {
+		t.Fatalf("unknown selectors %q, want %q", rep.UnknownSelectors, want)
+	}
+}

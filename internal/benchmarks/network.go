@@ -104,6 +104,7 @@ func networkChecks() []Check {
 				"ingress policy makes isolation the default, so a new workload is not reachable until someone allows it. " +
 				"A CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, or Calico NetworkPolicy or GlobalNetworkPolicy " +
 				"that selects every pod of the namespace and allows no ingress counts as well.",
+			Scope: "CIS 5.3.2 asks for NetworkPolicies in every namespace; this check asks for a default-deny ingress policy and also accepts Cilium and Calico policies that deny all ingress to the namespace.",
 			Remediation: "Create a NetworkPolicy with podSelector: {}, policyTypes: [Ingress] and no ingress rules in " +
 				"each namespace, then add policies allowing the traffic each application needs.",
 			AutoRemediation: "DefaultDenyNetworkPolicy (a default-deny ingress policy per namespace)",
@@ -122,6 +123,7 @@ func networkChecks() []Check {
 				"internal services, and exfiltrate data. Namespaces holding sensitive data must not reach the internet " +
 				"through a 0.0.0.0/0 or ::/0 ipBlock. Egress denied completely, DNS included, is the strictest posture " +
 				"and passes: a DNS allowance is a matter of the workloads working, not of exposure.",
+			Scope: "Not in CIS. Egress denied completely, DNS included, passes: it is the strictest posture, and a missing DNS allowance breaks the workloads rather than exposing them.",
 			Remediation: "Add a default-deny egress policy (podSelector: {}, policyTypes: [Egress], no egress rules) plus a " +
 				"policy allowing DNS (port 53) to the cluster DNS, or a namespace-wide policy listing the allowed " +
 				"destinations. In namespaces labelled confidential, secret, sensitive or restricted, replace " +
@@ -141,6 +143,7 @@ func networkChecks() []Check {
 			Rationale: "A pod that no ingress policy selects accepts connections from anywhere in the cluster, even when " +
 				"its neighbours are isolated. Cilium and Calico policies that govern ingress count as well. Pods on the host " +
 				"network are left out: NetworkPolicy does not apply to them.",
+			Scope: "Per pod rather than per namespace (CIS 5.3.2): a running pod must be selected by a policy governing ingress, Kubernetes NetworkPolicy, Cilium or Calico.",
 			Remediation: "Add a default-deny ingress policy to the namespace (see NET-002) or a policy whose podSelector " +
 				"matches the pod's labels.",
 			Evaluate: netPodsIngressIsolated,

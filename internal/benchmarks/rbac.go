@@ -113,6 +113,7 @@ func rbacChecks() []Check {
 			Rationale: "cluster-admin, or any role granting every verb on every resource, controls the whole cluster " +
 				"including its secrets and nodes. Every holder beyond the platform itself must be a deliberate, " +
 				"reviewed decision.",
+			Scope: "CIS 5.1.1 covers cluster-admin only; this check also reports any role granting every verb on every resource, and accepts system subjects and the profile's privilegedSubjects.",
 			Remediation: "Replace the binding with a role that grants only what the subject needs, bound in the " +
 				"namespaces it works in. If the subject truly needs full control, add it to the profile's " +
 				"privilegedSubjects so the decision is recorded.",
@@ -162,6 +163,7 @@ func rbacChecks() []Check {
 				"service account tokens, approving certificates, changing admission webhooks and creating pods in " +
 				"kube-system each lead to more privilege than the role states. Note that the default admin and edit " +
 				"roles include exec, impersonation of service accounts and token creation.",
+			Scope: "Combines CIS 5.1.2 (secrets), 5.1.4 (pod creation), 5.1.8 (bind, impersonate, escalate), 5.1.10 (nodes/proxy), 5.1.11 (CSR approval), 5.1.12 (webhook configurations) and 5.1.13 (service account tokens). Reading secrets counts only cluster-wide and pod creation only in kube-system, and cluster-scoped resources count only through ClusterRoleBindings, because a RoleBinding cannot grant them.",
 			Remediation: "Remove the permission from the role, or bind a narrower role. Grant it only to the people " +
 				"and controllers that need it and list them in the profile's privilegedSubjects; a permission that is " +
 				"acceptable within a namespace can be made cluster-wide-only in RBAC.SensitivePermissions.",

@@ -9,6 +9,7 @@ func All() []Check {
 	for _, domain := range [][]Check{
 		workloadChecks(),
 		lifecycleChecks(),
+		psaParityChecks(),
 		rbacChecks(),
 		networkChecks(),
 		nodeChecks(),

@@ -111,6 +111,7 @@ func secretChecks() []Check {
 				"high-entropy assignments); names are judged by word (password, secret, token, …_KEY), skipping " +
 				"identifiers such as ETCD_INITIAL_CLUSTER_TOKEN and values that cannot be credentials (URLs without a " +
 				"password, paths, numbers, booleans, $(VAR) references); NAME=secret assignments inside a value count too.",
+			Scope: "CIS 5.4.1 prefers Secrets as files over environment variables; this check reports credentials written as literal values (found by gitleaks' rules and by name), not Secret references in the environment, which the standard accepts.",
 			Remediation: "Move the value into a Secret and reference it with env[].valueFrom.secretKeyRef (or mount " +
 				"the Secret as a file), then rotate the credential, since it has been exposed. A variable that only " +
 				"names a file or a Secret can be allowlisted in Secrets.CredentialEnvAllowlist.",
@@ -129,6 +130,7 @@ func secretChecks() []Check {
 				"Secrets, and they are never encrypted at rest. A password or a PEM private key in one is exposed. " +
 				"Keys and values are judged as SEC-001 judges environment variables, and configuration files inside a " +
 				"ConfigMap are searched for NAME=secret and name: secret assignments.",
+			Scope: "Not in CIS or Pod Security: credentials and private keys in ConfigMaps, found by gitleaks' rules, by key name and by NAME=secret assignments inside configuration files.",
 			Remediation: "Move credential-like keys and private keys into Secrets (or an external secret store), " +
 				"update the workloads that read them, and rotate the exposed values.",
 			Evaluate: secConfigMapCredentials,

@@ -170,6 +170,10 @@ type Check struct {
 	References References
 	// Rationale explains why the check matters.
 	Rationale string
+	// Scope says, for a check whose coverage differs from the CIS Kubernetes Benchmark
+	// recommendation or Pod Security control it implements, what it covers and why; empty when
+	// it matches them.
+	Scope string
 	// Remediation tells a person how to fix a failure.
 	Remediation string
 	// AutoRemediation names the operator action that can fix a failure, if any.

@@ -84,6 +84,7 @@ func workloadChecks() []Check {
 			},
 			Rationale: "A privileged container has every capability and full access to the host's devices; " +
 				"escaping it is trivial, so one compromised workload compromises the node.",
+			Scope: "The Pod Security baseline control privileged, evaluated with the library on pod templates and running pods, not only at admission.",
 			Remediation: "Remove securityContext.privileged: true from every container, init container and " +
 				"ephemeral container; grant the specific capabilities the workload needs instead.",
 			AutoRemediation: "PodSecurityLabels (warn/audit baseline; enforce when enabled)",
@@ -101,6 +102,7 @@ func workloadChecks() []Check {
 			Rationale: "Capabilities such as SYS_ADMIN, NET_ADMIN or SYS_PTRACE give a container most of the " +
 				"power of a privileged one (mounting filesystems, reconfiguring the host network, reading other " +
 				"processes), so they open the same escape routes.",
+			Scope: "The Pod Security baseline control capabilities_baseline, evaluated with the library.",
 			Remediation: "Remove every capability outside AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, " +
 				"MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID and SYS_CHROOT from " +
 				"securityContext.capabilities.add; move a workload that truly needs one to an exempt namespace " +
@@ -120,6 +122,7 @@ func workloadChecks() []Check {
 			Rationale: "The runtime's default capability set still includes NET_RAW, SETUID and others an " +
 				"application rarely needs; dropping ALL leaves an attacker in the container nothing to abuse " +
 				"(PSA restricted profile).",
+			Scope: "The Pod Security restricted control capabilities_restricted, required from L2. CIS 5.2.8 and 5.2.10 ask only to minimise NET_RAW and added capabilities; this check asks for drop ALL, as restricted does.",
 			Remediation: "Set securityContext.capabilities.drop: [\"ALL\"] on every container and add back only " +
 				"NET_BIND_SERVICE when the process binds a port below 1024.",
 			AutoRemediation: "PodSecurityLabels (warn/audit restricted)",
@@ -137,6 +140,7 @@ func workloadChecks() []Check {
 			Rationale: "Unless allowPrivilegeEscalation is false, a process can gain privileges through setuid " +
 				"binaries or file capabilities, undoing a non-root user and dropped capabilities. The default " +
 				"is to allow it, so it must be set explicitly.",
+			Scope: "The Pod Security restricted control allowPrivilegeEscalation, required from L2 (CIS 5.2.6 asks to minimise it; restricted forbids it).",
 			Remediation: "Set securityContext.allowPrivilegeEscalation: false on every container, init container " +
 				"and ephemeral container.",
 			AutoRemediation: "PodSecurityLabels (warn/audit restricted)",
@@ -155,6 +159,7 @@ func workloadChecks() []Check {
 				"then a host compromise. As in Pod Security Admission, a pod in its own user namespace " +
 				"(hostUsers: false) passes, because its root maps to an unprivileged host user; init " +
 				"containers are judged too unless ExemptInitContainersFromNonRoot is set, as S3.1 permits.",
+			Scope: "The Pod Security restricted controls runAsNonRoot and runAsUser, from L2. It differs in one way the standard allows: init containers may be exempted with ExemptInitContainersFromNonRoot (S3.1); WKL-031 does not re-judge them.",
 			Remediation: "Set securityContext.runAsNonRoot: true on the pod (or every container) and remove any " +
 				"runAsUser: 0; build the image with a non-root USER.",
 			AutoRemediation: "PodSecurityLabels (warn/audit restricted; enforce when enabled)",
@@ -242,6 +247,7 @@ func workloadChecks() []Check {
 				"used ones most kernel exploits rely on. This check reads the pod specs; a kubelet with " +
 				"seccompDefault: true is a node setting it does not see, so pods that rely on it must set the " +
 				"profile or be exempted.",
+			Scope: "The Pod Security restricted control seccompProfile_restricted, from L2. The baseline control (no Unconfined profile) is judged at L1 by WKL-031. A kubelet with seccompDefault is not seen, unlike at runtime.",
 			Remediation: "Set securityContext.seccompProfile.type: RuntimeDefault (or Localhost) on the pod, and " +
 				"remove any Unconfined profile from its containers.",
 			AutoRemediation: "PodSecurityLabels (warn/audit restricted)",
@@ -288,6 +294,7 @@ func workloadChecks() []Check {
 				"controls fail; an Unconfined AppArmor profile or an SELinux type such as spc_t or unconfined_t " +
 				"switches that protection off. Whether the nodes enforce AppArmor or SELinux at all is a node " +
 				"fact, checked separately.",
+			Scope: "AppArmor (the Pod Security baseline control appArmorProfile) plus SELinux types the profile forbids (spc_t, unconfined_t…), at L3. WKL-031 judges the Pod Security seLinuxOptions control at every level, and appArmorProfile below L3.",
 			Remediation: "Remove appArmorProfile.type: Unconfined and the legacy annotation " +
 				"container.apparmor.security.beta.kubernetes.io/<container>: unconfined; use RuntimeDefault or a " +
 				"Localhost profile, and drop seLinuxOptions types such as spc_t and unconfined_t.",
@@ -371,6 +378,7 @@ func workloadChecks() []Check {
 			Rationale: "hostPID exposes every process on the node, hostIPC its shared memory, and hostNetwork its " +
 				"interfaces, loopback services and (since Kubernetes has no separate field) its UTS namespace; " +
 				"each bypasses the isolation that keeps one pod from reaching the node and its neighbours.",
+			Scope: "The Pod Security baseline control hostNamespaces (CIS 5.2.3–5.2.5), evaluated with the library.",
 			Remediation: "Remove hostNetwork, hostPID and hostIPC from the pod spec; run node agents that need " +
 				"them in an exempt system namespace.",
 			AutoRemediation: "PodSecurityLabels (warn/audit baseline; enforce when enabled)",
@@ -389,6 +397,7 @@ func workloadChecks() []Check {
 				"credentials or rewrite the host's configuration, read-only or not; Bidirectional propagation " +
 				"lets a container's mounts appear on the host. Other host paths need an allowlist entry. " +
 				"Runtime sockets are judged by WKL-015.",
+			Scope: "Wider and narrower than the Pod Security baseline control hostPathVolumes (CIS 5.2.12): sensitive host paths fail in every namespace, including system ones, while paths in the profile's hostPathAllowlist are accepted where baseline forbids every hostPath; Bidirectional mount propagation is also reported. At L2 the restricted control restrictedVolumes (WKL-031) still forbids hostPath.",
 			Remediation: "Replace hostPath volumes with emptyDir, ConfigMap or persistent volumes; add the paths " +
 				"a node agent really needs to HostPathAllowlist for its namespace; use mountPropagation " +
 				"HostToContainer or None.",

@@ -247,6 +247,7 @@ func lifecycleChecks() []Check {
 				"namespace labels are the visible, auditable way to switch it on (cluster-wide defaults in the " +
 				"admission configuration file cannot be read through the API). L1 requires enforce at " +
 				"baseline or stricter, L2 and L3 restricted; warn and audit must be at least as strict.",
+			Scope: "Judges the namespace labels that switch on Pod Security Admission, not the pods: CIS 5.2.1 asks for at least one active policy control mechanism. The pods themselves are judged by WKL-001 to WKL-014 and WKL-031.",
 			Remediation: "Label each namespace pod-security.kubernetes.io/enforce, warn and audit with baseline " +
 				"(L1) or restricted (L2/L3); start with warn and audit to find violators, then enforce. Record " +
 				"exceptions as exemptions of this check.",

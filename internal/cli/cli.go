@@ -330,3 +330,12 @@ type result struct {
 	locs       locations
 	started    time.Time
 }
+
+// unknownSelectorWarnings says which IDs of the profile name no check of the catalog.
+func unknownSelectorWarnings(rep *benchmarks.Report) []string {
+	var out []string
+	for _, u := range rep.UnknownSelectors {
+		out = append(out, u+" names no check of the catalog and has no effect")
+	}
+	return out
+}

@@ -69,6 +69,7 @@ func writeJSON(w io.Writer, res *result) error {
 	for _, e := range rep.ExpiredExemptions {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("exemption of %s expired on %s", e.CheckID, e.Expires.Format(time.DateOnly)))
 	}
+	out.Warnings = append(out.Warnings, unknownSelectorWarnings(rep)...)
 	if res.input != nil {
 		for _, s := range res.input.Skipped {
 			out.Warnings = append(out.Warnings, s.File+": "+s.Reason)

@@ -84,6 +84,9 @@ func writeText(w io.Writer, res *result, colour bool) error {
 	for _, e := range rep.ExpiredExemptions {
 		fmt.Fprintf(&b, "Warning: the exemption of %s expired on %s and no longer applies.\n", e.CheckID, e.Expires.Format(time.DateOnly))
 	}
+	for _, msg := range unknownSelectorWarnings(rep) {
+		fmt.Fprintf(&b, "Warning: %s.\n", msg)
+	}
 	rank := map[benchmarks.Result]int{benchmarks.Error: 0, benchmarks.Fail: 1, benchmarks.Manual: 2, benchmarks.Skipped: 3, benchmarks.Exempted: 4, benchmarks.Pass: 5, benchmarks.NotApplicable: 6}
 	bySeverity := map[benchmarks.Severity][]benchmarks.CheckReport{}
 	for _, c := range rep.Checks {

@@ -75,13 +75,13 @@ func rules() []rule {
 			{
 				expression: "variables.podSpec.?hostUsers.orValue(true) == false || (" +
 					"variables.podSpec.?securityContext.?runAsNonRoot.orValue(true) != false && " +
-					"variables.runAsContainers.all(c, c.?securityContext.?runAsNonRoot.orValue(variables.podSpec.?securityContext.?runAsNonRoot.orValue(false)) == true))",
+					"variables.containers.all(c, c.?securityContext.?runAsNonRoot.orValue(variables.podSpec.?securityContext.?runAsNonRoot.orValue(false)) == true))",
 				message: "the pod or every container must set securityContext.runAsNonRoot: true, and none may set it to false",
 			},
 			{
 				expression: "variables.podSpec.?hostUsers.orValue(true) == false || (" +
 					"variables.podSpec.?securityContext.?runAsUser.orValue(1) != 0 && " +
-					"variables.runAsContainers.all(c, c.?securityContext.?runAsUser.orValue(1) != 0))",
+					"variables.containers.all(c, c.?securityContext.?runAsUser.orValue(1) != 0))",
 				message: "neither the pod nor a container may set securityContext.runAsUser: 0",
 			},
 		}},
@@ -179,8 +179,10 @@ func rules() []rule {
 			message: "every image must have an explicit tag other than latest, or a digest",
 		}}},
 		{check: "IMG-002", minLevel: benchmarks.L3, validations: []validation{{
-			expression: "variables.images.all(i, i.matches('^[^@A-Z]+@sha256:[a-f0-9]{64}$'))",
-			message:    "every image must be pinned by digest (image@sha256:…)",
+			// As github.com/distribution/reference parses it in the audit: a lower-case repository
+			// (the registry host may have capitals) and a digest valid for its algorithm.
+			expression: "variables.images.all(i, i.matches('^([^/@]*[.:][^/@]*/|localhost/)?[^A-Z@]+@(sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$'))",
+			message:    "every image must be pinned by a valid digest (image@sha256: and 64 lower-case hex digits)",
 		}}},
 		{check: "IMG-003", minLevel: benchmarks.L2, params: profileParams, validations: []validation{{
 			expression: "variables.imageNames.all(n, variables.trustedRegistries.exists(r, n.matches(r)))",

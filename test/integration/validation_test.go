@@ -79,6 +79,18 @@ func TestInvalidProfilesAreRejectedWithAClearMessage(t *testing.T) {
 			"path must be an absolute host path such as /var/log"},
 		{"backup age in days", map[string]any{"level": "L1", "parameters": map[string]any{"backupMaxAge": "7d"}},
 			"backupMaxAge must be a positive duration"},
+		{"duration beyond what a duration holds", map[string]any{"level": "L1", "parameters": map[string]any{"backupMaxAge": "9999999999h"}},
+			"backupMaxAge must be a positive duration"},
+		{"audit interval beyond what a duration holds", map[string]any{"level": "L1", "auditInterval": "9999999999h"},
+			"auditInterval must be a duration of at least 30s"},
+		{"trusted registry that trusts every registry", map[string]any{"level": "L1", "parameters": map[string]any{"trustedRegistries": []any{"*"}}},
+			"each trusted registry must name a registry"},
+		{"empty trusted registry", map[string]any{"level": "L1", "parameters": map[string]any{"trustedRegistries": []any{""}}},
+			"each trusted registry must name a registry"},
+		{"label key that is not a label key", map[string]any{"level": "L1", "parameters": map[string]any{"labels": map[string]any{"owner": "team owner"}}},
+			"owner must be a label key such as example.com/owner"},
+		{"label key with an empty name", map[string]any{"level": "L1", "parameters": map[string]any{"labels": map[string]any{"classification": "example.com/"}}},
+			"classification must be a label key such as example.com/data-classification"},
 	}
 	ctx := context.Background()
 	for i, tc := range cases {
@@ -89,7 +101,7 @@ func TestInvalidProfilesAreRejectedWithAClearMessage(t *testing.T) {
 				_ = k8sClient.Delete(ctx, obj)
 				t.Fatalf("case %d: the API server accepted an invalid profile; want an error containing %q", i, tc.want)
 			}
-			if !strings.Contains(err.Error(), tc.want) {
+			if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "conversion error") {
 				t.Fatalf("error does not say %q:\n%v", tc.want, err)
 			}
 		})
