@@ -23,9 +23,6 @@ import (
 	"github.com/kubeposture/kubeposture/internal/prevention"
 )
 
-// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingadmissionpolicies;validatingadmissionpolicybindings,verbs=get;list;create;patch;delete
-// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;create;patch;delete
-
 // FinalizerPrevention lets a deleted profile remove its admission policies first.
 const FinalizerPrevention = "security.kubeposture.io/prevention"
 

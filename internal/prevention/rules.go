@@ -75,13 +75,13 @@ func rules() []rule {
 			{
 				expression: "variables.podSpec.?hostUsers.orValue(true) == false || (" +
 					"variables.podSpec.?securityContext.?runAsNonRoot.orValue(true) != false && " +
-					"variables.containers.all(c, c.?securityContext.?runAsNonRoot.orValue(variables.podSpec.?securityContext.?runAsNonRoot.orValue(false)) == true))",
+					"variables.runAsContainers.all(c, c.?securityContext.?runAsNonRoot.orValue(variables.podSpec.?securityContext.?runAsNonRoot.orValue(false)) == true))",
 				message: "the pod or every container must set securityContext.runAsNonRoot: true, and none may set it to false",
 			},
 			{
 				expression: "variables.podSpec.?hostUsers.orValue(true) == false || (" +
 					"variables.podSpec.?securityContext.?runAsUser.orValue(1) != 0 && " +
-					"variables.containers.all(c, c.?securityContext.?runAsUser.orValue(1) != 0))",
+					"variables.runAsContainers.all(c, c.?securityContext.?runAsUser.orValue(1) != 0))",
 				message: "neither the pod nor a container may set securityContext.runAsUser: 0",
 			},
 		}},

@@ -108,6 +108,20 @@ var toggles = []toggle{
 			t.Error("the node-proxy role or binding is missing")
 		}
 	}},
+	{name: "prevention", values: map[string]any{"prevention": map[string]any{"enabled": true}}, check: func(t *testing.T, objs []rendered) {
+		if !hasName(objs, "ClusterRole", "kubeposture-prevention") || !hasName(objs, "ClusterRoleBinding", "kubeposture-prevention") {
+			t.Error("the prevention role or binding is missing")
+		}
+		found := false
+		for _, r := range find(objs, "Role") {
+			if r.GetName() == "kubeposture-prevention-params" && r.GetNamespace() != "kube-system" && r.GetNamespace() != "default" {
+				found = true
+			}
+		}
+		if !found {
+			t.Error("no prevention params Role in the release namespace")
+		}
+	}},
 	{name: "remediation-opt-ins", values: allRemediation, check: func(t *testing.T, objs []rendered) {
 		found := false
 		for _, r := range find(objs, "Role") {
