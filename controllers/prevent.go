@@ -336,6 +336,12 @@ func (r *SecurityProfileReconciler) prevent(ctx context.Context, p *securityv1al
 	if r.Preventer == nil {
 		return nil
 	}
+	if mode := p.Spec.Prevention.Mode; mode == "" || mode == securityv1alpha1.PreventionDisabled {
+		// A profile that never enabled prevention has nothing to remove, and needs no permission
+		// for it; one that had it switched off removes its objects, then its finalizer.
+		p.Status.Prevention = nil
+		return r.finalizePrevention(ctx, p)
+	}
 	st, err := r.Preventer.Apply(ctx, p, rep, r.Clock.Now())
 	p.Status.Prevention = st
 	return err
