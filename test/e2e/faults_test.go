@@ -81,7 +81,7 @@ func TestLeaderSurvivesAPIServerOutage(t *testing.T) {
 		t.Fatalf("the operator exited during a 30 s API server outage: %v", op.err)
 	}
 	gen := bumpGeneration(t, "outage")
-	waitProfile(t, "outage", 60*time.Second, "an audit after the outage", func(p *securityv1alpha1.SecurityProfile) bool {
+	waitProfile(t, "outage", 150*time.Second, "an audit after the outage", func(p *securityv1alpha1.SecurityProfile) bool {
 		return p.Status.ObservedGeneration >= gen && audited(p)
 	})
 	if !op.running() {
