@@ -75,7 +75,7 @@ func main() {
 		for _, c := range checks {
 			fmt.Fprintf(w, "\n### %s\n\n**%s**\n\n", c.ID, c.Title)
 			fmt.Fprintf(w, "- Level: %s; severity: %s\n", levelText(c), c.Severity)
-			fmt.Fprintf(w, "- References: %s\n", refs(c.References))
+			fmt.Fprintf(w, "- References: %s\n", c.References)
 			if prevention.Has(c.ID) {
 				fmt.Fprintf(w, "- Admission policy: spec.prevention generates a ValidatingAdmissionPolicy for it\n")
 			}
@@ -96,20 +96,6 @@ func levelText(c benchmarks.Check) string {
 		return c.Level.String() + " (stricter at higher levels)"
 	}
 	return c.Level.String()
-}
-
-func refs(r benchmarks.References) string {
-	var parts []string
-	add := func(label string, items []string) {
-		if len(items) > 0 {
-			parts = append(parts, label+" "+strings.Join(items, ", "))
-		}
-	}
-	add("standard", r.Standard)
-	add("NIST SP 800-190", r.NIST)
-	add("MLPS", r.MLPS)
-	add("CIS", r.CIS)
-	return strings.Join(parts, "; ")
 }
 
 // admissionText says whether spec.prevention can enforce the check at admission.

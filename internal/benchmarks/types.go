@@ -154,6 +154,21 @@ type References struct {
 	CIS []string
 }
 
+// String lists the references by source, such as "standard S3.5; NIST SP 800-190 4.4.3; CIS 5.2.2".
+func (r References) String() string {
+	var parts []string
+	add := func(label string, items []string) {
+		if len(items) > 0 {
+			parts = append(parts, label+" "+strings.Join(items, ", "))
+		}
+	}
+	add("standard", r.Standard)
+	add("NIST SP 800-190", r.NIST)
+	add("MLPS", r.MLPS)
+	add("CIS", r.CIS)
+	return strings.Join(parts, "; ")
+}
+
 // Check is one automated check of the catalog.
 type Check struct {
 	// ID is stable and never reused, such as "WKL-001".

@@ -60,7 +60,7 @@ func newExplainCommand(streams IO) *cobra.Command {
 				level += " (stricter at higher levels)"
 			}
 			fmt.Fprintf(w, "Level:       %s\nSeverity:    %s\nDomain:      %s\n", level, c.Severity, c.Domain)
-			if refs := references(c.References); refs != "" {
+			if refs := c.References.String(); refs != "" {
 				fmt.Fprintf(w, "References:  %s\n", refs)
 			}
 			if c.AutoRemediation != "" {
@@ -72,20 +72,6 @@ func newExplainCommand(streams IO) *cobra.Command {
 			return nil
 		},
 	}
-}
-
-func references(r benchmarks.References) string {
-	var parts []string
-	add := func(label string, items []string) {
-		if len(items) > 0 {
-			parts = append(parts, label+" "+strings.Join(items, ", "))
-		}
-	}
-	add("standard", r.Standard)
-	add("NIST SP 800-190", r.NIST)
-	add("MLPS", r.MLPS)
-	add("CIS", r.CIS)
-	return strings.Join(parts, "; ")
 }
 
 func newChecksCommand(streams IO) *cobra.Command {
