@@ -86,8 +86,11 @@ func orDefault(d, def time.Duration) *time.Duration {
 }
 
 // NewManager returns a manager with the SecurityProfile controller registered.
-func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
-	cfg, err := WrapValueConnections(cfg, DefaultValueConnectionIdle)
+func NewManager(base *rest.Config, opts Options) (ctrl.Manager, error) {
+	// Reads go through value connections. The remediation client below is built from base: the
+	// value connections' transport is bound to the config it was built from, and would not carry
+	// the remediation client's impersonation.
+	cfg, err := WrapValueConnections(base, DefaultValueConnectionIdle)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +147,8 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	}
 	// Remediation writes through its own uncached client, whose warnings (Pod Security dry runs)
 	// the remediator reads.
-	wcfg := rest.CopyConfig(cfg)
+	wcfg := rest.CopyConfig(base)
+	wcfg.Wrap(controllers.CountRequests)
 	wcfg.WarningHandlerWithContext = controllers.WarningCollector{}
 	if opts.RemediationUser != "" {
 		wcfg.Impersonate = rest.ImpersonationConfig{UserName: opts.RemediationUser}
