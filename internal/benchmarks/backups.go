@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -15,38 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 )
-
-// BackupParams are the parameters of the BAK- checks.
-type BackupParams struct {
-	// StorageLocationValidationMaxAge is the oldest a BackupStorageLocation's last successful
-	// validation may be (BAK-001). Velero validates every minute by default, so an older
-	// validation means validation is switched off or the server is not running.
-	StorageLocationValidationMaxAge time.Duration
-	// EtcdBackupSelector is a label selector, in kubectl syntax, that marks the CronJobs taking
-	// etcd snapshots (BAK-006).
-	EtcdBackupSelector string
-	// EtcdBackupNamePatterns are wildcard patterns (* matches any run of characters) of CronJob
-	// names that take etcd snapshots, for CronJobs without the label (BAK-006).
-	EtcdBackupNamePatterns []string
-	// ProvisionerAllowlist, when not empty, lists the wildcard patterns of the only storage
-	// provisioners production data may use (BAK-008).
-	ProvisionerAllowlist []string
-	// ProvisionerDenylist lists wildcard patterns of provisioners that keep data on a single
-	// node's disk, which is not production-ready storage (BAK-008).
-	ProvisionerDenylist []string
-}
-
-func defaultBackupParams() BackupParams {
-	return BackupParams{
-		StorageLocationValidationMaxAge: 24 * time.Hour,
-		EtcdBackupSelector:              "app.kubernetes.io/component=etcd-backup",
-		EtcdBackupNamePatterns:          []string{"*etcd*backup*", "*etcd*snapshot*", "*backup*etcd*", "*snapshot*etcd*"},
-		ProvisionerDenylist: []string{
-			"kubernetes.io/no-provisioner", "kubernetes.io/host-path", "*local-path*", "*hostpath*",
-			"openebs.io/local", "*local-volume-provisioner*",
-		},
-	}
-}
 
 // Velero kinds, as keys of Snapshot.Extra.
 const (
@@ -57,15 +26,15 @@ const (
 )
 
 // backupChecks returns the BAK- checks: backups and disaster recovery.
-func backupChecks() []Check {
-	return []Check{
+func backupChecks() []check.Check {
+	return []check.Check{
 		{
 			ID:         "BAK-001",
 			Title:      "A backup system is installed and its storage location is reachable",
-			Domain:     DomainBackups,
-			Level:      L1,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S11.1", "S8.5"}},
+			Domain:     check.DomainBackups,
+			Level:      check.L1,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S11.1", "S8.5"}},
 			Rationale: "Backups are only as good as the place they are written to: a Velero " +
 				"BackupStorageLocation that is Unavailable or no longer validated makes every scheduled " +
 				"backup fail quietly. The check recognises Velero; another backup tool needs an exemption.",
@@ -76,10 +45,10 @@ func backupChecks() []Check {
 		{
 			ID:         "BAK-002",
 			Title:      "An active backup schedule runs at least weekly",
-			Domain:     DomainBackups,
-			Level:      L1,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S11.1"}},
+			Domain:     check.DomainBackups,
+			Level:      check.L1,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S11.1"}},
 			Rationale: "The standard requires a backup at least once a week. The check computes the longest " +
 				"gap between two runs of each Velero Schedule's cron expression (in UTC), so a monthly or " +
 				"weekday-only schedule with a long weekend gap is caught; paused schedules do not count.",
@@ -90,10 +59,10 @@ func backupChecks() []Check {
 		{
 			ID:         "BAK-003",
 			Title:      "Every backup schedule has a recent completed backup",
-			Domain:     DomainBackups,
-			Level:      L1,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S11.1", "S8.5"}},
+			Domain:     check.DomainBackups,
+			Level:      check.L1,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S11.1", "S8.5"}},
 			Rationale: "A schedule proves intent, not a usable backup: runs can fail or only partly succeed. " +
 				"The newest Completed backup of each active schedule must be no older than the backup " +
 				"threshold, and failed runs after it are reported.",
@@ -105,10 +74,10 @@ func backupChecks() []Check {
 		{
 			ID:         "BAK-004",
 			Title:      "Persistent volumes are backed up with their data",
-			Domain:     DomainBackups,
-			Level:      L1,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S8.5", "S12.9"}},
+			Domain:     check.DomainBackups,
+			Level:      check.L1,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S8.5", "S12.9"}},
 			Rationale: "Backing up a PersistentVolumeClaim object without its data restores an empty volume. " +
 				"Every bound PVC must fall under an active Schedule (namespace filters, resource filters and " +
 				"label selectors, which Velero applies to each resource) that snapshots volumes or copies " +
@@ -121,10 +90,10 @@ func backupChecks() []Check {
 		{
 			ID:       "BAK-005",
 			Title:    "A backup schedule captures cluster resources and configuration",
-			Domain:   DomainBackups,
-			Level:    L1,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainBackups,
+			Level:    check.L1,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S12.9", "S2.9"},
 			},
 			Rationale: "Restoring every service after a complete failure needs the cluster-scoped objects " +
@@ -138,10 +107,10 @@ func backupChecks() []Check {
 		{
 			ID:         "BAK-006",
 			Title:      "etcd is snapshotted at least weekly",
-			Domain:     DomainBackups,
-			Level:      L1,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S11.1", "S12.9"}},
+			Domain:     check.DomainBackups,
+			Level:      check.L1,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S11.1", "S12.9"}},
 			Rationale: "An etcd snapshot is the only way back from a lost or corrupted control plane on a " +
 				"self-managed cluster. The check finds the snapshot CronJob by label or name and reads its " +
 				"schedule and last successful run; that the snapshot files exist and are intact needs access " +
@@ -154,10 +123,10 @@ func backupChecks() []Check {
 		{
 			ID:         "BAK-007",
 			Title:      "Restores are tested regularly",
-			Domain:     DomainBackups,
-			Level:      L1,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S11.2", "S8.5", "S12.9"}},
+			Domain:     check.DomainBackups,
+			Level:      check.L1,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S11.2", "S8.5", "S12.9"}},
 			Rationale: "A backup that has never been restored is a hope, not a recovery plan. A Completed " +
 				"Velero Restore within the restore-test window is evidence; restore tests run in another " +
 				"cluster are not visible here and need an attestation.",
@@ -169,16 +138,16 @@ func backupChecks() []Check {
 		{
 			ID:       "BAK-008",
 			Title:    "Production data is on production-ready storage",
-			Domain:   DomainBackups,
-			Level:    L1,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainBackups,
+			Level:    check.L1,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S8.1", "S8.3"},
 			},
 			Rationale: "Node-local storage (hostPath, local-path, no-provisioner) dies with its node, and a " +
 				"Delete reclaim policy destroys the data when a PVC is removed by mistake. A default " +
 				"StorageClass must exist and use a replicated provisioner; PVCs in namespaces labelled " +
-				LabelCritical + "=true must also keep their volumes on release (reclaimPolicy Retain).",
+				check.LabelCritical + "=true must also keep their volumes on release (reclaimPolicy Retain).",
 			Remediation: "Install a replicated CSI driver, mark its StorageClass as default " +
 				"(storageclass.kubernetes.io/is-default-class: \"true\"), give production data a StorageClass " +
 				"with reclaimPolicy: Retain, and patch existing PersistentVolumes with " +
@@ -209,7 +178,7 @@ type bakBackupSpec struct {
 
 // bakSchedule is a Velero Schedule.
 type bakSchedule struct {
-	Ref  ObjectRef `json:"-"`
+	Ref  check.ObjectRef `json:"-"`
 	Spec struct {
 		Schedule string        `json:"schedule"`
 		Paused   bool          `json:"paused"`
@@ -223,7 +192,7 @@ type bakSchedule struct {
 
 // bakRun is a Velero Backup or Restore: both report a phase and a completion time.
 type bakRun struct {
-	Ref      ObjectRef         `json:"-"`
+	Ref      check.ObjectRef   `json:"-"`
 	Metadata metav1.ObjectMeta `json:"metadata"`
 	Status   struct {
 		Phase               string       `json:"phase"`
@@ -254,18 +223,18 @@ func bakDecode(u *unstructured.Unstructured, into any) error {
 	return json.Unmarshal(raw, into)
 }
 
-func bakExtraRef(u *unstructured.Unstructured) ObjectRef {
-	return ObjectRef{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
+func bakExtraRef(u *unstructured.Unstructured) check.ObjectRef {
+	return check.ObjectRef{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
 }
 
 // bakSchedules decodes the Velero Schedules; an undecodable one becomes an Error finding.
-func bakSchedules(s *Snapshot) ([]*bakSchedule, []Finding) {
+func bakSchedules(s *check.Snapshot) ([]*bakSchedule, []check.Finding) {
 	var out []*bakSchedule
-	var errs []Finding
+	var errs []check.Finding
 	for _, u := range s.Extra[bakScheduleKind] {
 		sch := &bakSchedule{Ref: bakExtraRef(u)}
 		if err := bakDecode(u, sch); err != nil {
-			errs = append(errs, Errorf(sch.Ref, "cannot read the Schedule: %v", err))
+			errs = append(errs, check.Errorf(sch.Ref, "cannot read the Schedule: %v", err))
 			continue
 		}
 		out = append(out, sch)
@@ -284,13 +253,13 @@ func bakActiveSchedules(all []*bakSchedule) []*bakSchedule {
 	return out
 }
 
-func bakRuns(s *Snapshot, kind string) ([]*bakRun, []Finding) {
+func bakRuns(s *check.Snapshot, kind string) ([]*bakRun, []check.Finding) {
 	var out []*bakRun
-	var errs []Finding
+	var errs []check.Finding
 	for _, u := range s.Extra[kind] {
 		r := &bakRun{Ref: bakExtraRef(u)}
 		if err := bakDecode(u, r); err != nil {
-			errs = append(errs, Errorf(r.Ref, "cannot read the %s: %v", u.GetKind(), err))
+			errs = append(errs, check.Errorf(r.Ref, "cannot read the %s: %v", u.GetKind(), err))
 			continue
 		}
 		out = append(out, r)
@@ -299,43 +268,43 @@ func bakRuns(s *Snapshot, kind string) ([]*bakRun, []Finding) {
 }
 
 // bakNoBackupSystem returns the failure for a cluster that does not serve the Velero kind.
-func bakNoBackupSystem(s *Snapshot, groupKind string) (Finding, bool) {
+func bakNoBackupSystem(s *check.Snapshot, groupKind string) (check.Finding, bool) {
 	if s.HasExtra(groupKind) {
-		return Finding{}, false
+		return check.Finding{}, false
 	}
 	kind, _, _ := strings.Cut(groupKind, ".")
-	return Failf(ObjectRef{Kind: kind}, "no backup system found: the cluster does not serve Velero's %s kind "+
+	return check.Failf(check.ObjectRef{Kind: kind}, "no backup system found: the cluster does not serve Velero's %s kind "+
 		"(velero.io), and the standard requires backups at least weekly from L1 (S11.1)", kind), true
 }
 
 // bakVeleroPrelude handles what every Velero check decides before reading objects: manifests
 // hold no backup state (though checks of Schedule specs can judge Schedules written in them, when
 // specOnly), and a cluster without Velero has no backup system.
-func bakVeleroPrelude(s *Snapshot, groupKind string, specOnly bool) ([]Finding, bool) {
-	if s.Source == SourceManifests {
+func bakVeleroPrelude(s *check.Snapshot, groupKind string, specOnly bool) ([]check.Finding, bool) {
+	if s.Source == check.SourceManifests {
 		if specOnly && len(s.Extra[groupKind]) > 0 {
 			return nil, false
 		}
-		return []Finding{NotApplicablef("backups are state of a live cluster that manifests do not show")}, true
+		return []check.Finding{check.NotApplicablef("backups are state of a live cluster that manifests do not show")}, true
 	}
 	if f, missing := bakNoBackupSystem(s, groupKind); missing {
-		return []Finding{f}, true
+		return []check.Finding{f}, true
 	}
 	return nil, false
 }
 
 // --- BAK-001 ---
 
-func bakStorageLocations(s *Snapshot) []Finding {
+func bakStorageLocations(s *check.Snapshot) []check.Finding {
 	if out, done := bakVeleroPrelude(s, bakLocationKind, false); done {
 		return out
 	}
 	if len(s.Extra[bakLocationKind]) == 0 {
-		return []Finding{Failf(ObjectRef{Kind: "BackupStorageLocation"},
+		return []check.Finding{check.Failf(check.ObjectRef{Kind: "BackupStorageLocation"},
 			"Velero is installed but has no BackupStorageLocation, so no backup can be written")}
 	}
 	maxAge := s.Params.Backups.StorageLocationValidationMaxAge
-	var out []Finding
+	var out []check.Finding
 	for _, u := range s.Extra[bakLocationKind] {
 		ref := bakExtraRef(u)
 		var bsl struct {
@@ -346,7 +315,7 @@ func bakStorageLocations(s *Snapshot) []Finding {
 			} `json:"status"`
 		}
 		if err := bakDecode(u, &bsl); err != nil {
-			out = append(out, Errorf(ref, "cannot read the BackupStorageLocation: %v", err))
+			out = append(out, check.Errorf(ref, "cannot read the BackupStorageLocation: %v", err))
 			continue
 		}
 		st := bsl.Status
@@ -358,13 +327,13 @@ func bakStorageLocations(s *Snapshot) []Finding {
 			}
 			msg := fmt.Sprintf("phase is %s, not Available", phase)
 			if st.Message != "" {
-				msg += ": " + Truncate(st.Message, 200)
+				msg += ": " + check.Truncate(st.Message, 200)
 			}
-			out = append(out, Failf(ref, "%s", msg))
+			out = append(out, check.Failf(ref, "%s", msg))
 		case st.LastValidationTime == nil:
-			out = append(out, Failf(ref, "phase is Available but the location has never been validated"))
+			out = append(out, check.Failf(ref, "phase is Available but the location has never been validated"))
 		case s.Now.Sub(st.LastValidationTime.Time) > maxAge:
-			out = append(out, Failf(ref, "last validated %s ago (at most %s allowed): validation is off or the Velero server is not running",
+			out = append(out, check.Failf(ref, "last validated %s ago (at most %s allowed): validation is off or the Velero server is not running",
 				lcApproxDuration(s.Now.Sub(st.LastValidationTime.Time)), lcApproxDuration(maxAge)))
 		}
 	}
@@ -373,32 +342,32 @@ func bakStorageLocations(s *Snapshot) []Finding {
 
 // --- BAK-002 ---
 
-func bakScheduleFrequency(s *Snapshot) []Finding {
+func bakScheduleFrequency(s *check.Snapshot) []check.Finding {
 	if out, done := bakVeleroPrelude(s, bakScheduleKind, true); done {
 		return out
 	}
 	schedules, out := bakSchedules(s)
 	if len(schedules) == 0 && len(out) == 0 {
-		return []Finding{Failf(ObjectRef{Kind: "Schedule"}, "Velero is installed but no Schedule exists, so nothing is backed up regularly")}
+		return []check.Finding{check.Failf(check.ObjectRef{Kind: "Schedule"}, "Velero is installed but no Schedule exists, so nothing is backed up regularly")}
 	}
 	maxAge := s.Params.BackupMaxAge
 	good := 0
-	var paused []Finding
+	var paused []check.Finding
 	for _, sch := range schedules {
 		switch {
 		case sch.Spec.Paused:
-			paused = append(paused, Failf(sch.Ref, "the schedule is paused"))
+			paused = append(paused, check.Failf(sch.Ref, "the schedule is paused"))
 			continue
 		case sch.Status.Phase == "FailedValidation":
-			out = append(out, Failf(sch.Ref, "Velero rejected the schedule: %s", strings.Join(sch.Status.ValidationErrors, "; ")))
+			out = append(out, check.Failf(sch.Ref, "Velero rejected the schedule: %s", strings.Join(sch.Status.ValidationErrors, "; ")))
 			continue
 		}
 		gap, err := bakScheduleGap(sch.Spec.Schedule, s.Now)
 		switch {
 		case err != nil:
-			out = append(out, Errorf(sch.Ref, "cannot read schedule %q: %v", sch.Spec.Schedule, err))
+			out = append(out, check.Errorf(sch.Ref, "cannot read schedule %q: %v", sch.Spec.Schedule, err))
 		case gap > maxAge:
-			out = append(out, Failf(sch.Ref, "schedule %q leaves up to %s between backups (at most %s allowed)",
+			out = append(out, check.Failf(sch.Ref, "schedule %q leaves up to %s between backups (at most %s allowed)",
 				sch.Spec.Schedule, bakGapText(gap), lcApproxDuration(maxAge)))
 		default:
 			good++
@@ -420,19 +389,19 @@ func bakGapText(gap time.Duration) string {
 
 // --- BAK-003 ---
 
-func bakRecentBackups(s *Snapshot) []Finding {
+func bakRecentBackups(s *check.Snapshot) []check.Finding {
 	if out, done := bakVeleroPrelude(s, bakScheduleKind, false); done {
 		return out
 	}
 	if f, missing := bakNoBackupSystem(s, bakBackupKind); missing {
-		return []Finding{f}
+		return []check.Finding{f}
 	}
 	schedules, out := bakSchedules(s)
 	backups, errs := bakRuns(s, bakBackupKind)
 	out = append(out, errs...)
 	active := bakActiveSchedules(schedules)
 	if len(active) == 0 {
-		return append(out, Failf(ObjectRef{Kind: "Schedule"}, "no active Velero Schedule, so no backup is taken regularly"))
+		return append(out, check.Failf(check.ObjectRef{Kind: "Schedule"}, "no active Velero Schedule, so no backup is taken regularly"))
 	}
 	bySchedule := map[string][]*bakRun{}
 	for _, b := range backups {
@@ -455,7 +424,7 @@ func bakRecentBackups(s *Snapshot) []Finding {
 			if b.Status.Phase == "Failed" || b.Status.Phase == "PartiallyFailed" || b.Status.Phase == "FailedValidation" {
 				why := b.Status.Phase
 				if b.Status.FailureReason != "" {
-					why += ": " + Truncate(b.Status.FailureReason, 120)
+					why += ": " + check.Truncate(b.Status.FailureReason, 120)
 				}
 				failedSince = append(failedSince, fmt.Sprintf("%s (%s)", b.Ref.Name, why))
 			}
@@ -469,10 +438,10 @@ func bakRecentBackups(s *Snapshot) []Finding {
 				newest.Ref.Name, lcApproxDuration(s.Now.Sub(newest.finished())), lcApproxDuration(maxAge)))
 		}
 		if len(failedSince) > 0 {
-			problems = append(problems, "later runs did not complete: "+ContainerNames(failedSince))
+			problems = append(problems, "later runs did not complete: "+check.ContainerNames(failedSince))
 		}
 		if len(problems) > 0 {
-			out = append(out, Failf(sch.Ref, "%s", strings.Join(problems, "; ")))
+			out = append(out, check.Failf(sch.Ref, "%s", strings.Join(problems, "; ")))
 		}
 	}
 	return out
@@ -480,7 +449,7 @@ func bakRecentBackups(s *Snapshot) []Finding {
 
 // --- BAK-004 ---
 
-func bakVolumeCoverage(s *Snapshot) []Finding {
+func bakVolumeCoverage(s *check.Snapshot) []check.Finding {
 	if out, done := bakVeleroPrelude(s, bakScheduleKind, true); done {
 		return out
 	}
@@ -491,7 +460,7 @@ func bakVolumeCoverage(s *Snapshot) []Finding {
 		}
 	}
 	if len(byNamespace) == 0 {
-		return []Finding{NotApplicablef("no in-scope namespace has a bound PersistentVolumeClaim")}
+		return []check.Finding{check.NotApplicablef("no in-scope namespace has a bound PersistentVolumeClaim")}
 	}
 	schedules, out := bakSchedules(s)
 	active := bakActiveSchedules(schedules)
@@ -517,13 +486,13 @@ func bakVolumeCoverage(s *Snapshot) []Finding {
 		if len(missing) == 0 {
 			continue
 		}
-		msg := fmt.Sprintf("no active Schedule backs up the volume data of bound PVCs %s", ContainerNames(missing))
+		msg := fmt.Sprintf("no active Schedule backs up the volume data of bound PVCs %s", check.ContainerNames(missing))
 		if len(active) == 0 {
 			msg += " (no active Schedule exists)"
 		} else if len(reasons) > 0 {
 			msg += " (" + strings.Join(lcSortedKeys(reasons), "; ") + ")"
 		}
-		out = append(out, Failf(ObjectRef{Kind: "Namespace", Name: ns}, "%s", msg))
+		out = append(out, check.Failf(check.ObjectRef{Kind: "Namespace", Name: ns}, "%s", msg))
 	}
 	return out
 }
@@ -633,23 +602,23 @@ func bakCapturesVolumes(spec *bakBackupSpec) bool {
 
 // --- BAK-005 ---
 
-func bakFullRestoreCoverage(s *Snapshot) []Finding {
+func bakFullRestoreCoverage(s *check.Snapshot) []check.Finding {
 	if out, done := bakVeleroPrelude(s, bakScheduleKind, true); done {
 		return out
 	}
 	schedules, out := bakSchedules(s)
 	active := bakActiveSchedules(schedules)
 	if len(active) == 0 {
-		return append(out, Failf(ObjectRef{Kind: "Schedule"}, "no active Velero Schedule, so neither cluster resources nor configuration are backed up"))
+		return append(out, check.Failf(check.ObjectRef{Kind: "Schedule"}, "no active Velero Schedule, so neither cluster resources nor configuration are backed up"))
 	}
-	var gaps []Finding
+	var gaps []check.Finding
 	for _, sch := range active {
 		t := &sch.Spec.Template
 		var problems []string
 		if !bakIncludesClusterResources(t) {
 			problems = append(problems, "it leaves out cluster-scoped resources (includeClusterResources is false, or unset while namespaces are filtered)")
 		}
-		if s.Level >= L2 {
+		if s.Level >= check.L2 {
 			for _, res := range []string{"configmaps", "secrets"} {
 				if !bakIncludesResource(t, res) {
 					problems = append(problems, res+" are filtered out")
@@ -659,7 +628,7 @@ func bakFullRestoreCoverage(s *Snapshot) []Finding {
 		if len(problems) == 0 {
 			return out
 		}
-		gaps = append(gaps, Failf(sch.Ref, "not a full-restore schedule: %s", strings.Join(problems, "; ")))
+		gaps = append(gaps, check.Failf(sch.Ref, "not a full-restore schedule: %s", strings.Join(problems, "; ")))
 	}
 	return append(out, gaps...)
 }
@@ -682,9 +651,9 @@ func bakIncludesClusterResources(t *bakBackupSpec) bool {
 
 // --- BAK-006 ---
 
-func bakEtcdSnapshots(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("etcd snapshots are state of a live control plane that manifests do not show")}
+func bakEtcdSnapshots(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("etcd snapshots are state of a live control plane that manifests do not show")}
 	}
 	etcdPods := 0
 	for _, p := range s.Pods {
@@ -694,25 +663,25 @@ func bakEtcdSnapshots(s *Snapshot) []Finding {
 	}
 	if etcdPods == 0 {
 		if len(kubeAPIServerFlags(s)) == 0 {
-			return []Finding{Manualf("managed control plane (no etcd or kube-apiserver pods in kube-system): verify with your " +
+			return []check.Finding{check.Manualf("managed control plane (no etcd or kube-apiserver pods in kube-system): verify with your " +
 				"provider that etcd is backed up at least weekly and how it is restored, and attest it")}
 		}
-		return []Finding{Manualf("etcd does not run as a pod in kube-system (external etcd or a distribution that embeds it): " +
+		return []check.Finding{check.Manualf("etcd does not run as a pod in kube-system (external etcd or a distribution that embeds it): " +
 			"verify that `etcdctl snapshot save` (or the distribution's snapshot command) runs at least weekly and that the " +
 			"snapshots are copied off the nodes, and attest it")}
 	}
 	jobs, err := bakEtcdBackupJobs(s)
 	if err != nil {
-		return []Finding{Errorf(ObjectRef{Kind: "CronJob"}, "%v", err)}
+		return []check.Finding{check.Errorf(check.ObjectRef{Kind: "CronJob"}, "%v", err)}
 	}
 	if len(jobs) == 0 {
-		return []Finding{Failf(ObjectRef{Kind: "CronJob"}, "no etcd snapshot CronJob found (label %s or a name like %s), "+
+		return []check.Finding{check.Failf(check.ObjectRef{Kind: "CronJob"}, "no etcd snapshot CronJob found (label %s or a name like %s), "+
 			"although etcd runs in kube-system", s.Params.Backups.EtcdBackupSelector, strings.Join(s.Params.Backups.EtcdBackupNamePatterns, ", "))}
 	}
 	maxAge := s.Params.BackupMaxAge
-	var out []Finding
+	var out []check.Finding
 	for _, cj := range jobs {
-		ref := ObjectRef{Kind: "CronJob", Namespace: cj.Namespace, Name: cj.Name}
+		ref := check.ObjectRef{Kind: "CronJob", Namespace: cj.Namespace, Name: cj.Name}
 		var problems []string
 		if cj.Spec.Suspend != nil && *cj.Spec.Suspend {
 			problems = append(problems, "it is suspended")
@@ -720,7 +689,7 @@ func bakEtcdSnapshots(s *Snapshot) []Finding {
 		gap, err := bakScheduleGap(cj.Spec.Schedule, s.Now)
 		switch {
 		case err != nil:
-			out = append(out, Errorf(ref, "cannot read schedule %q: %v", cj.Spec.Schedule, err))
+			out = append(out, check.Errorf(ref, "cannot read schedule %q: %v", cj.Spec.Schedule, err))
 			continue
 		case gap > maxAge:
 			problems = append(problems, fmt.Sprintf("schedule %q leaves up to %s between snapshots", cj.Spec.Schedule, bakGapText(gap)))
@@ -734,13 +703,13 @@ func bakEtcdSnapshots(s *Snapshot) []Finding {
 		if len(problems) == 0 {
 			return nil // one healthy snapshot job is enough
 		}
-		out = append(out, Failf(ref, "etcd snapshots are not taken at least every %s: %s", lcApproxDuration(maxAge), strings.Join(problems, "; ")))
+		out = append(out, check.Failf(ref, "etcd snapshots are not taken at least every %s: %s", lcApproxDuration(maxAge), strings.Join(problems, "; ")))
 	}
 	return out
 }
 
 // bakEtcdBackupJobs returns the CronJobs that take etcd snapshots, by label or by name.
-func bakEtcdBackupJobs(s *Snapshot) ([]*batchv1.CronJob, error) {
+func bakEtcdBackupJobs(s *check.Snapshot) ([]*batchv1.CronJob, error) {
 	p := s.Params.Backups
 	var sel labels.Selector
 	if strings.TrimSpace(p.EtcdBackupSelector) != "" {
@@ -765,7 +734,7 @@ func bakEtcdBackupJobs(s *Snapshot) ([]*batchv1.CronJob, error) {
 
 // --- BAK-007 ---
 
-func bakRestoreTests(s *Snapshot) []Finding {
+func bakRestoreTests(s *check.Snapshot) []check.Finding {
 	if out, done := bakVeleroPrelude(s, bakRestoreKind, false); done {
 		return out
 	}
@@ -791,14 +760,14 @@ func bakRestoreTests(s *Snapshot) []Finding {
 	}
 	if len(failed) > 0 {
 		sort.Strings(failed)
-		return append(out, Failf(ObjectRef{Kind: "Restore"}, "no restore completed within %s; restore attempts in that time did not succeed: %s",
-			lcApproxDuration(window), ContainerNames(failed)))
+		return append(out, check.Failf(check.ObjectRef{Kind: "Restore"}, "no restore completed within %s; restore attempts in that time did not succeed: %s",
+			lcApproxDuration(window), check.ContainerNames(failed)))
 	}
 	last := "no Velero Restore exists in this cluster"
 	if newest != nil {
 		last = fmt.Sprintf("the newest completed Velero Restore, %s, finished %s ago", newest.Ref.Name, lcApproxDuration(s.Now.Sub(newest.finished())))
 	}
-	return append(out, Manualf("%s (a restore test is due every %s): run a test restore, or attest a restore test done in another cluster",
+	return append(out, check.Manualf("%s (a restore test is due every %s): run a test restore, or attest a restore test done in another cluster",
 		last, lcApproxDuration(window)))
 }
 
@@ -809,9 +778,9 @@ const (
 	bakBetaDefaultClassAnnotation = "storageclass.beta.kubernetes.io/is-default-class"
 )
 
-func bakProductionStorage(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("storage classes and volumes are cluster-wide facts that manifests do not show")}
+func bakProductionStorage(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("storage classes and volumes are cluster-wide facts that manifests do not show")}
 	}
 	classes := map[string]*storagev1.StorageClass{}
 	var defaultClass *storagev1.StorageClass
@@ -823,11 +792,11 @@ func bakProductionStorage(s *Snapshot) []Finding {
 			}
 		}
 	}
-	var out []Finding
+	var out []check.Finding
 	if defaultClass == nil {
-		out = append(out, Failf(ObjectRef{Kind: "StorageClass"}, "no StorageClass is annotated %s=true, so PVCs without a class get no production storage", bakDefaultClassAnnotation))
+		out = append(out, check.Failf(check.ObjectRef{Kind: "StorageClass"}, "no StorageClass is annotated %s=true, so PVCs without a class get no production storage", bakDefaultClassAnnotation))
 	} else if why := bakProvisionerProblem(s, defaultClass.Provisioner); why != "" {
-		out = append(out, Failf(ObjectRef{Kind: "StorageClass", Name: defaultClass.Name}, "the default StorageClass %s", why))
+		out = append(out, check.Failf(check.ObjectRef{Kind: "StorageClass", Name: defaultClass.Name}, "the default StorageClass %s", why))
 	}
 
 	volumes := map[string]*corev1.PersistentVolume{}
@@ -836,12 +805,12 @@ func bakProductionStorage(s *Snapshot) []Finding {
 	}
 	for _, pvc := range s.PersistentVolumeClaims {
 		ns := s.Namespace(pvc.Namespace)
-		if ns == nil || !s.InScope(ns.Name) || ns.Labels[LabelCritical] != "true" {
+		if ns == nil || !s.InScope(ns.Name) || ns.Labels[check.LabelCritical] != "true" {
 			continue
 		}
 		if problems := bakClaimStorageProblems(s, pvc, volumes[pvc.Spec.VolumeName], classes, defaultClass); len(problems) > 0 {
-			out = append(out, Failf(ObjectRef{Kind: "PersistentVolumeClaim", Namespace: pvc.Namespace, Name: pvc.Name},
-				"production data (namespace labelled %s=true): %s", LabelCritical, strings.Join(problems, "; ")))
+			out = append(out, check.Failf(check.ObjectRef{Kind: "PersistentVolumeClaim", Namespace: pvc.Namespace, Name: pvc.Name},
+				"production data (namespace labelled %s=true): %s", check.LabelCritical, strings.Join(problems, "; ")))
 		}
 	}
 	return out
@@ -849,7 +818,7 @@ func bakProductionStorage(s *Snapshot) []Finding {
 
 // bakClaimStorageProblems judges the storage of one production PVC from its volume when bound,
 // else from the class it will be provisioned from.
-func bakClaimStorageProblems(s *Snapshot, pvc *corev1.PersistentVolumeClaim, pv *corev1.PersistentVolume,
+func bakClaimStorageProblems(s *check.Snapshot, pvc *corev1.PersistentVolumeClaim, pv *corev1.PersistentVolume,
 	classes map[string]*storagev1.StorageClass, defaultClass *storagev1.StorageClass) []string {
 	className := ""
 	switch {
@@ -888,7 +857,7 @@ func bakClaimStorageProblems(s *Snapshot, pvc *corev1.PersistentVolumeClaim, pv 
 }
 
 // bakProvisionerProblem says why a provisioner is not production-ready, or returns "".
-func bakProvisionerProblem(s *Snapshot, provisioner string) string {
+func bakProvisionerProblem(s *check.Snapshot, provisioner string) string {
 	p := s.Params.Backups
 	for _, pat := range p.ProvisionerDenylist {
 		if imgWildcard(pat, provisioner) {

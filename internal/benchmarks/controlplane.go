@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	appsv1 "k8s.io/api/apps/v1"
 	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -17,70 +18,16 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// ControlPlaneParams are the parameters of the CP- checks.
-type ControlPlaneParams struct {
-	// StrictQuorum reads S4.2's "至少大于3" literally (CP-001): control-plane nodes and etcd
-	// members must be odd and at least 5, instead of odd and at least 3.
-	StrictQuorum bool
-	// MinZones is how many distinct topology.kubernetes.io/zone values the control-plane nodes
-	// must span (CP-002). S4.3 asks for several; 3 lets etcd keep its quorum when a zone is lost.
-	MinZones int
-	// TaintKeys are the taint keys (NoSchedule or NoExecute) that keep workloads off a
-	// control-plane node (CP-003).
-	TaintKeys []string
-	// DeschedulerNames are globs matched against the name, app labels and container image names
-	// of Deployments and CronJobs to find a descheduler (CP-006).
-	DeschedulerNames []string
-	// NotReadyNodeMaxAge is how long a node may stay NotReady before CP-008 asks for its removal.
-	NotReadyNodeMaxAge time.Duration
-	// CSRApprovals are the kinds of CertificateSigningRequest that are expected to be approved
-	// (CP-008); any other approved request is reported.
-	CSRApprovals []CSRApproval
-	// NewestMinor is the newest Kubernetes 1.x minor release; CP-009 accepts it and the two
-	// before it, upstream's support window. Raise it when a new minor is released.
-	NewestMinor int
-	// MinimumVersion is the organisation's floor for the API server version, such as "v1.36.4"
-	// (CP-009); empty accepts every release in the support window.
-	MinimumVersion string
-}
-
-// CSRApproval is a kind of CertificateSigningRequest that is expected to be approved (CP-008).
-type CSRApproval struct {
-	// Signer is a signerName, or a glob of one.
-	Signer string
-	// Requesters are globs of the requesting user name; empty accepts any requester.
-	Requesters []string
-}
-
-func defaultControlPlaneParams() ControlPlaneParams {
-	return ControlPlaneParams{
-		MinZones: 2,
-		TaintKeys: []string{
-			"node-role.kubernetes.io/control-plane",
-			"node-role.kubernetes.io/master",
-			"CriticalAddonsOnly", // k3s and RKE2 servers
-		},
-		DeschedulerNames:   []string{"descheduler", "*-descheduler", "descheduler-*"},
-		NotReadyNodeMaxAge: 7 * 24 * time.Hour,
-		CSRApprovals: []CSRApproval{
-			// Node client certificates: the bootstrap request and the kubelet's own rotations.
-			{Signer: certificatesv1.KubeAPIServerClientKubeletSignerName, Requesters: []string{"system:node:*", "system:bootstrap:*"}},
-			{Signer: certificatesv1.KubeletServingSignerName, Requesters: []string{"system:node:*"}},
-		},
-		NewestMinor: 37,
-	}
-}
-
 // controlPlaneChecks returns the CP- checks: control plane.
-func controlPlaneChecks() []Check {
-	return []Check{
+func controlPlaneChecks() []check.Check {
+	return []check.Check{
 		{
 			ID:         "CP-001",
 			Title:      "The control plane is highly available: an odd number of at least 3 control-plane nodes and etcd members, and at least 2 API servers",
-			Domain:     DomainControlPlane,
-			Level:      L1,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S4.1", "S4.2"}},
+			Domain:     check.DomainControlPlane,
+			Level:      check.L1,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S4.1", "S4.2"}},
 			Rationale: "With a single API server or etcd member, one failed machine stops every deployment, scaling " +
 				"and self-healing action. etcd needs a majority to write, so an even member count tolerates no more " +
 				"failures than the odd count below it. Managed control planes are not visible and need a person to verify.",
@@ -92,10 +39,10 @@ func controlPlaneChecks() []Check {
 		{
 			ID:         "CP-002",
 			Title:      "Control-plane nodes are spread over at least 2 zones",
-			Domain:     DomainControlPlane,
-			Level:      L2,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S4.3"}},
+			Domain:     check.DomainControlPlane,
+			Level:      check.L2,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S4.3"}},
 			Rationale: "Control-plane nodes in one zone or data centre fail together with it, taking the API server " +
 				"and etcd quorum down however many nodes there are. The check reads topology.kubernetes.io/zone.",
 			Remediation: "Place the control-plane nodes in different zones (3 zones keep etcd's quorum when one is lost) " +
@@ -106,10 +53,10 @@ func controlPlaneChecks() []Check {
 		{
 			ID:       "CP-003",
 			Title:    "Control-plane nodes are tainted NoSchedule and run no user workloads",
-			Domain:   DomainControlPlane,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainControlPlane,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S4.6"}, MLPS: []string{"G7c"},
 			},
 			Rationale: "A workload on a control-plane node competes with the API server and etcd for resources, and a " +
@@ -123,10 +70,10 @@ func controlPlaneChecks() []Check {
 		{
 			ID:       "CP-004",
 			Title:    "etcd accepts only clients and peers that authenticate with TLS certificates",
-			Domain:   DomainControlPlane,
-			Level:    L1,
-			Severity: SeverityCritical,
-			References: References{
+			Domain:   check.DomainControlPlane,
+			Level:    check.L1,
+			Severity: check.SeverityCritical,
+			References: check.References{
 				Standard: []string{"S3.13"}, NIST: []string{"4.3.5"},
 				CIS: []string{"2.1", "2.2", "2.3", "2.4", "2.5", "2.6"},
 			},
@@ -141,10 +88,10 @@ func controlPlaneChecks() []Check {
 		{
 			ID:       "CP-005",
 			Title:    "The API server refuses anonymous requests, serves no insecure port and disables profiling",
-			Domain:   DomainControlPlane,
-			Level:    L1,
-			Severity: SeverityCritical,
-			References: References{
+			Domain:   check.DomainControlPlane,
+			Level:    check.L1,
+			Severity: check.SeverityCritical,
+			References: check.References{
 				Standard: []string{"S3.13", "S2.14"}, NIST: []string{"4.3.5"}, MLPS: []string{"G1a"},
 				CIS: []string{"1.2.1", "1.2.5", "1.2.14", "1.2.15"},
 			},
@@ -161,10 +108,10 @@ func controlPlaneChecks() []Check {
 		{
 			ID:         "CP-006",
 			Title:      "Pods are rebalanced: a descheduler runs or replicated workloads declare topologySpreadConstraints",
-			Domain:     DomainControlPlane,
-			Level:      L1,
-			Severity:   SeverityLow,
-			References: References{Standard: []string{"S4.5"}},
+			Domain:     check.DomainControlPlane,
+			Level:      check.L1,
+			Severity:   check.SeverityLow,
+			References: check.References{Standard: []string{"S4.5"}},
 			Rationale: "The scheduler places pods once; after node failures, drains and scale-ups they pile up on a few " +
 				"nodes. A descheduler evicts them so they are placed again, and spread constraints keep replicas apart " +
 				"from the start. The item is reported for information, hence the low severity.",
@@ -176,10 +123,10 @@ func controlPlaneChecks() []Check {
 		{
 			ID:         "CP-007",
 			Title:      "Cluster DNS has at least 2 ready replicas on at least 2 nodes",
-			Domain:     DomainControlPlane,
-			Level:      L2,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S10.5"}},
+			Domain:     check.DomainControlPlane,
+			Level:      check.L2,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S10.5"}},
 			Rationale: "Every Service lookup goes through CoreDNS or kube-dns; with one replica, or all replicas on one " +
 				"node, a single pod or node failure stops service discovery for the whole cluster.",
 			Remediation: "Scale the CoreDNS Deployment to at least 2 replicas (or let the dns-autoscaler do it) and keep " +
@@ -189,10 +136,10 @@ func controlPlaneChecks() []Check {
 		{
 			ID:       "CP-008",
 			Title:    "Node trust is maintained: NodeRestriction is on, dead nodes are removed and only expected certificate requests are approved",
-			Domain:   DomainControlPlane,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainControlPlane,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				NIST: []string{"3.3.5", "4.3.5"}, CIS: []string{"1.2.14"},
 			},
 			Rationale: "NodeRestriction confines each kubelet to its own node and pods. A node that has been NotReady " +
@@ -208,10 +155,10 @@ func controlPlaneChecks() []Check {
 		{
 			ID:         "CP-009",
 			Title:      "The Kubernetes version is within the upstream support window and at least the configured minimum",
-			Domain:     DomainControlPlane,
-			Level:      L1,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S2.3", "S12.6"}, MLPS: []string{"G8c"}},
+			Domain:     check.DomainControlPlane,
+			Level:      check.L1,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S2.3", "S12.6"}, MLPS: []string{"G8c"}},
 			Rationale: "Upstream patches the newest three minor releases only; an older cluster no longer receives " +
 				"security fixes. The check reads the API server's /version.",
 			Remediation: "Upgrade the control plane one minor release at a time (then the nodes) until it is within " +
@@ -227,7 +174,7 @@ func controlPlaneChecks() []Check {
 // componentFlags is the command line of one control-plane static pod, read from its mirror pod.
 type componentFlags struct {
 	// Ref names the pod.
-	Ref ObjectRef
+	Ref check.ObjectRef
 	// Node is the node the pod runs on.
 	Node string
 	// Flags maps each flag name, without dashes, to its value; a flag given without a value maps
@@ -243,7 +190,7 @@ var controlPlaneComponents = []string{"kube-apiserver", "kube-controller-manager
 // A pod counts when its component label names the component or, without that label, when its
 // name starts with "<component>-"; pods of controllers other than their Node (mirror pods are
 // owned by it) are not static pods. It returns nil on a managed control plane.
-func controlPlaneFlags(s *Snapshot, component string) []componentFlags {
+func controlPlaneFlags(s *check.Snapshot, component string) []componentFlags {
 	var out []componentFlags
 	for _, p := range s.Pods {
 		if !isControlPlanePod(p, component) {
@@ -254,7 +201,7 @@ func controlPlaneFlags(s *Snapshot, component string) []componentFlags {
 			continue
 		}
 		out = append(out, componentFlags{
-			Ref:   ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name},
+			Ref:   check.ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name},
 			Node:  p.Spec.NodeName,
 			Flags: parseFlags(slices.Concat(c.Command, c.Args)),
 		})
@@ -314,7 +261,7 @@ func parseFlags(argv []string) map[string]string {
 }
 
 // cpHasStaticPods reports whether any control-plane component runs as a mirror pod.
-func cpHasStaticPods(s *Snapshot) bool {
+func cpHasStaticPods(s *check.Snapshot) bool {
 	for _, p := range s.Pods {
 		for _, c := range controlPlaneComponents {
 			if isControlPlanePod(p, c) {
@@ -334,7 +281,7 @@ var cpNodeRoleLabels = []string{
 
 // cpNodes returns the control-plane nodes: those with a control-plane role label and those that
 // run a kube-apiserver mirror pod, which covers distributions that do not label them.
-func cpNodes(s *Snapshot) []*corev1.Node {
+func cpNodes(s *check.Snapshot) []*corev1.Node {
 	apiNodes := map[string]bool{}
 	for _, f := range controlPlaneFlags(s, "kube-apiserver") {
 		apiNodes[f.Node] = true
@@ -350,7 +297,7 @@ func cpNodes(s *Snapshot) []*corev1.Node {
 
 // cpManagedControlPlane reports whether no part of the control plane is visible, as on EKS,
 // GKE or AKS.
-func cpManagedControlPlane(s *Snapshot) bool {
+func cpManagedControlPlane(s *check.Snapshot) bool {
 	return len(cpNodes(s)) == 0 && !cpHasStaticPods(s)
 }
 
@@ -379,13 +326,13 @@ func cpAdmissionPlugins(flags map[string]string) []string {
 
 // --- CP-001 ---
 
-func cpHighAvailability(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("control-plane availability is a fact of a live cluster")}
+func cpHighAvailability(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("control-plane availability is a fact of a live cluster")}
 	}
 	endpoints, sliceRef := cpAPIServerEndpoints(s)
 	if cpManagedControlPlane(s) {
-		return []Finding{Manualf("managed control plane: no control-plane node or mirror pod is visible and default/kubernetes "+
+		return []check.Finding{check.Manualf("managed control plane: no control-plane node or mirror pod is visible and default/kubernetes "+
 			"lists %d API server endpoint(s); verify with your provider that the control plane runs at least 3 API servers "+
 			"and an odd etcd quorum of at least 3 members (a regional or highly available tier), then attest it", len(endpoints))}
 	}
@@ -393,9 +340,9 @@ func cpHighAvailability(s *Snapshot) []Finding {
 	if s.Params.ControlPlane.StrictQuorum {
 		minimum = 5
 	}
-	var out []Finding
+	var out []check.Finding
 	if nodes := cpNodes(s); len(nodes) < minimum || len(nodes)%2 == 0 {
-		out = append(out, Failf(ObjectRef{Kind: "Node"}, "%d control-plane node(s) (%s); want an odd number of at least %d",
+		out = append(out, check.Failf(check.ObjectRef{Kind: "Node"}, "%d control-plane node(s) (%s); want an odd number of at least %d",
 			len(nodes), cpNodeNames(nodes), minimum))
 	}
 	out = append(out, cpEtcdQuorum(s, minimum)...)
@@ -403,18 +350,18 @@ func cpHighAvailability(s *Snapshot) []Finding {
 	apiservers := controlPlaneFlags(s, "kube-apiserver")
 	switch {
 	case sliceRef.Name != "" && len(endpoints) < 2:
-		out = append(out, Failf(sliceRef, "the kubernetes Service has %d ready API server endpoint(s) (%s); want at least 2",
+		out = append(out, check.Failf(sliceRef, "the kubernetes Service has %d ready API server endpoint(s) (%s); want at least 2",
 			len(endpoints), strings.Join(endpoints, ", ")))
 	case sliceRef.Name == "" && len(apiservers) > 0 && len(apiservers) < 2:
-		out = append(out, Failf(apiservers[0].Ref, "only 1 kube-apiserver runs; want at least 2"))
+		out = append(out, check.Failf(apiservers[0].Ref, "only 1 kube-apiserver runs; want at least 2"))
 	}
 	return out
 }
 
 // cpAPIServerEndpoints returns the ready addresses of the default/kubernetes Service and the
 // EndpointSlice that lists them (an empty reference when there is none in the snapshot).
-func cpAPIServerEndpoints(s *Snapshot) ([]string, ObjectRef) {
-	var ref ObjectRef
+func cpAPIServerEndpoints(s *check.Snapshot) ([]string, check.ObjectRef) {
+	var ref check.ObjectRef
 	seen := map[string]bool{}
 	var out []string
 	for _, es := range s.EndpointSlices {
@@ -422,7 +369,7 @@ func cpAPIServerEndpoints(s *Snapshot) ([]string, ObjectRef) {
 			continue
 		}
 		if ref.Name == "" {
-			ref = ObjectRef{Kind: "EndpointSlice", Namespace: es.Namespace, Name: es.Name}
+			ref = check.ObjectRef{Kind: "EndpointSlice", Namespace: es.Namespace, Name: es.Name}
 		}
 		for _, ep := range es.Endpoints {
 			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
@@ -442,12 +389,12 @@ func cpAPIServerEndpoints(s *Snapshot) ([]string, ObjectRef) {
 
 // cpEtcdQuorum checks the etcd member count from the best source available: the etcd mirror
 // pods, nodes with RKE's or k3s's etcd role, or the API server's --etcd-servers.
-func cpEtcdQuorum(s *Snapshot, minimum int) []Finding {
+func cpEtcdQuorum(s *check.Snapshot, minimum int) []check.Finding {
 	bad := func(n int) bool { return n < minimum || n%2 == 0 }
 	if pods := controlPlaneFlags(s, "etcd"); len(pods) > 0 {
 		members := cpEtcdMembers(pods)
 		if bad(len(members)) {
-			return []Finding{Failf(ObjectRef{Kind: "Pod", Namespace: metav1.NamespaceSystem},
+			return []check.Finding{check.Failf(check.ObjectRef{Kind: "Pod", Namespace: metav1.NamespaceSystem},
 				"etcd has %d member(s) (%s); want an odd number of at least %d", len(members), strings.Join(members, ", "), minimum)}
 		}
 		return nil
@@ -460,7 +407,7 @@ func cpEtcdQuorum(s *Snapshot, minimum int) []Finding {
 	}
 	if len(etcdNodes) > 0 {
 		if bad(len(etcdNodes)) {
-			return []Finding{Failf(ObjectRef{Kind: "Node"}, "%d etcd node(s) (%s); want an odd number of at least %d",
+			return []check.Finding{check.Failf(check.ObjectRef{Kind: "Node"}, "%d etcd node(s) (%s); want an odd number of at least %d",
 				len(etcdNodes), cpNodeNames(etcdNodes), minimum)}
 		}
 		return nil
@@ -474,11 +421,11 @@ func cpEtcdQuorum(s *Snapshot, minimum int) []Finding {
 		}
 	}
 	if len(servers) == 0 {
-		return []Finding{Manualf("etcd is not visible (no etcd mirror pod, no etcd node role, no remote --etcd-servers): " +
+		return []check.Finding{check.Manualf("etcd is not visible (no etcd mirror pod, no etcd node role, no remote --etcd-servers): " +
 			"verify that etcd has an odd number of at least 3 members (etcdctl member list) and attest it")}
 	}
 	if bad(len(servers)) {
-		return []Finding{Failf(ObjectRef{Kind: "Pod", Namespace: metav1.NamespaceSystem},
+		return []check.Finding{check.Failf(check.ObjectRef{Kind: "Pod", Namespace: metav1.NamespaceSystem},
 			"kube-apiserver --etcd-servers lists %d external etcd member(s) (%s); want an odd number of at least %d",
 			len(servers), strings.Join(slices.Sorted(maps.Keys(servers)), ", "), minimum)}
 	}
@@ -515,14 +462,14 @@ func cpLoopbackURL(u string) bool {
 
 // --- CP-002 ---
 
-func cpZones(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("control-plane placement is a fact of a live cluster")}
+func cpZones(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("control-plane placement is a fact of a live cluster")}
 	}
 	minZones := s.Params.ControlPlane.MinZones
 	nodes := cpNodes(s)
 	if len(nodes) == 0 {
-		return []Finding{Manualf("managed control plane: no control-plane node is visible; verify with your provider that the "+
+		return []check.Finding{check.Manualf("managed control plane: no control-plane node is visible; verify with your provider that the "+
 			"control plane is spread over at least %d zones (a regional or zone-redundant tier) and attest it", minZones)}
 	}
 	zones := map[string]bool{}
@@ -548,25 +495,25 @@ func cpZones(s *Snapshot) []Finding {
 	if len(unlabelled) > 0 {
 		msg += fmt.Sprintf("; without a %s label: %s", corev1.LabelTopologyZone, strings.Join(unlabelled, ", "))
 	}
-	return []Finding{Failf(ObjectRef{Kind: "Node"}, "%s; want at least %d", msg, minZones)}
+	return []check.Finding{check.Failf(check.ObjectRef{Kind: "Node"}, "%s; want at least %d", msg, minZones)}
 }
 
 // --- CP-003 ---
 
-func cpNoWorkloads(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("which pods run on control-plane nodes is a fact of a live cluster")}
+func cpNoWorkloads(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("which pods run on control-plane nodes is a fact of a live cluster")}
 	}
 	nodes := cpNodes(s)
 	if len(nodes) == 0 {
-		return []Finding{NotApplicablef("no control-plane node is visible: a managed control plane runs no cluster workloads")}
+		return []check.Finding{check.NotApplicablef("no control-plane node is visible: a managed control plane runs no cluster workloads")}
 	}
-	var out []Finding
+	var out []check.Finding
 	onCP := map[string]bool{}
 	for _, n := range nodes {
 		onCP[n.Name] = true
 		if !cpTainted(n, s.Params.ControlPlane.TaintKeys) {
-			out = append(out, Failf(ObjectRef{Kind: "Node", Name: n.Name},
+			out = append(out, check.Failf(check.ObjectRef{Kind: "Node", Name: n.Name},
 				"control-plane node has no NoSchedule or NoExecute taint with key %s, so the scheduler places workloads on it",
 				strings.Join(s.Params.ControlPlane.TaintKeys, " or ")))
 		}
@@ -578,7 +525,7 @@ func cpNoWorkloads(s *Snapshot) []Finding {
 		if owner := metav1.GetControllerOf(p); owner != nil && owner.Kind == "DaemonSet" {
 			continue // node agents (log shippers, CNI, security agents) belong on every node
 		}
-		out = append(out, Failf(ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name},
+		out = append(out, check.Failf(check.ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name},
 			"runs on control-plane node %s", p.Spec.NodeName))
 	}
 	return out
@@ -595,29 +542,29 @@ func cpTainted(n *corev1.Node, keys []string) bool {
 
 // --- CP-004 ---
 
-func cpEtcdAuthentication(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("etcd's configuration is a fact of a live control plane")}
+func cpEtcdAuthentication(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("etcd's configuration is a fact of a live control plane")}
 	}
-	var out []Finding
+	var out []check.Finding
 	if pods := controlPlaneFlags(s, "etcd"); len(pods) > 0 {
 		for _, p := range pods {
 			if file := p.Flags["config-file"]; file != "" {
-				f := Manualf("etcd reads its settings from --config-file=%s, which overrides its flags: verify that the file sets "+
+				f := check.Manualf("etcd reads its settings from --config-file=%s, which overrides its flags: verify that the file sets "+
 					"client-cert-auth and peer-client-cert-auth true, the TLS files and https:// URLs, and no auto-tls", file)
 				f.Object = p.Ref
 				out = append(out, f)
 				continue
 			}
 			if problems := cpEtcdProblems(p.Flags); len(problems) > 0 {
-				out = append(out, Failf(p.Ref, "etcd %s", strings.Join(problems, "; ")))
+				out = append(out, check.Failf(p.Ref, "etcd %s", strings.Join(problems, "; ")))
 			}
 		}
 		return out
 	}
 	apiservers := controlPlaneFlags(s, "kube-apiserver")
 	if len(apiservers) == 0 {
-		return []Finding{Manualf("no etcd or kube-apiserver mirror pod in kube-system (managed or embedded control plane): verify " +
+		return []check.Finding{check.Manualf("no etcd or kube-apiserver mirror pod in kube-system (managed or embedded control plane): verify " +
 			"with your provider that etcd accepts only clients and peers with certificates from its own CA, then attest it")}
 	}
 	var servers []string
@@ -640,10 +587,10 @@ func cpEtcdAuthentication(s *Snapshot) []Finding {
 			}
 		}
 		if len(problems) > 0 {
-			out = append(out, Failf(api.Ref, "kube-apiserver %s, so etcd cannot require client certificates", strings.Join(problems, "; ")))
+			out = append(out, check.Failf(api.Ref, "kube-apiserver %s, so etcd cannot require client certificates", strings.Join(problems, "; ")))
 		}
 	}
-	return append(out, Manualf("etcd runs outside the cluster (%s): verify on the etcd hosts that --client-cert-auth and "+
+	return append(out, check.Manualf("etcd runs outside the cluster (%s): verify on the etcd hosts that --client-cert-auth and "+
 		"--peer-client-cert-auth are true, the TLS files are set, the URLs are https:// and --auto-tls and --peer-auto-tls "+
 		"are off, then attest it", strings.Join(servers, ", ")))
 }
@@ -693,24 +640,24 @@ func cpEtcdProblems(flags map[string]string) []string {
 
 // --- CP-005 ---
 
-func cpAPIServerExposure(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("the API server's flags are a fact of a live control plane")}
+func cpAPIServerExposure(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("the API server's flags are a fact of a live control plane")}
 	}
 	apiservers := controlPlaneFlags(s, "kube-apiserver")
 	if len(apiservers) == 0 {
-		return []Finding{Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify with your provider " +
+		return []check.Finding{check.Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify with your provider " +
 			"that anonymous access is limited to health endpoints, profiling and insecure ports are off and NodeRestriction " +
 			"is enabled, then attest it")}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, api := range apiservers {
 		var problems []string
 		anonymous, anonymousSet := api.Flags["anonymous-auth"]
 		switch {
 		case anonymous == "false":
 		case !anonymousSet && api.Flags["authentication-config"] != "":
-			f := Manualf("kube-apiserver uses --authentication-config=%s: verify that its anonymous section is absent or "+
+			f := check.Manualf("kube-apiserver uses --authentication-config=%s: verify that its anonymous section is absent or "+
 				"allows only /healthz, /livez and /readyz", api.Flags["authentication-config"])
 			f.Object = api.Ref
 			out = append(out, f)
@@ -735,7 +682,7 @@ func cpAPIServerExposure(s *Snapshot) []Finding {
 			problems = append(problems, "--kubelet-certificate-authority is not set, so kubelets' serving certificates are not verified")
 		}
 		if len(problems) > 0 {
-			out = append(out, Failf(api.Ref, "kube-apiserver: %s", strings.Join(problems, "; ")))
+			out = append(out, check.Failf(api.Ref, "kube-apiserver: %s", strings.Join(problems, "; ")))
 		}
 	}
 	return out
@@ -743,9 +690,9 @@ func cpAPIServerExposure(s *Snapshot) []Finding {
 
 // --- CP-006 ---
 
-func cpRebalancing(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("whether a descheduler runs is a fact of a live cluster")}
+func cpRebalancing(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("whether a descheduler runs is a fact of a live cluster")}
 	}
 	patterns := s.Params.ControlPlane.DeschedulerNames
 	for _, d := range s.Deployments {
@@ -759,26 +706,26 @@ func cpRebalancing(s *Snapshot) []Finding {
 			return nil
 		}
 	}
-	var out []Finding
+	var out []check.Finding
 	replicated := 0
-	check := func(kind string, meta *metav1.ObjectMeta, replicas *int32, spec *corev1.PodSpec) {
+	inspect := func(kind string, meta *metav1.ObjectMeta, replicas *int32, spec *corev1.PodSpec) {
 		if !s.InScope(meta.Namespace) || replicas == nil || *replicas < 2 {
 			return
 		}
 		replicated++
 		if len(spec.TopologySpreadConstraints) == 0 {
-			out = append(out, Failf(ObjectRef{Kind: kind, Namespace: meta.Namespace, Name: meta.Name},
+			out = append(out, check.Failf(check.ObjectRef{Kind: kind, Namespace: meta.Namespace, Name: meta.Name},
 				"%d replicas without topologySpreadConstraints, and no descheduler runs to rebalance them", *replicas))
 		}
 	}
 	for _, d := range s.Deployments {
-		check("Deployment", &d.ObjectMeta, d.Spec.Replicas, &d.Spec.Template.Spec)
+		inspect("Deployment", &d.ObjectMeta, d.Spec.Replicas, &d.Spec.Template.Spec)
 	}
 	for _, st := range s.StatefulSets {
-		check("StatefulSet", &st.ObjectMeta, st.Spec.Replicas, &st.Spec.Template.Spec)
+		inspect("StatefulSet", &st.ObjectMeta, st.Spec.Replicas, &st.Spec.Template.Spec)
 	}
 	if replicated == 0 {
-		return []Finding{NotApplicablef("no descheduler runs and no Deployment or StatefulSet in scope has more than one replica to rebalance")}
+		return []check.Finding{check.NotApplicablef("no descheduler runs and no Deployment or StatefulSet in scope has more than one replica to rebalance")}
 	}
 	return out
 }
@@ -810,11 +757,11 @@ func objectNameMatches(meta *metav1.ObjectMeta, patterns []string) bool {
 
 // --- CP-007 ---
 
-func cpDNSAvailability(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("cluster DNS health is a fact of a live cluster")}
+func cpDNSAvailability(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("cluster DNS health is a fact of a live cluster")}
 	}
-	var out []Finding
+	var out []check.Finding
 	found := false
 	for _, d := range s.Deployments {
 		if !s.IsSystem(d.Namespace) || !cpIsClusterDNS(d) {
@@ -830,11 +777,11 @@ func cpDNSAvailability(s *Snapshot) []Finding {
 	}
 	for _, svc := range s.Services {
 		if svc.Namespace == metav1.NamespaceSystem && svc.Name == "kube-dns" {
-			return []Finding{Manualf("the kube-system/kube-dns Service is served by no CoreDNS or kube-dns Deployment: verify that " +
+			return []check.Finding{check.Manualf("the kube-system/kube-dns Service is served by no CoreDNS or kube-dns Deployment: verify that " +
 				"the DNS server behind it runs at least 2 ready replicas on at least 2 nodes")}
 		}
 	}
-	return []Finding{Failf(ObjectRef{Kind: "Deployment", Namespace: metav1.NamespaceSystem},
+	return []check.Finding{check.Failf(check.ObjectRef{Kind: "Deployment", Namespace: metav1.NamespaceSystem},
 		"no CoreDNS or kube-dns Deployment runs in a system namespace, so Services cannot be found by name")}
 }
 
@@ -844,10 +791,10 @@ func cpIsClusterDNS(d *appsv1.Deployment) bool {
 
 // cpDNSDeploymentProblem judges one DNS Deployment by its ready replicas and the nodes of its
 // ready pods.
-func cpDNSDeploymentProblem(s *Snapshot, d *appsv1.Deployment) (Finding, bool) {
-	ref := ObjectRef{Kind: "Deployment", Namespace: d.Namespace, Name: d.Name}
+func cpDNSDeploymentProblem(s *check.Snapshot, d *appsv1.Deployment) (check.Finding, bool) {
+	ref := check.ObjectRef{Kind: "Deployment", Namespace: d.Namespace, Name: d.Name}
 	if d.Status.ReadyReplicas < 2 {
-		return Failf(ref, "%d ready replica(s); want at least 2 on different nodes", d.Status.ReadyReplicas), true
+		return check.Failf(ref, "%d ready replica(s); want at least 2 on different nodes", d.Status.ReadyReplicas), true
 	}
 	nodes := map[string]bool{}
 	for _, p := range s.Pods {
@@ -857,13 +804,13 @@ func cpDNSDeploymentProblem(s *Snapshot, d *appsv1.Deployment) (Finding, bool) {
 	}
 	switch len(nodes) {
 	case 0:
-		return Errorf(ref, "%d ready replicas, but none of its pods is in the snapshot, so their nodes are unknown",
+		return check.Errorf(ref, "%d ready replicas, but none of its pods is in the snapshot, so their nodes are unknown",
 			d.Status.ReadyReplicas), true
 	case 1:
-		return Failf(ref, "all %d ready replicas run on node %s, so losing that node stops DNS",
+		return check.Failf(ref, "all %d ready replicas run on node %s, so losing that node stops DNS",
 			d.Status.ReadyReplicas, slices.Collect(maps.Keys(nodes))[0]), true
 	}
-	return Finding{}, false
+	return check.Finding{}, false
 }
 
 func cpPodReady(p *corev1.Pod) bool {
@@ -877,19 +824,19 @@ func cpPodReady(p *corev1.Pod) bool {
 
 // --- CP-008 ---
 
-func cpNodeTrust(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("node trust is a fact of a live cluster")}
+func cpNodeTrust(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("node trust is a fact of a live cluster")}
 	}
-	var out []Finding
+	var out []check.Finding
 	apiservers := controlPlaneFlags(s, "kube-apiserver")
 	if len(apiservers) == 0 {
-		out = append(out, Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify with your provider "+
+		out = append(out, check.Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify with your provider "+
 			"that the NodeRestriction admission plugin is enabled, then attest it"))
 	}
 	for _, api := range apiservers {
 		if !slices.Contains(cpAdmissionPlugins(api.Flags), "NodeRestriction") {
-			out = append(out, Failf(api.Ref, "NodeRestriction is not in --enable-admission-plugins, so a kubelet can modify other nodes and their pods"))
+			out = append(out, check.Failf(api.Ref, "NodeRestriction is not in --enable-admission-plugins, so a kubelet can modify other nodes and their pods"))
 		}
 	}
 	maxAge := s.Params.ControlPlane.NotReadyNodeMaxAge
@@ -903,7 +850,7 @@ func cpNodeTrust(s *Snapshot) []Finding {
 			}
 		}
 		if !ready && !since.IsZero() && s.Now.Sub(since) > maxAge {
-			out = append(out, Failf(ObjectRef{Kind: "Node", Name: n.Name}, "NotReady for %d days (%s since %s); remove it or bring it back",
+			out = append(out, check.Failf(check.ObjectRef{Kind: "Node", Name: n.Name}, "NotReady for %d days (%s since %s); remove it or bring it back",
 				int(s.Now.Sub(since).Hours()/24), status, since.UTC().Format(time.DateOnly)))
 		}
 	}
@@ -915,7 +862,7 @@ func cpNodeTrust(s *Snapshot) []Finding {
 		if len(csr.Spec.Groups) > 0 {
 			msg += " (groups " + strings.Join(csr.Spec.Groups, ", ") + ")"
 		}
-		out = append(out, Failf(ObjectRef{Kind: "CertificateSigningRequest", Name: csr.Name},
+		out = append(out, check.Failf(check.ObjectRef{Kind: "CertificateSigningRequest", Name: csr.Name},
 			"%s, which no entry of ControlPlane.CSRApprovals expects", msg))
 	}
 	return out
@@ -936,9 +883,9 @@ func cpCSRApproved(csr *certificatesv1.CertificateSigningRequest) bool {
 	return approved
 }
 
-func cpCSRExpected(csr *certificatesv1.CertificateSigningRequest, rules []CSRApproval) bool {
+func cpCSRExpected(csr *certificatesv1.CertificateSigningRequest, rules []check.CSRApproval) bool {
 	for _, r := range rules {
-		if GlobMatch(r.Signer, csr.Spec.SignerName) && (len(r.Requesters) == 0 || lcMatchesAnyGlob(r.Requesters, csr.Spec.Username)) {
+		if check.GlobMatch(r.Signer, csr.Spec.SignerName) && (len(r.Requesters) == 0 || lcMatchesAnyGlob(r.Requesters, csr.Spec.Username)) {
 			return true
 		}
 	}
@@ -964,31 +911,31 @@ func cpParseVersion(v string) (parts [3]int, ok bool) {
 	return parts, true
 }
 
-func cpSupportedVersion(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("the Kubernetes version is a fact of a live cluster")}
+func cpSupportedVersion(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("the Kubernetes version is a fact of a live cluster")}
 	}
-	ref := ObjectRef{}
+	ref := check.ObjectRef{}
 	if s.ServerVersion == "" {
-		return []Finding{Errorf(ref, "the API server's version is unknown (/version was not read)")}
+		return []check.Finding{check.Errorf(ref, "the API server's version is unknown (/version was not read)")}
 	}
 	have, ok := cpParseVersion(s.ServerVersion)
 	if !ok {
-		return []Finding{Errorf(ref, "cannot read the API server version %q", s.ServerVersion)}
+		return []check.Finding{check.Errorf(ref, "cannot read the API server version %q", s.ServerVersion)}
 	}
 	p := s.Params.ControlPlane
-	var out []Finding
+	var out []check.Finding
 	if oldest := p.NewestMinor - 2; have[0] == 1 && have[1] < oldest {
-		out = append(out, Failf(ref, "Kubernetes %s is out of upstream support: the supported minors are 1.%d to 1.%d",
+		out = append(out, check.Failf(ref, "Kubernetes %s is out of upstream support: the supported minors are 1.%d to 1.%d",
 			s.ServerVersion, oldest, p.NewestMinor))
 	}
 	if p.MinimumVersion != "" {
 		want, ok := cpParseVersion(p.MinimumVersion)
 		if !ok {
-			return append(out, Errorf(ref, "ControlPlane.MinimumVersion %q is not a version such as v1.36.4", p.MinimumVersion))
+			return append(out, check.Errorf(ref, "ControlPlane.MinimumVersion %q is not a version such as v1.36.4", p.MinimumVersion))
 		}
 		if slices.Compare(have[:], want[:]) < 0 {
-			out = append(out, Failf(ref, "Kubernetes %s is older than the required minimum %s", s.ServerVersion, p.MinimumVersion))
+			out = append(out, check.Failf(ref, "Kubernetes %s is older than the required minimum %s", s.ServerVersion, p.MinimumVersion))
 		}
 	}
 	return out

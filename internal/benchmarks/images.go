@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/distribution/reference"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"github.com/opencontainers/go-digest"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -16,55 +17,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
-
-// ImageParams are the parameters of the IMG- checks.
-type ImageParams struct {
-	// PublicRegistries are registry hosts (wildcards allowed) that serve images without
-	// credentials; images from any other registry need pull credentials (IMG-012). Private
-	// repositories on these hosts cannot be told apart and are not flagged.
-	PublicRegistries []string
-	// NodeCredentialRegistries are registry hosts (wildcards allowed) whose credentials the
-	// kubelet gets from a credential provider on the node, such as ECR, ACR or Artifact Registry,
-	// so pods need no imagePullSecrets for them (IMG-012).
-	NodeCredentialRegistries []string
-	// ScanMaxAge is the oldest a running image's vulnerability report may be (IMG-006).
-	ScanMaxAge time.Duration
-	// FixableOnly counts only vulnerabilities with a fixed version (IMG-007): a finding without a
-	// fix cannot be removed by rebuilding the image.
-	FixableOnly bool
-	// ScanGateWebhooks are wildcard patterns of ValidatingWebhookConfiguration or webhook names
-	// that belong to an image scanner's admission controller (IMG-008).
-	ScanGateWebhooks []string
-	// RegistryImages are wildcard patterns of image repositories (the trailing path, without
-	// registry host and tag) that run an image registry in the cluster (IMG-013).
-	RegistryImages []string
-	// MinimalOSFamilies are the operating-system families of minimal base images (IMG-014);
-	// an image without a detected OS (scratch, static) is minimal too.
-	MinimalOSFamilies []string
-	// ImageMaxAge is the oldest an image may be, by its creation date, before it should be
-	// rebuilt (IMG-015).
-	ImageMaxAge time.Duration
-}
-
-func defaultImageParams() ImageParams {
-	const day = 24 * time.Hour
-	return ImageParams{
-		PublicRegistries: []string{
-			"docker.io", "registry.k8s.io", "k8s.gcr.io", "quay.io", "ghcr.io", "gcr.io", "mcr.microsoft.com",
-			"public.ecr.aws", "cgr.dev", "registry.gitlab.com",
-		},
-		NodeCredentialRegistries: []string{"*.dkr.ecr.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn", "*-docker.pkg.dev", "*.azurecr.io"},
-		ScanMaxAge:               60 * day, // seed 002 Q1
-		FixableOnly:              true,
-		ScanGateWebhooks: []string{
-			"*trivy*", "*stackrox*", "*neuvector*", "*anchore*", "*kube-enforcer*", "*twistlock*", "*prisma*",
-			"*sysdig*", "*image-scan*", "*vulnerabilit*",
-		},
-		RegistryImages:    []string{"library/registry", "distribution/distribution", "goharbor/registry-photon", "project-zot/zot*", "projectquay/quay"},
-		MinimalOSFamilies: []string{"alpine", "wolfi", "chainguard"},
-		ImageMaxAge:       180 * day,
-	}
-}
 
 // Trivy Operator report kinds and labels, and the Sigstore policy-controller kind.
 const (
@@ -76,15 +28,15 @@ const (
 )
 
 // imageChecks returns the IMG- checks: images and registries.
-func imageChecks() []Check {
-	return []Check{
+func imageChecks() []check.Check {
+	return []check.Check{
 		{
 			ID:         "IMG-001",
 			Title:      "Every image reference has an explicit tag other than latest, or a digest",
-			Domain:     DomainImages,
-			Level:      L2,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S5.5"}, NIST: []string{"4.2.2"}},
+			Domain:     check.DomainImages,
+			Level:      check.L2,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S5.5"}, NIST: []string{"4.2.2"}},
 			Rationale: "An untagged or :latest reference names whatever was pushed last, so two pods of one " +
 				"Deployment can run different code and a rollback cannot name what ran before.",
 			Remediation: "Reference every image by a versioned tag (app:1.4.2) or by digest; push release tags " +
@@ -94,15 +46,15 @@ func imageChecks() []Check {
 		{
 			ID:         "IMG-002",
 			Title:      "Every image reference is pinned by digest",
-			Domain:     DomainImages,
-			Level:      L3,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S3.6"}, NIST: []string{"5.3"}},
+			Domain:     check.DomainImages,
+			Level:      check.L3,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S3.6"}, NIST: []string{"5.3"}},
 			Rationale: "Tags can be moved to other content after review and scanning; only a digest " +
 				"(@sha256:…) names the exact bytes that were verified.",
 			Remediation: "Resolve tags to digests in the deployment pipeline (e.g. kustomize images digest, " +
 				"Kyverno mutateDigest, or crane digest) and reference image@sha256:… everywhere.",
-			Evaluate: imgEachContainer(func(_ *Snapshot, ref imageRef) string {
+			Evaluate: imgEachContainer(func(_ *check.Snapshot, ref imageRef) string {
 				if ref.Digest == "" {
 					return "is not pinned by digest (@sha256:…)"
 				}
@@ -112,10 +64,10 @@ func imageChecks() []Check {
 		{
 			ID:         "IMG-003",
 			Title:      "Images come only from trusted registries",
-			Domain:     DomainImages,
-			Level:      L2,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S1.6"}, NIST: []string{"4.1.5"}},
+			Domain:     check.DomainImages,
+			Level:      check.L2,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S1.6"}, NIST: []string{"4.1.5"}},
 			Rationale: "Images from registries outside your control can be replaced, typo-squatted or " +
 				"withdrawn; the standard expects images to come from an approved, usually internal, registry. " +
 				"Unqualified names such as nginx come from docker.io.",
@@ -126,10 +78,10 @@ func imageChecks() []Check {
 		{
 			ID:       "IMG-004",
 			Title:    "Admission enforces the registry allowlist in every namespace",
-			Domain:   DomainImages,
-			Level:    L2,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainImages,
+			Level:    check.L2,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S1.6"}, CIS: []string{"5.5.1"},
 			},
 			Rationale: "An allowlist that is only audited lets an untrusted image run the moment someone " +
@@ -144,10 +96,10 @@ func imageChecks() []Check {
 		{
 			ID:       "IMG-005",
 			Title:    "Image signatures are verified at admission",
-			Domain:   DomainImages,
-			Level:    L3,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainImages,
+			Level:    check.L3,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S3.7", "S6.2"}, NIST: []string{"4.1.5", "5.3", "7.2"}, MLPS: []string{"G6a"},
 				CIS: []string{"5.5.1"},
 			},
@@ -163,10 +115,10 @@ func imageChecks() []Check {
 		{
 			ID:         "IMG-006",
 			Title:      "Every running image has a recent vulnerability scan",
-			Domain:     DomainImages,
-			Level:      L2,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S5.3"}, NIST: []string{"7.1"}},
+			Domain:     check.DomainImages,
+			Level:      check.L2,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S5.3"}, NIST: []string{"7.1"}},
 			Rationale: "New CVEs are published every day against images that have not changed, so a scan " +
 				"is only meaningful while it is recent. The check reads Trivy Operator VulnerabilityReports " +
 				"and matches them to workload containers by owner labels or by image.",
@@ -178,10 +130,10 @@ func imageChecks() []Check {
 		{
 			ID:       "IMG-007",
 			Title:    "No running image has fixable high-severity vulnerabilities",
-			Domain:   DomainImages,
-			Level:    L2,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainImages,
+			Level:    check.L2,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S1.5"}, NIST: []string{"4.1.1", "5.3"}, MLPS: []string{"G4b"},
 			},
 			Rationale: "A Critical or High vulnerability with a published fix is the easiest way into a " +
@@ -195,10 +147,10 @@ func imageChecks() []Check {
 		{
 			ID:         "IMG-008",
 			Title:      "A vulnerability scan gate runs at admission",
-			Domain:     DomainImages,
-			Level:      L3,
-			Severity:   SeverityMedium,
-			References: References{NIST: []string{"4.1.1"}, MLPS: []string{"G4d"}},
+			Domain:     check.DomainImages,
+			Level:      check.L3,
+			Severity:   check.SeverityMedium,
+			References: check.References{NIST: []string{"4.1.1"}, MLPS: []string{"G4d"}},
 			Rationale: "Level 3 requires images to be scanned before every deployment. That is enforced by a " +
 				"scanner's admission webhook that fails closed, or by a policy that requires a signed " +
 				"vulnerability-scan attestation, covering every in-scope namespace.",
@@ -210,10 +162,10 @@ func imageChecks() []Check {
 		{
 			ID:       "IMG-009",
 			Title:    "Images contain no exposed secrets",
-			Domain:   DomainImages,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainImages,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S6.3"}, NIST: []string{"4.1.3", "4.1.4"}, MLPS: []string{"G4c", "G5a"},
 			},
 			Rationale: "Keys, passwords and tokens baked into an image are readable by anyone who can pull it " +
@@ -227,10 +179,10 @@ func imageChecks() []Check {
 		{
 			ID:         "IMG-010",
 			Title:      "Containers are always started from a freshly pulled image",
-			Domain:     DomainImages,
-			Level:      L1,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S5.4"}, CIS: []string{"1.2.11"}},
+			Domain:     check.DomainImages,
+			Level:      check.L1,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S5.4"}, CIS: []string{"1.2.11"}},
 			Rationale: "With IfNotPresent a node starts whatever image it cached under that name, possibly a " +
 				"stale or tampered one, and a pod can use a private image pulled by another tenant without " +
 				"credentials. imagePullPolicy Always or the AlwaysPullImages admission plugin prevents both.",
@@ -241,10 +193,10 @@ func imageChecks() []Check {
 		{
 			ID:         "IMG-011",
 			Title:      "Registry connections are TLS-verified on every node",
-			Domain:     DomainImages,
-			Level:      L1,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S6.9"}, NIST: []string{"4.2.1"}, MLPS: []string{"G1b"}},
+			Domain:     check.DomainImages,
+			Level:      check.L1,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S6.9"}, NIST: []string{"4.2.1"}, MLPS: []string{"G1b"}},
 			Rationale: "A runtime that skips certificate verification or pulls over plain HTTP lets anyone on " +
 				"the path replace images. The registry configuration lives in files on the nodes, which the " +
 				"API does not show, so a person must check it.",
@@ -256,10 +208,10 @@ func imageChecks() []Check {
 		{
 			ID:         "IMG-012",
 			Title:      "Private registry images are pulled with credentials",
-			Domain:     DomainImages,
-			Level:      L2,
-			Severity:   SeverityMedium,
-			References: References{NIST: []string{"4.2.3"}, MLPS: []string{"G1b", "G2b"}},
+			Domain:     check.DomainImages,
+			Level:      check.L2,
+			Severity:   check.SeverityMedium,
+			References: check.References{NIST: []string{"4.2.3"}, MLPS: []string{"G1b", "G2b"}},
 			Rationale: "A private registry must authenticate pulls so only the workloads entitled to an image " +
 				"get it; a registry that serves pods without credentials is open to everyone who can reach it. " +
 				"Pull Secrets copied into namespaces that never use them widen who can read the credentials.",
@@ -271,10 +223,10 @@ func imageChecks() []Check {
 		{
 			ID:         "IMG-013",
 			Title:      "An in-cluster registry is redundant, isolated and garbage-collected",
-			Domain:     DomainImages,
-			Level:      L1,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S8.2", "S5.2", "S5.1"}, MLPS: []string{"G7b"}},
+			Domain:     check.DomainImages,
+			Level:      check.L1,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S8.2", "S5.2", "S5.1"}, MLPS: []string{"G7b"}},
 			Rationale: "A single registry replica stops every rollout and node replacement when it fails, an " +
 				"unisolated registry is reachable from every pod, and without garbage collection deleted " +
 				"images pile up. L1 wants at least 2 replicas, a default-deny ingress NetworkPolicy and " +
@@ -289,10 +241,10 @@ func imageChecks() []Check {
 		{
 			ID:         "IMG-014",
 			Title:      "Images are built on minimal bases",
-			Domain:     DomainImages,
-			Level:      L1,
-			Severity:   SeverityLow,
-			References: References{Standard: []string{"S3.8"}, MLPS: []string{"G4a"}},
+			Domain:     check.DomainImages,
+			Level:      check.L1,
+			Severity:   check.SeverityLow,
+			References: check.References{Standard: []string{"S3.8"}, MLPS: []string{"G4a"}},
 			Rationale: "Every package in an image is attack surface and patch work. The check lists each image's " +
 				"OS family and component count from Trivy SbomReports; whether a full distribution is needed is " +
 				"a judgement, so images on a non-minimal base are left for a person to confirm.",
@@ -303,10 +255,10 @@ func imageChecks() []Check {
 		{
 			ID:         "IMG-015",
 			Title:      "Running images are rebuilt regularly",
-			Domain:     DomainImages,
-			Level:      L2,
-			Severity:   SeverityLow,
-			References: References{NIST: []string{"3.2.2", "4.2.2", "6.4"}, MLPS: []string{"G4e"}},
+			Domain:     check.DomainImages,
+			Level:      check.L2,
+			Severity:   check.SeverityLow,
+			References: check.References{NIST: []string{"3.2.2", "4.2.2", "6.4"}, MLPS: []string{"G4e"}},
 			Rationale: "An image that has not been rebuilt for months carries every vulnerability fixed in its " +
 				"base since then. The check reads the OCI creation date (org.opencontainers.image.created) where " +
 				"the scanner's SBOM records it; otherwise a person must check image ages in the registry.",
@@ -494,7 +446,7 @@ func imgSigstoreGlob(glob, image string) bool {
 // imgContainer is one container of a workload with its parsed image.
 type imgContainer struct {
 	c    *corev1.Container
-	kind ContainerKind
+	kind check.ContainerKind
 	ref  imageRef
 	err  error
 }
@@ -506,10 +458,10 @@ func (ic *imgContainer) name() string {
 
 // imgContainers lists a workload's containers. Scanner reports cover the pod template's
 // containers, so the report checks leave out ephemeral debug containers (WKL-017 judges those).
-func imgContainers(w *Workload, withEphemeral bool) []imgContainer {
+func imgContainers(w *check.Workload, withEphemeral bool) []imgContainer {
 	var out []imgContainer
-	EachContainer(w.Spec, func(c *corev1.Container, kind ContainerKind) {
-		if kind == EphemeralContainer && !withEphemeral {
+	check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
+		if kind == check.EphemeralContainer && !withEphemeral {
 			return
 		}
 		ref, err := parseImageRef(c.Image)
@@ -521,9 +473,9 @@ func imgContainers(w *Workload, withEphemeral bool) []imgContainer {
 // imgEachContainer returns an Evaluate function that reports each workload once with the
 // problems judge finds in its container images; an unreadable image reference makes the finding
 // an Error.
-func imgEachContainer(judge func(s *Snapshot, ref imageRef) string) func(s *Snapshot) []Finding {
-	return func(s *Snapshot) []Finding {
-		var out []Finding
+func imgEachContainer(judge func(s *check.Snapshot, ref imageRef) string) func(s *check.Snapshot) []check.Finding {
+	return func(s *check.Snapshot) []check.Finding {
+		var out []check.Finding
 		workloads := s.Workloads()
 		for i := range workloads {
 			w := &workloads[i]
@@ -541,9 +493,9 @@ func imgEachContainer(judge func(s *Snapshot, ref imageRef) string) func(s *Snap
 			}
 			switch {
 			case unreadable:
-				out = append(out, Errorf(w.Ref, "%s", strings.Join(problems, "; ")))
+				out = append(out, check.Errorf(w.Ref, "%s", strings.Join(problems, "; ")))
 			case len(problems) > 0:
-				out = append(out, Failf(w.Ref, "%s", strings.Join(problems, "; ")))
+				out = append(out, check.Failf(w.Ref, "%s", strings.Join(problems, "; ")))
 			}
 		}
 		return out
@@ -551,7 +503,7 @@ func imgEachContainer(judge func(s *Snapshot, ref imageRef) string) func(s *Snap
 }
 
 // IMG-001.
-func imgTagProblem(_ *Snapshot, ref imageRef) string {
+func imgTagProblem(_ *check.Snapshot, ref imageRef) string {
 	switch {
 	case ref.Digest != "":
 		return ""
@@ -564,21 +516,21 @@ func imgTagProblem(_ *Snapshot, ref imageRef) string {
 }
 
 // IMG-003.
-func imgTrustedRegistries(s *Snapshot) []Finding {
+func imgTrustedRegistries(s *check.Snapshot) []check.Finding {
 	if len(s.Params.TrustedRegistries) == 0 {
-		return []Finding{Failf(ObjectRef{Kind: "SecurityProfile"}, "no trusted registries are configured: "+
+		return []check.Finding{check.Failf(check.ObjectRef{Kind: "SecurityProfile"}, "no trusted registries are configured: "+
 			"set spec.parameters.trustedRegistries to the registries images may come from (e.g. your internal registry)")}
 	}
-	return imgEachContainer(func(s *Snapshot, ref imageRef) string {
+	return imgEachContainer(func(s *check.Snapshot, ref imageRef) string {
 		if imgRegistryListed(ref, s.Params.TrustedRegistries) {
 			return ""
 		}
-		return fmt.Sprintf("comes from %s, which no trusted registry (%s) covers", ref.Name(), ContainerNames(s.Params.TrustedRegistries))
+		return fmt.Sprintf("comes from %s, which no trusted registry (%s) covers", ref.Name(), check.ContainerNames(s.Params.TrustedRegistries))
 	})(s)
 }
 
 // IMG-010.
-func imgAlwaysPull(s *Snapshot) []Finding {
+func imgAlwaysPull(s *check.Snapshot) []check.Finding {
 	plugin := "AlwaysPullImages cannot be seen on a managed control plane"
 	if servers := kubeAPIServerFlags(s); len(servers) > 0 {
 		all := true
@@ -590,12 +542,12 @@ func imgAlwaysPull(s *Snapshot) []Finding {
 		}
 		plugin = "AlwaysPullImages is not in every kube-apiserver's --enable-admission-plugins"
 	}
-	var out []Finding
+	var out []check.Finding
 	workloads := s.Workloads()
 	for i := range workloads {
 		w := &workloads[i]
 		var problems []string
-		EachContainer(w.Spec, func(c *corev1.Container, kind ContainerKind) {
+		check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 			policy, defaulted := imgPullPolicy(c)
 			if policy == corev1.PullAlways {
 				return
@@ -607,7 +559,7 @@ func imgAlwaysPull(s *Snapshot) []Finding {
 			problems = append(problems, fmt.Sprintf("%s has imagePullPolicy %s%s", containerRef(c, kind), policy, how))
 		})
 		if len(problems) > 0 {
-			out = append(out, Failf(w.Ref, "%s (%s)", strings.Join(problems, "; "), plugin))
+			out = append(out, check.Failf(w.Ref, "%s (%s)", strings.Join(problems, "; "), plugin))
 		}
 	}
 	return out
@@ -636,7 +588,7 @@ func imgListContains(list, want string) bool {
 }
 
 // IMG-012.
-func imgPullCredentials(s *Snapshot) []Finding {
+func imgPullCredentials(s *check.Snapshot) []check.Finding {
 	p := s.Params.Images
 	accounts := map[string]*corev1.ServiceAccount{}
 	for _, sa := range s.ServiceAccounts {
@@ -648,7 +600,7 @@ func imgPullCredentials(s *Snapshot) []Finding {
 			used[sa.Namespace+"/"+ref.Name] = true
 		}
 	}
-	var out []Finding
+	var out []check.Finding
 	workloads := s.Workloads()
 	for i := range workloads {
 		w := &workloads[i]
@@ -674,7 +626,7 @@ func imgPullCredentials(s *Snapshot) []Finding {
 			problems = append(problems, fmt.Sprintf("%s comes from private registry %s", ic.name(), ic.ref.Registry))
 		}
 		if len(problems) > 0 {
-			out = append(out, Failf(w.Ref, "%s, but neither the pod nor its ServiceAccount %q has imagePullSecrets",
+			out = append(out, check.Failf(w.Ref, "%s, but neither the pod nor its ServiceAccount %q has imagePullSecrets",
 				strings.Join(problems, "; "), rbacPodServiceAccount(spec)))
 		}
 	}
@@ -683,17 +635,17 @@ func imgPullCredentials(s *Snapshot) []Finding {
 
 // imgUnusedPullSecrets reports registry credentials in namespaces where no pod or ServiceAccount
 // pulls with them; used holds namespace/name of the ones in use.
-func imgUnusedPullSecrets(s *Snapshot, used map[string]bool) []Finding {
+func imgUnusedPullSecrets(s *check.Snapshot, used map[string]bool) []check.Finding {
 	if !s.SecretsRead {
 		return nil
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, sec := range s.Secrets {
 		if (sec.Type != corev1.SecretTypeDockerConfigJson && sec.Type != corev1.SecretTypeDockercfg) ||
 			!s.InScope(sec.Namespace) || used[sec.Namespace+"/"+sec.Name] {
 			continue
 		}
-		out = append(out, Failf(ObjectRef{Kind: "Secret", Namespace: sec.Namespace, Name: sec.Name},
+		out = append(out, check.Failf(check.ObjectRef{Kind: "Secret", Namespace: sec.Namespace, Name: sec.Name},
 			"registry credentials of type %s that no pod or ServiceAccount in the namespace pulls with", sec.Type))
 	}
 	return out
@@ -703,7 +655,7 @@ func imgUnusedPullSecrets(s *Snapshot, used map[string]bool) []Finding {
 
 // imgGate is one admission mechanism that enforces an image rule.
 type imgGate struct {
-	ref ObjectRef
+	ref check.ObjectRef
 	// covers reports whether the gate applies to pods of the namespace.
 	covers func(ns *corev1.Namespace) bool
 	// images reports whether the gate checks the image; nil means every image.
@@ -741,35 +693,35 @@ func imgMentionsImages(v any) bool {
 
 // imgNamespaceCoverage reports each in-scope namespace that no gate covers; with no gate at all
 // it returns the single finding none.
-func imgNamespaceCoverage(s *Snapshot, gates []imgGate, what string, none Finding) []Finding {
+func imgNamespaceCoverage(s *check.Snapshot, gates []imgGate, what string, none check.Finding) []check.Finding {
 	if len(gates) == 0 {
-		return []Finding{none}
+		return []check.Finding{none}
 	}
 	var names []string
 	for _, g := range gates {
 		names = append(names, g.ref.String())
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, ns := range s.ScopedNamespaces() {
 		covered := false
 		for _, g := range gates {
 			covered = covered || g.covers(ns)
 		}
 		if !covered {
-			out = append(out, Failf(ObjectRef{Kind: "Namespace", Name: ns.Name}, "no %s applies to this namespace (none of %s enforces here)",
-				what, ContainerNames(names)))
+			out = append(out, check.Failf(check.ObjectRef{Kind: "Namespace", Name: ns.Name}, "no %s applies to this namespace (none of %s enforces here)",
+				what, check.ContainerNames(names)))
 		}
 	}
 	return out
 }
 
 // IMG-004.
-func imgRegistryEnforcement(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("admission enforcement is a cluster-wide fact that manifests do not show")}
+func imgRegistryEnforcement(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("admission enforcement is a cluster-wide fact that manifests do not show")}
 	}
 	if len(s.ScopedNamespaces()) == 0 {
-		return []Finding{NotApplicablef("no namespace is in scope")}
+		return []check.Finding{check.NotApplicablef("no namespace is in scope")}
 	}
 	var gates []imgGate
 	var audit []string
@@ -797,15 +749,15 @@ func imgRegistryEnforcement(s *Snapshot) []Finding {
 	msg := "no admission policy enforces the registry allowlist: no Kyverno image rule in Enforce mode, no denying " +
 		"Gatekeeper allowed-repos/registries constraint and no ValidatingAdmissionPolicy on images bound with Deny"
 	if len(audit) > 0 {
-		msg += fmt.Sprintf(" (%s only audit)", ContainerNames(imgUnique(audit)))
+		msg += fmt.Sprintf(" (%s only audit)", check.ContainerNames(imgUnique(audit)))
 	}
-	return imgNamespaceCoverage(s, gates, "enforcing registry policy", Failf(ObjectRef{Kind: "ClusterPolicy"}, "%s", msg))
+	return imgNamespaceCoverage(s, gates, "enforcing registry policy", check.Failf(check.ObjectRef{Kind: "ClusterPolicy"}, "%s", msg))
 }
 
 // IMG-005.
-func imgSignatureVerification(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("admission enforcement is a cluster-wide fact that manifests do not show")}
+func imgSignatureVerification(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("admission enforcement is a cluster-wide fact that manifests do not show")}
 	}
 	var gates []imgGate
 	var audit []string
@@ -838,11 +790,11 @@ func imgSignatureVerification(s *Snapshot) []Finding {
 		msg := "no admission policy verifies image signatures: no Kyverno verifyImages rule in Enforce mode, no Sigstore " +
 			"ClusterImagePolicy in enforce mode, no fail-closed Connaisseur webhook and no denying Ratify constraint"
 		if len(audit) > 0 {
-			msg += fmt.Sprintf(" (%s only warn or audit)", ContainerNames(imgUnique(audit)))
+			msg += fmt.Sprintf(" (%s only warn or audit)", check.ContainerNames(imgUnique(audit)))
 		}
-		return []Finding{Failf(ObjectRef{Kind: "ClusterPolicy"}, "%s", msg)}
+		return []check.Finding{check.Failf(check.ObjectRef{Kind: "ClusterPolicy"}, "%s", msg)}
 	}
-	var out []Finding
+	var out []check.Finding
 	workloads := s.Workloads()
 	for i := range workloads {
 		w := &workloads[i]
@@ -861,19 +813,19 @@ func imgSignatureVerification(s *Snapshot) []Finding {
 			}
 		}
 		if len(problems) > 0 {
-			out = append(out, Failf(w.Ref, "no enforcing signature verification covers %s", strings.Join(problems, ", ")))
+			out = append(out, check.Failf(w.Ref, "no enforcing signature verification covers %s", strings.Join(problems, ", ")))
 		}
 	}
 	return out
 }
 
 // IMG-008.
-func imgScanGate(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("admission enforcement is a cluster-wide fact that manifests do not show")}
+func imgScanGate(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("admission enforcement is a cluster-wide fact that manifests do not show")}
 	}
 	if len(s.ScopedNamespaces()) == 0 {
-		return []Finding{NotApplicablef("no namespace is in scope")}
+		return []check.Finding{check.NotApplicablef("no namespace is in scope")}
 	}
 	gates := imgWebhookGates(s, s.Params.Images.ScanGateWebhooks, false)
 	imgKyvernoRules(s, func(pol *unstructured.Unstructured, rule map[string]any, policyAction string) {
@@ -903,14 +855,14 @@ func imgScanGate(s *Snapshot) []Finding {
 	if len(gates) == 0 {
 		for _, srv := range kubeAPIServerFlags(s) {
 			if imgListContains(srv.Flags["enable-admission-plugins"], "ImagePolicyWebhook") {
-				return []Finding{Manualf("the ImagePolicyWebhook admission plugin is enabled on %s: verify that its backend rejects "+
+				return []check.Finding{check.Manualf("the ImagePolicyWebhook admission plugin is enabled on %s: verify that its backend rejects "+
 					"unscanned or vulnerable images and that defaultAllow is false in its admission configuration, and attest it", srv.Ref.Name)}
 			}
 		}
 	}
-	return imgNamespaceCoverage(s, gates, "fail-closed scan gate", Failf(ObjectRef{Kind: "ValidatingWebhookConfiguration"},
+	return imgNamespaceCoverage(s, gates, "fail-closed scan gate", check.Failf(check.ObjectRef{Kind: "ValidatingWebhookConfiguration"},
 		"no deploy-time scan gate: no scanner admission webhook with failurePolicy Fail (names like %s) and no enforced "+
-			"policy requiring a vulnerability-scan attestation", ContainerNames(s.Params.Images.ScanGateWebhooks)))
+			"policy requiring a vulnerability-scan attestation", check.ContainerNames(s.Params.Images.ScanGateWebhooks)))
 }
 
 // imgRequiresVulnAttestation reports whether attestation requirements ask for a vulnerability
@@ -969,7 +921,7 @@ func imgSigstoreGate(cip *unstructured.Unstructured) imgGate {
 
 // imgKyvernoRules calls fn for every rule of the Kyverno ClusterPolicies and Policies that
 // applies to pods or their controllers, with the policy's default failure action.
-func imgKyvernoRules(s *Snapshot, fn func(pol *unstructured.Unstructured, rule map[string]any, policyAction string)) {
+func imgKyvernoRules(s *check.Snapshot, fn func(pol *unstructured.Unstructured, rule map[string]any, policyAction string)) {
 	for _, gk := range []string{"ClusterPolicy.kyverno.io", "Policy.kyverno.io"} {
 		for _, pol := range s.Extra[gk] {
 			action, _, _ := unstructured.NestedString(pol.Object, "spec", "validationFailureAction")
@@ -1126,7 +1078,7 @@ func imgLabelSelector(v any) *metav1.LabelSelector {
 
 // imgGatekeeperGates returns the denying Gatekeeper constraints on pods whose kind contains one
 // of the words, such as K8sAllowedRepos for "repo".
-func imgGatekeeperGates(s *Snapshot, words ...string) []imgGate {
+func imgGatekeeperGates(s *check.Snapshot, words ...string) []imgGate {
 	var out []imgGate
 	for _, gk := range lcSortedKeys(s.Extra) {
 		kind, group, _ := strings.Cut(gk, ".")
@@ -1161,7 +1113,7 @@ func imgGatekeeperGates(s *Snapshot, words ...string) []imgGate {
 
 // imgVAPGates returns the ValidatingAdmissionPolicies on pods that relevant accepts, bound with
 // Deny and failing closed, one gate per binding.
-func imgVAPGates(s *Snapshot, relevant func(*admissionregistrationv1.ValidatingAdmissionPolicy) bool) []imgGate {
+func imgVAPGates(s *check.Snapshot, relevant func(*admissionregistrationv1.ValidatingAdmissionPolicy) bool) []imgGate {
 	policies := map[string]*admissionregistrationv1.ValidatingAdmissionPolicy{}
 	for _, p := range s.ValidatingAdmissionPolicies {
 		policies[p.Name] = p
@@ -1181,7 +1133,7 @@ func imgVAPGates(s *Snapshot, relevant func(*admissionregistrationv1.ValidatingA
 		if b.Spec.MatchResources != nil {
 			bindingSel = b.Spec.MatchResources.NamespaceSelector
 		}
-		out = append(out, imgGate{ref: ObjectRef{Kind: "ValidatingAdmissionPolicyBinding", Name: b.Name}, covers: func(ns *corev1.Namespace) bool {
+		out = append(out, imgGate{ref: check.ObjectRef{Kind: "ValidatingAdmissionPolicyBinding", Name: b.Name}, covers: func(ns *corev1.Namespace) bool {
 			return bakSelectorMatches(policySel, ns.Labels) && bakSelectorMatches(bindingSel, ns.Labels)
 		}})
 	}
@@ -1190,7 +1142,7 @@ func imgVAPGates(s *Snapshot, relevant func(*admissionregistrationv1.ValidatingA
 
 // imgWebhookGates returns the fail-closed admission webhooks on pods whose configuration or
 // webhook name matches a pattern; mutating webhooks count when withMutating is set.
-func imgWebhookGates(s *Snapshot, patterns []string, withMutating bool) []imgGate {
+func imgWebhookGates(s *check.Snapshot, patterns []string, withMutating bool) []imgGate {
 	matches := func(names ...string) bool {
 		for _, n := range names {
 			if imgAnyWildcard(patterns, strings.ToLower(n)) {
@@ -1205,7 +1157,7 @@ func imgWebhookGates(s *Snapshot, patterns []string, withMutating bool) []imgGat
 		if !matches(config, name) || !lcFailClosed(fp) || !imgWebhookRulesCoverPods(rules) {
 			return
 		}
-		out = append(out, imgGate{ref: ObjectRef{Kind: kind, Name: config}, covers: func(ns *corev1.Namespace) bool {
+		out = append(out, imgGate{ref: check.ObjectRef{Kind: kind, Name: config}, covers: func(ns *corev1.Namespace) bool {
 			return bakSelectorMatches(sel, ns.Labels)
 		}})
 	}
@@ -1253,7 +1205,7 @@ type imgReports struct {
 	count   int
 }
 
-func imgIndexReports(s *Snapshot, groupKind string) *imgReports {
+func imgIndexReports(s *check.Snapshot, groupKind string) *imgReports {
 	ix := &imgReports{byOwner: map[string]*unstructured.Unstructured{}, byImage: map[string]*unstructured.Unstructured{}}
 	keep := func(m map[string]*unstructured.Unstructured, key string, r *unstructured.Unstructured) {
 		if old, ok := m[key]; !ok || imgReportTime(r).After(imgReportTime(old)) {
@@ -1297,7 +1249,7 @@ func imgIndexReports(s *Snapshot, groupKind string) *imgReports {
 
 // lookup finds the report for a workload container: by the owner labels Trivy Operator sets (a
 // Deployment's reports name its ReplicaSets), else by the image.
-func (ix *imgReports) lookup(s *Snapshot, w *Workload, ic *imgContainer) *unstructured.Unstructured {
+func (ix *imgReports) lookup(s *check.Snapshot, w *check.Workload, ic *imgContainer) *unstructured.Unstructured {
 	owners := []string{w.Ref.Kind + "/" + w.Ref.Name}
 	if w.Ref.Kind == "Deployment" {
 		for _, rs := range s.ReplicaSets {
@@ -1356,21 +1308,21 @@ func imgReportTime(r *unstructured.Unstructured) time.Time {
 
 // imgReportPrelude handles what every report check decides first: manifests carry no reports,
 // and without the report kind a person must verify scanning.
-func imgReportPrelude(s *Snapshot, groupKind, what string) ([]Finding, bool) {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("scanner reports exist only in a live cluster")}, true
+func imgReportPrelude(s *check.Snapshot, groupKind, what string) ([]check.Finding, bool) {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("scanner reports exist only in a live cluster")}, true
 	}
 	if !s.HasExtra(groupKind) {
 		kind, _, _ := strings.Cut(groupKind, ".")
-		return []Finding{Manualf("the cluster does not serve Trivy Operator's %s kind: %s, or install Trivy Operator", kind, what)}, true
+		return []check.Finding{check.Manualf("the cluster does not serve Trivy Operator's %s kind: %s, or install Trivy Operator", kind, what)}, true
 	}
 	return nil, false
 }
 
 // imgEachScanned calls judge for every pod-template container of every in-scope workload with
 // its report (nil when none) and reports each workload once with the problems found.
-func imgEachScanned(s *Snapshot, ix *imgReports, judge func(w *Workload, ic *imgContainer, r *unstructured.Unstructured) string) []Finding {
-	var out []Finding
+func imgEachScanned(s *check.Snapshot, ix *imgReports, judge func(w *check.Workload, ic *imgContainer, r *unstructured.Unstructured) string) []check.Finding {
+	var out []check.Finding
 	workloads := s.Workloads()
 	for i := range workloads {
 		w := &workloads[i]
@@ -1381,20 +1333,20 @@ func imgEachScanned(s *Snapshot, ix *imgReports, judge func(w *Workload, ic *img
 			}
 		}
 		if len(problems) > 0 {
-			out = append(out, Failf(w.Ref, "%s", strings.Join(problems, "; ")))
+			out = append(out, check.Failf(w.Ref, "%s", strings.Join(problems, "; ")))
 		}
 	}
 	return out
 }
 
 // IMG-006.
-func imgScanCoverage(s *Snapshot) []Finding {
+func imgScanCoverage(s *check.Snapshot) []check.Finding {
 	maxAge := s.Params.Images.ScanMaxAge
 	if out, done := imgReportPrelude(s, imgVulnReportKind, fmt.Sprintf("verify that every running image is scanned for vulnerabilities at least every %s and attest it", lcApproxDuration(maxAge))); done {
 		return out
 	}
 	ix := imgIndexReports(s, imgVulnReportKind)
-	return imgEachScanned(s, ix, func(_ *Workload, _ *imgContainer, r *unstructured.Unstructured) string {
+	return imgEachScanned(s, ix, func(_ *check.Workload, _ *imgContainer, r *unstructured.Unstructured) string {
 		if r == nil {
 			return "has no vulnerability report"
 		}
@@ -1409,9 +1361,9 @@ func imgScanCoverage(s *Snapshot) []Finding {
 var imgSeverityOrder = []string{"CRITICAL", "HIGH", "MEDIUM"}
 
 // IMG-007.
-func imgVulnerabilities(s *Snapshot) []Finding {
+func imgVulnerabilities(s *check.Snapshot) []check.Finding {
 	severities := imgSeverityOrder[:2]
-	if s.Level >= L3 {
+	if s.Level >= check.L3 {
 		severities = imgSeverityOrder
 	}
 	var names []string
@@ -1425,7 +1377,7 @@ func imgVulnerabilities(s *Snapshot) []Finding {
 	fixableOnly := s.Params.Images.FixableOnly
 	ix := imgIndexReports(s, imgVulnReportKind)
 	policies := netPoliciesByNamespace(s)
-	return imgEachScanned(s, ix, func(w *Workload, ic *imgContainer, r *unstructured.Unstructured) string {
+	return imgEachScanned(s, ix, func(w *check.Workload, ic *imgContainer, r *unstructured.Unstructured) string {
 		if r == nil {
 			return "" // IMG-006 reports missing scans
 		}
@@ -1448,7 +1400,7 @@ func imgVulnerabilities(s *Snapshot) []Finding {
 		}
 		msg := fmt.Sprintf("has %s: %s", what, strings.Join(parts, ", "))
 		if len(ids) > 0 {
-			msg += " (" + ContainerNames(ids) + ")"
+			msg += " (" + check.ContainerNames(ids) + ")"
 		}
 		if exposure := imgExposure(s, w, ic.c, policies); len(exposure) > 0 {
 			msg += "; exposure: " + strings.Join(exposure, ", ")
@@ -1493,7 +1445,7 @@ func imgCountVulnerabilities(r *unstructured.Unstructured, severities []string, 
 }
 
 // imgExposure names what makes a vulnerable container more dangerous (seed 002 Q3–Q7).
-func imgExposure(s *Snapshot, w *Workload, c *corev1.Container, policies map[string][]*networkingv1.NetworkPolicy) []string {
+func imgExposure(s *check.Snapshot, w *check.Workload, c *corev1.Container, policies map[string][]*networkingv1.NetworkPolicy) []string {
 	var out []string
 	if c.SecurityContext != nil && c.SecurityContext.Privileged != nil && *c.SecurityContext.Privileged {
 		out = append(out, "privileged")
@@ -1512,24 +1464,24 @@ func imgExposure(s *Snapshot, w *Workload, c *corev1.Container, policies map[str
 	if len(rbacPodSecretRefs(w.Spec)) > 0 {
 		out = append(out, "reads Secrets")
 	}
-	if ns := s.Namespace(w.Ref.Namespace); ns != nil && ns.Labels[LabelCritical] == "true" {
+	if ns := s.Namespace(w.Ref.Namespace); ns != nil && ns.Labels[check.LabelCritical] == "true" {
 		out = append(out, "production namespace")
 	}
 	return out
 }
 
 // IMG-009.
-func imgExposedSecrets(s *Snapshot) []Finding {
-	malware := Manualf("malware scanning (L3): verify that every image is scanned for malware before it runs and attest it; " +
+func imgExposedSecrets(s *check.Snapshot) []check.Finding {
+	malware := check.Manualf("malware scanning (L3): verify that every image is scanned for malware before it runs and attest it; " +
 		"no standard API object records malware-scan results")
 	out, done := imgReportPrelude(s, imgSecretReportKind, "verify that no image contains private keys, passwords or tokens and attest it")
 	if !done {
 		ix := imgIndexReports(s, imgSecretReportKind)
 		if ix.count == 0 {
-			out = []Finding{Manualf("the ExposedSecretReport kind is served but no report exists: enable Trivy Operator's secret " +
+			out = []check.Finding{check.Manualf("the ExposedSecretReport kind is served but no report exists: enable Trivy Operator's secret " +
 				"scanner, or verify that no image contains private keys, passwords or tokens and attest it")}
 		} else {
-			out = imgEachScanned(s, ix, func(_ *Workload, _ *imgContainer, r *unstructured.Unstructured) string {
+			out = imgEachScanned(s, ix, func(_ *check.Workload, _ *imgContainer, r *unstructured.Unstructured) string {
 				if r == nil {
 					return ""
 				}
@@ -1537,7 +1489,7 @@ func imgExposedSecrets(s *Snapshot) []Finding {
 			})
 		}
 	}
-	if s.Level >= L3 && s.Source != SourceManifests {
+	if s.Level >= check.L3 && s.Source != check.SourceManifests {
 		out = append(out, malware)
 	}
 	return out
@@ -1554,7 +1506,7 @@ func imgSecretProblem(r *unstructured.Unstructured) string {
 		found = append(found, fmt.Sprintf("%s in %s", bakOr(title, "secret"), bakOr(target, "the image")))
 	}
 	if len(found) > 0 {
-		return fmt.Sprintf("contains %d exposed secrets: %s", len(found), ContainerNames(found))
+		return fmt.Sprintf("contains %d exposed secrets: %s", len(found), check.ContainerNames(found))
 	}
 	if listed {
 		return ""
@@ -1571,16 +1523,16 @@ func imgSecretProblem(r *unstructured.Unstructured) string {
 }
 
 // IMG-014.
-func imgMinimalImages(s *Snapshot) []Finding {
+func imgMinimalImages(s *check.Snapshot) []check.Finding {
 	if out, done := imgReportPrelude(s, imgSbomReportKind, "enable SBOM generation, or review each image's base and packages (S3.8) and attest it"); done {
 		return out
 	}
 	ix := imgIndexReports(s, imgSbomReportKind)
 	if ix.count == 0 {
-		return []Finding{Manualf("no SbomReport exists: enable Trivy Operator's SBOM generation, or review each image's base and packages (S3.8) and attest it")}
+		return []check.Finding{check.Manualf("no SbomReport exists: enable Trivy Operator's SBOM generation, or review each image's base and packages (S3.8) and attest it")}
 	}
 	minimal := s.Params.Images.MinimalOSFamilies
-	var out []Finding
+	var out []check.Finding
 	workloads := s.Workloads()
 	for i := range workloads {
 		w := &workloads[i]
@@ -1598,7 +1550,7 @@ func imgMinimalImages(s *Snapshot) []Finding {
 			notes = append(notes, fmt.Sprintf("%s is built on %s %s with %d components", ic.name(), family, version, count))
 		}
 		if len(notes) > 0 {
-			out = append(out, Finding{Result: Manual, Object: w.Ref, Message: fmt.Sprintf(
+			out = append(out, check.Finding{Result: check.Manual, Object: w.Ref, Message: fmt.Sprintf(
 				"%s (minimal bases: %s): confirm the image holds only the packages it needs, or rebuild it on a minimal base",
 				strings.Join(notes, "; "), strings.Join(minimal, ", "))})
 		}
@@ -1624,14 +1576,14 @@ func imgSbomOS(r *unstructured.Unstructured) (family, version string) {
 const imgCreatedProperty = "org.opencontainers.image.created"
 
 // IMG-015.
-func imgImageAge(s *Snapshot) []Finding {
+func imgImageAge(s *check.Snapshot) []check.Finding {
 	if out, done := imgReportPrelude(s, imgSbomReportKind, "check the creation date of every running image in the registry and attest it"); done {
 		return out
 	}
 	maxAge := s.Params.Images.ImageMaxAge
 	ix := imgIndexReports(s, imgSbomReportKind)
 	dated, undated := 0, 0
-	out := imgEachScanned(s, ix, func(_ *Workload, _ *imgContainer, r *unstructured.Unstructured) string {
+	out := imgEachScanned(s, ix, func(_ *check.Workload, _ *imgContainer, r *unstructured.Unstructured) string {
 		created, ok := imgCreated(r)
 		if !ok {
 			undated++
@@ -1648,7 +1600,7 @@ func imgImageAge(s *Snapshot) []Finding {
 		if dated == 0 {
 			msg = "no SbomReport records an image creation date (" + imgCreatedProperty + ")"
 		}
-		out = append(out, Manualf("%s: check the creation dates of the running images in the registry (e.g. crane config "+
+		out = append(out, check.Manualf("%s: check the creation dates of the running images in the registry (e.g. crane config "+
 			"IMAGE | jq .created) and rebuild the ones older than %s", msg, lcApproxDuration(maxAge)))
 	}
 	return out
@@ -1675,9 +1627,9 @@ func imgCreated(r *unstructured.Unstructured) (time.Time, bool) {
 
 // --- IMG-011 ---
 
-func imgRegistryTLS(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("node runtime configuration is not part of manifests")}
+func imgRegistryTLS(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("node runtime configuration is not part of manifests")}
 	}
 	runtimes := map[string]bool{}
 	for _, n := range s.Nodes {
@@ -1701,15 +1653,15 @@ func imgRegistryTLS(s *Snapshot) []Finding {
 	if len(steps) == 0 {
 		steps = append(steps, "check the container runtime's registry configuration on every node for skipped TLS verification and plain HTTP")
 	}
-	return []Finding{Manualf("on every node (e.g. kubectl debug node/NAME --profile=sysadmin, then chroot /host), verify: %s; then attest it",
+	return []check.Finding{check.Manualf("on every node (e.g. kubectl debug node/NAME --profile=sysadmin, then chroot /host), verify: %s; then attest it",
 		strings.Join(steps, "; "))}
 }
 
 // --- IMG-013 ---
 
-func imgInClusterRegistry(s *Snapshot) []Finding {
+func imgInClusterRegistry(s *check.Snapshot) []check.Finding {
 	type registry struct {
-		ref      ObjectRef
+		ref      check.ObjectRef
 		replicas *int32
 		spec     *corev1.PodSpec
 	}
@@ -1718,7 +1670,7 @@ func imgInClusterRegistry(s *Snapshot) []Finding {
 		if s.Scope.Excluded[meta.Namespace] || !imgRunsRegistry(s, &tmpl.Spec) {
 			return
 		}
-		found = append(found, registry{ObjectRef{Kind: kind, Namespace: meta.Namespace, Name: meta.Name}, replicas, &tmpl.Spec})
+		found = append(found, registry{check.ObjectRef{Kind: kind, Namespace: meta.Namespace, Name: meta.Name}, replicas, &tmpl.Spec})
 	}
 	for _, d := range s.Deployments {
 		consider("Deployment", &d.ObjectMeta, d.Spec.Replicas, &d.Spec.Template)
@@ -1727,7 +1679,7 @@ func imgInClusterRegistry(s *Snapshot) []Finding {
 		consider("StatefulSet", &st.ObjectMeta, st.Spec.Replicas, &st.Spec.Template)
 	}
 	if len(found) == 0 {
-		return []Finding{NotApplicablef("no image registry runs in the cluster: an external registry's redundancy, network zone and garbage collection need an attestation")}
+		return []check.Finding{check.NotApplicablef("no image registry runs in the cluster: an external registry's redundancy, network zone and garbage collection need an attestation")}
 	}
 	policies := netPoliciesByNamespace(s)
 	cni, out := cniPolicies(s)
@@ -1740,7 +1692,7 @@ func imgInClusterRegistry(s *Snapshot) []Finding {
 		switch {
 		case replicas < 2:
 			problems = append(problems, fmt.Sprintf("runs %d replica (at least 2 needed)", replicas))
-		case s.Level >= L3 && (replicas < 3 || replicas%2 == 0):
+		case s.Level >= check.L3 && (replicas < 3 || replicas%2 == 0):
 			problems = append(problems, fmt.Sprintf("runs %d replicas (L3 needs an odd number of at least 3)", replicas))
 		}
 		isolated := cniDefaultDenyIngress(s, cni, r.ref.Namespace) != ""
@@ -1756,9 +1708,9 @@ func imgInClusterRegistry(s *Snapshot) []Finding {
 			problems = append(problems, "no CronJob in its namespace runs registry garbage-collect")
 		}
 		if len(problems) > 0 {
-			out = append(out, Failf(r.ref, "in-cluster image registry %s", strings.Join(problems, "; ")))
+			out = append(out, check.Failf(r.ref, "in-cluster image registry %s", strings.Join(problems, "; ")))
 		} else if gcJob == "" {
-			out = append(out, Finding{Result: Manual, Object: r.ref, Message: "the registry schedules garbage collection itself: " +
+			out = append(out, check.Finding{Result: check.Manual, Object: r.ref, Message: "the registry schedules garbage collection itself: " +
 				"verify that its GC schedule is enabled (Harbor: Administration > Clean Up) and attest it"})
 		}
 	}
@@ -1766,7 +1718,7 @@ func imgInClusterRegistry(s *Snapshot) []Finding {
 }
 
 // imgRunsRegistry reports whether a pod template runs a registry image.
-func imgRunsRegistry(s *Snapshot, spec *corev1.PodSpec) bool {
+func imgRunsRegistry(s *check.Snapshot, spec *corev1.PodSpec) bool {
 	for _, c := range spec.Containers {
 		ref, err := parseImageRef(c.Image)
 		if err != nil {
@@ -1797,7 +1749,7 @@ func imgHasBuiltInGC(spec *corev1.PodSpec) bool {
 }
 
 // imgGarbageCollectionJob returns the name of a CronJob in ns that collects registry garbage.
-func imgGarbageCollectionJob(s *Snapshot, ns string) string {
+func imgGarbageCollectionJob(s *check.Snapshot, ns string) string {
 	for _, cj := range s.CronJobs {
 		if cj.Namespace != ns || (cj.Spec.Suspend != nil && *cj.Spec.Suspend) {
 			continue

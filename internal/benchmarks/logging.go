@@ -4,77 +4,24 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// LoggingParams are the parameters of the LOG- checks.
-type LoggingParams struct {
-	// AuditLogMinRetention is the shortest audit-log retention LOG-002 accepts. The standard asks
-	// for what laws require; 180 days follows the six-month rule of the PRC Cybersecurity Law, Art. 21.
-	AuditLogMinRetention time.Duration
-	// LogCollectors are globs of log-collector DaemonSets (LOG-003), matched against the
-	// DaemonSet's name and its app labels.
-	LogCollectors []string
-	// NodeExporters are globs of node-metrics DaemonSets (LOG-004).
-	NodeExporters []string
-	// KubeStateMetrics are globs of the Deployment that exports object-state metrics (LOG-004).
-	KubeStateMetrics []string
-	// AlertRuleKinds are the GroupKinds of Prometheus-style rule objects, each with
-	// spec.groups[].rules[] (LOG-005).
-	AlertRuleKinds []string
-	// StorageAlertMetrics are expression fragments that make an alerting rule a storage alert (LOG-005).
-	StorageAlertMetrics []string
-	// ContainerAlertMetrics are expression fragments that make an alerting rule a container-state
-	// alert (LOG-005).
-	ContainerAlertMetrics []string
-	// MaxVerbosity is the highest klog verbosity (kubelet logging.verbosity, control-plane --v)
-	// that still counts as the "info" level of S9.6 (LOG-006); 3 and above are debug levels.
-	MaxVerbosity int
-	// RuntimeAgents are globs of runtime threat-detection DaemonSets (LOG-007).
-	RuntimeAgents []string
-}
-
-func defaultLoggingParams() LoggingParams {
-	return LoggingParams{
-		AuditLogMinRetention: 180 * 24 * time.Hour,
-		LogCollectors: []string{
-			"*fluent-bit*", "*fluentbit*", "*fluentd*", "*vector*", "*promtail*", "*filebeat*",
-			"*otel-collector*", "*opentelemetry-collector*", "*grafana-agent*", "*alloy*",
-		},
-		NodeExporters:    []string{"*node-exporter*", "*node_exporter*"},
-		KubeStateMetrics: []string{"*kube-state-metrics*"},
-		AlertRuleKinds: []string{
-			"PrometheusRule.monitoring.coreos.com",
-			"VMRule.operator.victoriametrics.com",
-			"Rules.monitoring.googleapis.com",
-			"ClusterRules.monitoring.googleapis.com",
-			"GlobalRules.monitoring.googleapis.com",
-		},
-		StorageAlertMetrics:   []string{"kubelet_volume_stats_"},
-		ContainerAlertMetrics: []string{"kube_pod_container_status_restarts_total", "CrashLoopBackOff"},
-		MaxVerbosity:          2,
-		RuntimeAgents: []string{
-			"*falco*", "*tetragon*", "*tracee*", "*kubearmor*", "*neuvector-enforcer*",
-			"*sysdig-agent*", "*twistlock-defender*",
-		},
-	}
-}
-
 // loggingChecks returns the LOG- checks: logging and monitoring.
-func loggingChecks() []Check {
-	return []Check{
+func loggingChecks() []check.Check {
+	return []check.Check{
 		{
 			ID:       "LOG-001",
 			Title:    "The API server writes an audit log under an audit policy",
-			Domain:   DomainLogging,
-			Level:    L2,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainLogging,
+			Level:    check.L2,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S10.4", "S9.1"}, NIST: []string{"4.4.5"}, MLPS: []string{"G3b"},
 				CIS: []string{"1.2.16", "3.2.1"},
 			},
@@ -89,10 +36,10 @@ func loggingChecks() []Check {
 		{
 			ID:       "LOG-002",
 			Title:    "API server audit logs are kept for at least the required retention period",
-			Domain:   DomainLogging,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainLogging,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				MLPS: []string{"G3d"}, CIS: []string{"1.2.17", "1.2.18"},
 			},
 			Rationale: "Intrusions are often found months later; audit records deleted before then cannot show what " +
@@ -105,10 +52,10 @@ func loggingChecks() []Check {
 		{
 			ID:         "LOG-003",
 			Title:      "A log collector ships logs from every node, control plane included",
-			Domain:     DomainLogging,
-			Level:      L2,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S9.1", "S9.5"}, NIST: []string{"6.4"}},
+			Domain:     check.DomainLogging,
+			Level:      check.L2,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S9.1", "S9.5"}, NIST: []string{"6.4"}},
 			Rationale: "Container and node logs stay on the node until they rotate away or the node is lost; a collector " +
 				"that skips tainted nodes, such as the control plane, leaves exactly the most sensitive logs behind. " +
 				"The check reads DaemonSet status, nodeSelectors and tolerations, not node affinity or outputs.",
@@ -120,10 +67,10 @@ func loggingChecks() []Check {
 		{
 			ID:         "LOG-004",
 			Title:      "Node and container resource usage is monitored: metrics API, node-exporter and kube-state-metrics",
-			Domain:     DomainLogging,
-			Level:      L2,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S9.2"}, MLPS: []string{"G7d"}},
+			Domain:     check.DomainLogging,
+			Level:      check.L2,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S9.2"}, MLPS: []string{"G7d"}},
 			Rationale: "Without resource metrics nobody sees a node or container running out of CPU, memory or disk until " +
 				"it fails, and autoscalers cannot work. The metrics API serves current usage; node-exporter and " +
 				"kube-state-metrics feed the history and alerts.",
@@ -134,10 +81,10 @@ func loggingChecks() []Check {
 		{
 			ID:         "LOG-005",
 			Title:      "Alerting rules cover volume usage and container restarts",
-			Domain:     DomainLogging,
-			Level:      L2,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S9.3", "S9.4"}},
+			Domain:     check.DomainLogging,
+			Level:      check.L2,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S9.3", "S9.4"}},
 			Rationale: "Metrics nobody alerts on are noticed only after the outage: a full volume stops a database, and a " +
 				"container in CrashLoopBackOff stops its service. The check reads PrometheusRule objects (and other " +
 				"Prometheus-style rule kinds) for alerting rules on kubelet_volume_stats_* and on restarts or CrashLoopBackOff.",
@@ -149,10 +96,10 @@ func loggingChecks() []Check {
 		{
 			ID:         "LOG-006",
 			Title:      "Kubelets and control-plane components log at info verbosity (2 or less)",
-			Domain:     DomainLogging,
-			Level:      L1,
-			Severity:   SeverityLow,
-			References: References{Standard: []string{"S9.6"}},
+			Domain:     check.DomainLogging,
+			Level:      check.L1,
+			Severity:   check.SeverityLow,
+			References: check.References{Standard: []string{"S9.6"}},
 			Rationale: "Debug verbosity floods the log store, hides real events and at high levels writes request " +
 				"details, including tokens, to the logs. The kubelet part reads each node's configuration through the " +
 				"node proxy; the control-plane part reads the mirror pods' --v and etcd's --log-level.",
@@ -163,10 +110,10 @@ func loggingChecks() []Check {
 		{
 			ID:       "LOG-007",
 			Title:    "A runtime threat-detection agent is ready on every node",
-			Domain:   DomainLogging,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainLogging,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				NIST: []string{"4.4.4", "7.3.2"}, MLPS: []string{"G3c", "G4g", "G5b"},
 			},
 			Rationale: "Admission controls judge a container before it starts; only a runtime agent sees a shell spawned " +
@@ -182,17 +129,17 @@ func loggingChecks() []Check {
 
 // --- API server audit (LOG-001, LOG-002) ---
 
-func logAuditEnabled(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("API server audit logging is a fact of a live control plane")}
+func logAuditEnabled(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("API server audit logging is a fact of a live control plane")}
 	}
 	apiservers := controlPlaneFlags(s, "kube-apiserver")
 	if len(apiservers) == 0 {
-		return []Finding{Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify that the provider's " +
+		return []check.Finding{check.Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify that the provider's " +
 			"audit logs are enabled (EKS control-plane logging \"audit\", GKE Cloud Audit Logs, AKS diagnostic setting " +
 			"\"kube-audit\") and attest it")}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, api := range apiservers {
 		var problems []string
 		if api.Flags["audit-policy-file"] == "" {
@@ -202,23 +149,23 @@ func logAuditEnabled(s *Snapshot) []Finding {
 			problems = append(problems, "neither --audit-log-path nor --audit-webhook-config-file, so audit events go nowhere")
 		}
 		if len(problems) > 0 {
-			out = append(out, Failf(api.Ref, "kube-apiserver has %s", strings.Join(problems, " and ")))
+			out = append(out, check.Failf(api.Ref, "kube-apiserver has %s", strings.Join(problems, " and ")))
 		}
 	}
 	return out
 }
 
-func logAuditRetention(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("API server audit retention is a fact of a live control plane")}
+func logAuditRetention(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("API server audit retention is a fact of a live control plane")}
 	}
 	minDays := int(s.Params.Logging.AuditLogMinRetention.Hours() / 24)
 	apiservers := controlPlaneFlags(s, "kube-apiserver")
 	if len(apiservers) == 0 {
-		return []Finding{Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify that the provider's "+
+		return []check.Finding{check.Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify that the provider's "+
 			"audit logs are kept for at least %d days (log bucket or workspace retention) and attest it", minDays)}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, api := range apiservers {
 		f, bad := logAuditRetentionOf(api, minDays)
 		if bad {
@@ -229,18 +176,18 @@ func logAuditRetention(s *Snapshot) []Finding {
 }
 
 // logAuditRetentionOf judges how long one API server keeps its audit events.
-func logAuditRetentionOf(api componentFlags, minDays int) (Finding, bool) {
-	manual := func(format string, args ...any) (Finding, bool) {
-		f := Manualf(format, args...)
+func logAuditRetentionOf(api componentFlags, minDays int) (check.Finding, bool) {
+	manual := func(format string, args ...any) (check.Finding, bool) {
+		f := check.Manualf(format, args...)
 		f.Object = api.Ref
 		return f, true
 	}
 	path := api.Flags["audit-log-path"]
 	switch {
 	case api.Flags["audit-webhook-config-file"] != "":
-		return Finding{}, false // shipped to a central store, whose retention this cluster does not set
+		return check.Finding{}, false // shipped to a central store, whose retention this cluster does not set
 	case api.Flags["audit-policy-file"] == "" || path == "":
-		return Failf(api.Ref, "kube-apiserver keeps no audit log to retain (see LOG-001)"), true
+		return check.Failf(api.Ref, "kube-apiserver keeps no audit log to retain (see LOG-001)"), true
 	case path == "-":
 		return manual("kube-apiserver writes audit events to stdout: verify that the log store keeps them for at least %d days", minDays)
 	}
@@ -248,12 +195,12 @@ func logAuditRetentionOf(api componentFlags, minDays int) (Finding, bool) {
 	maxAge, err := strconv.Atoi(raw)
 	switch {
 	case !set || raw == "0":
-		return Failf(api.Ref, "kube-apiserver sets no --audit-log-maxage, so how long %s is kept is undefined; want at least %d days",
+		return check.Failf(api.Ref, "kube-apiserver sets no --audit-log-maxage, so how long %s is kept is undefined; want at least %d days",
 			path, minDays), true
 	case err != nil:
-		return Errorf(api.Ref, "kube-apiserver --audit-log-maxage=%q is not a number of days", raw), true
+		return check.Errorf(api.Ref, "kube-apiserver --audit-log-maxage=%q is not a number of days", raw), true
 	case maxAge < minDays:
-		return Failf(api.Ref, "kube-apiserver --audit-log-maxage=%d deletes audit logs after %d days; want at least %d",
+		return check.Failf(api.Ref, "kube-apiserver --audit-log-maxage=%d deletes audit logs after %d days; want at least %d",
 			maxAge, maxAge, minDays), true
 	}
 	if backups := api.Flags["audit-log-maxbackup"]; backups != "" && backups != "0" {
@@ -264,28 +211,28 @@ func logAuditRetentionOf(api componentFlags, minDays int) (Finding, bool) {
 		return manual("kube-apiserver keeps at most --audit-log-maxbackup=%s files of --audit-log-maxsize=%s MB, which may "+
 			"delete audit logs before --audit-log-maxage=%d days: verify that they hold %d days of events", backups, size, maxAge, minDays)
 	}
-	return Finding{}, false
+	return check.Finding{}, false
 }
 
 // --- Node agents (LOG-003, LOG-007) ---
 
-func logCollectors(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("log shipping is a fact of a live cluster")}
+func logCollectors(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("log shipping is a fact of a live cluster")}
 	}
 	return logAgentCoverage(s, s.Params.Logging.LogCollectors, "log collector")
 }
 
-func logRuntimeAgents(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("runtime detection agents are a fact of a live cluster")}
+func logRuntimeAgents(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("runtime detection agents are a fact of a live cluster")}
 	}
 	return logAgentCoverage(s, s.Params.Logging.RuntimeAgents, "runtime detection agent")
 }
 
 // logAgentCoverage checks that DaemonSets matching patterns exist, that each has all its pods
 // ready, and that together they place a pod on every node.
-func logAgentCoverage(s *Snapshot, patterns []string, what string) []Finding {
+func logAgentCoverage(s *check.Snapshot, patterns []string, what string) []check.Finding {
 	var agents []*appsv1.DaemonSet
 	for _, ds := range s.DaemonSets {
 		if objectNameMatches(&ds.ObjectMeta, patterns) {
@@ -293,9 +240,9 @@ func logAgentCoverage(s *Snapshot, patterns []string, what string) []Finding {
 		}
 	}
 	if len(agents) == 0 {
-		return []Finding{Failf(ObjectRef{Kind: "DaemonSet"}, "no %s DaemonSet runs (none matches %s)", what, strings.Join(patterns, ", "))}
+		return []check.Finding{check.Failf(check.ObjectRef{Kind: "DaemonSet"}, "no %s DaemonSet runs (none matches %s)", what, strings.Join(patterns, ", "))}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, ds := range agents {
 		if f, bad := logDaemonSetReadiness(ds, what); bad {
 			out = append(out, f)
@@ -312,23 +259,23 @@ func logAgentCoverage(s *Snapshot, patterns []string, what string) []Finding {
 			reasons = append(reasons, fmt.Sprintf("%s/%s %s", ds.Namespace, ds.Name, reason))
 		}
 		if len(reasons) > 0 {
-			out = append(out, Failf(ObjectRef{Kind: "Node", Name: n.Name}, "no %s runs on this node: %s", what, strings.Join(reasons, "; ")))
+			out = append(out, check.Failf(check.ObjectRef{Kind: "Node", Name: n.Name}, "no %s runs on this node: %s", what, strings.Join(reasons, "; ")))
 		}
 	}
 	return out
 }
 
 // logDaemonSetReadiness reports a DaemonSet that schedules no pod or whose pods are not all ready.
-func logDaemonSetReadiness(ds *appsv1.DaemonSet, what string) (Finding, bool) {
-	ref := ObjectRef{Kind: "DaemonSet", Namespace: ds.Namespace, Name: ds.Name}
+func logDaemonSetReadiness(ds *appsv1.DaemonSet, what string) (check.Finding, bool) {
+	ref := check.ObjectRef{Kind: "DaemonSet", Namespace: ds.Namespace, Name: ds.Name}
 	st := ds.Status
 	switch {
 	case st.DesiredNumberScheduled == 0:
-		return Failf(ref, "%s DaemonSet schedules no pod", what), true
+		return check.Failf(ref, "%s DaemonSet schedules no pod", what), true
 	case st.NumberReady < st.DesiredNumberScheduled:
-		return Failf(ref, "%s DaemonSet has %d of %d pods ready", what, st.NumberReady, st.DesiredNumberScheduled), true
+		return check.Failf(ref, "%s DaemonSet has %d of %d pods ready", what, st.NumberReady, st.DesiredNumberScheduled), true
 	}
-	return Finding{}, false
+	return check.Finding{}, false
 }
 
 // logAutoTolerated are the taints the DaemonSet controller tolerates on every DaemonSet pod.
@@ -395,9 +342,9 @@ const (
 	logMetricsAPIService = "v1beta1.metrics.k8s.io"
 )
 
-func logResourceMetrics(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("resource monitoring is a fact of a live cluster")}
+func logResourceMetrics(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("resource monitoring is a fact of a live cluster")}
 	}
 	p := s.Params.Logging
 	out := logMetricsAPI(s)
@@ -409,7 +356,7 @@ func logResourceMetrics(s *Snapshot) []Finding {
 		}
 	}
 	if len(exporters) == 0 {
-		out = append(out, Failf(ObjectRef{Kind: "DaemonSet"}, "no node-exporter DaemonSet runs (none matches %s), so node "+
+		out = append(out, check.Failf(check.ObjectRef{Kind: "DaemonSet"}, "no node-exporter DaemonSet runs (none matches %s), so node "+
 			"resources have no metrics history", strings.Join(p.NodeExporters, ", ")))
 	}
 	for _, ds := range exporters {
@@ -425,12 +372,12 @@ func logResourceMetrics(s *Snapshot) []Finding {
 		}
 		found = true
 		if d.Status.ReadyReplicas == 0 {
-			out = append(out, Failf(ObjectRef{Kind: "Deployment", Namespace: d.Namespace, Name: d.Name},
+			out = append(out, check.Failf(check.ObjectRef{Kind: "Deployment", Namespace: d.Namespace, Name: d.Name},
 				"kube-state-metrics has no ready replica"))
 		}
 	}
 	if !found {
-		out = append(out, Failf(ObjectRef{Kind: "Deployment"}, "no kube-state-metrics Deployment runs (none matches %s), so "+
+		out = append(out, check.Failf(check.ObjectRef{Kind: "Deployment"}, "no kube-state-metrics Deployment runs (none matches %s), so "+
 			"container states and restarts are not exported", strings.Join(p.KubeStateMetrics, ", ")))
 	}
 	return out
@@ -438,10 +385,10 @@ func logResourceMetrics(s *Snapshot) []Finding {
 
 // logMetricsAPI checks that the resource metrics API (metrics-server or an equivalent) is
 // registered and Available.
-func logMetricsAPI(s *Snapshot) []Finding {
-	ref := ObjectRef{Kind: "APIService", Name: logMetricsAPIService}
+func logMetricsAPI(s *check.Snapshot) []check.Finding {
+	ref := check.ObjectRef{Kind: "APIService", Name: logMetricsAPIService}
 	if !s.HasExtra(logAPIServiceKind) {
-		return []Finding{Errorf(ref, "APIService objects were not gathered, so the metrics API cannot be judged")}
+		return []check.Finding{check.Errorf(ref, "APIService objects were not gathered, so the metrics API cannot be judged")}
 	}
 	for _, svc := range s.Extra[logAPIServiceKind] {
 		if svc.GetName() != logMetricsAPIService {
@@ -452,12 +399,12 @@ func logMetricsAPI(s *Snapshot) []Finding {
 			return nil
 		}
 		if status == "" {
-			return []Finding{Failf(ref, "the metrics API reports no Available condition")}
+			return []check.Finding{check.Failf(ref, "the metrics API reports no Available condition")}
 		}
-		return []Finding{Failf(ref, "the metrics API is not Available (%s: %s), so kubectl top and autoscalers get no usage data",
-			reason, Truncate(message, 200))}
+		return []check.Finding{check.Failf(ref, "the metrics API is not Available (%s: %s), so kubectl top and autoscalers get no usage data",
+			reason, check.Truncate(message, 200))}
 	}
-	return []Finding{Failf(ref, "the resource metrics API is not registered: no metrics-server or equivalent is installed")}
+	return []check.Finding{check.Failf(ref, "the resource metrics API is not registered: no metrics-server or equivalent is installed")}
 }
 
 // logCondition returns the status, reason and message of an unstructured object's condition.
@@ -474,9 +421,9 @@ func logCondition(obj *unstructured.Unstructured, condType string) (status, reas
 	return "", "", ""
 }
 
-func logAlertCoverage(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("alerting coverage is a fact of a live cluster")}
+func logAlertCoverage(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("alerting coverage is a fact of a live cluster")}
 	}
 	p := s.Params.Logging
 	var served []string
@@ -498,17 +445,17 @@ func logAlertCoverage(s *Snapshot) []Finding {
 		}
 	}
 	if len(served) == 0 {
-		return []Finding{Manualf("no Prometheus rule kind is served (%s): verify that the monitoring system alerts on volume "+
+		return []check.Finding{check.Manualf("no Prometheus rule kind is served (%s): verify that the monitoring system alerts on volume "+
 			"usage and on container restarts or CrashLoopBackOff, then attest it", strings.Join(p.AlertRuleKinds, ", "))}
 	}
-	ref := ObjectRef{Kind: strings.Split(served[0], ".")[0]}
-	var out []Finding
+	ref := check.ObjectRef{Kind: strings.Split(served[0], ".")[0]}
+	var out []check.Finding
 	if storage == "" {
-		out = append(out, Failf(ref, "no alerting rule's expression uses %s, so full volumes are not alerted on (S9.3)",
+		out = append(out, check.Failf(ref, "no alerting rule's expression uses %s, so full volumes are not alerted on (S9.3)",
 			strings.Join(p.StorageAlertMetrics, " or ")))
 	}
 	if containers == "" {
-		out = append(out, Failf(ref, "no alerting rule's expression uses %s, so crashing containers are not alerted on (S9.4)",
+		out = append(out, check.Failf(ref, "no alerting rule's expression uses %s, so crashing containers are not alerted on (S9.4)",
 			strings.Join(p.ContainerAlertMetrics, " or ")))
 	}
 	return out
@@ -557,12 +504,12 @@ func logContainsAny(s string, fragments []string) bool {
 
 // --- Verbosity (LOG-006) ---
 
-func logVerbosity(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("component log levels are a fact of a live cluster")}
+func logVerbosity(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("component log levels are a fact of a live cluster")}
 	}
 	maxV := s.Params.Logging.MaxVerbosity
-	var out []Finding
+	var out []check.Finding
 	for _, component := range controlPlaneComponents {
 		for _, c := range controlPlaneFlags(s, component) {
 			if f, bad := logComponentVerbosity(component, c, maxV); bad {
@@ -572,19 +519,19 @@ func logVerbosity(s *Snapshot) []Finding {
 	}
 	// Without the kubelet part a passing control plane proves only half the item: Skipped, never Pass.
 	if s.KubeletConfigs == nil {
-		return append(out, Skippedf("%s", s.kubeletOff("reading kubelet configuration is off: set spec.parameters.readKubeletConfig: true and grant "+
+		return append(out, check.Skippedf("%s", s.KubeletOff("reading kubelet configuration is off: set spec.parameters.readKubeletConfig: true and grant "+
 			"the operator the optional node-proxy role (config/components/node-proxy)")))
 	}
 	for _, n := range s.Nodes {
-		ref := ObjectRef{Kind: "Node", Name: n.Name}
+		ref := check.ObjectRef{Kind: "Node", Name: n.Name}
 		res, ok := s.KubeletConfigs[n.Name]
 		switch {
 		case !ok:
-			out = append(out, Errorf(ref, "the kubelet configuration of this node was not read"))
+			out = append(out, check.Errorf(ref, "the kubelet configuration of this node was not read"))
 		case res.Err != "":
-			out = append(out, Errorf(ref, "reading the kubelet configuration failed: %s", res.Err))
+			out = append(out, check.Errorf(ref, "reading the kubelet configuration failed: %s", res.Err))
 		case res.Config != nil && res.Config.Logging.Verbosity != nil && int(*res.Config.Logging.Verbosity) > maxV:
-			out = append(out, Failf(ref, "kubelet logging.verbosity is %d; want at most %d", *res.Config.Logging.Verbosity, maxV))
+			out = append(out, check.Failf(ref, "kubelet logging.verbosity is %d; want at most %d", *res.Config.Logging.Verbosity, maxV))
 		}
 	}
 	return out
@@ -592,23 +539,23 @@ func logVerbosity(s *Snapshot) []Finding {
 
 // logComponentVerbosity judges one control-plane pod's log level: klog's --v for the Kubernetes
 // components, --log-level for etcd.
-func logComponentVerbosity(component string, c componentFlags, maxV int) (Finding, bool) {
+func logComponentVerbosity(component string, c componentFlags, maxV int) (check.Finding, bool) {
 	if component == "etcd" {
 		if level := c.Flags["log-level"]; level == "debug" {
-			return Failf(c.Ref, "etcd --log-level=debug; want info or higher"), true
+			return check.Failf(c.Ref, "etcd --log-level=debug; want info or higher"), true
 		}
-		return Finding{}, false
+		return check.Finding{}, false
 	}
 	raw, ok := c.Flags["v"]
 	if !ok {
-		return Finding{}, false
+		return check.Finding{}, false
 	}
 	v, err := strconv.Atoi(raw)
 	switch {
 	case err != nil:
-		return Errorf(c.Ref, "%s --v=%q is not a number", component, raw), true
+		return check.Errorf(c.Ref, "%s --v=%q is not a number", component, raw), true
 	case v > maxV:
-		return Failf(c.Ref, "%s --v=%d logs at debug verbosity; want at most %d", component, v, maxV), true
+		return check.Failf(c.Ref, "%s --v=%d logs at debug verbosity; want at most %d", component, v, maxV), true
 	}
-	return Finding{}, false
+	return check.Finding{}, false
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -17,54 +18,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// NetworkParams are the parameters of the NET- checks.
-type NetworkParams struct {
-	// CNINamespaces are searched for CNI DaemonSets (NET-001).
-	CNINamespaces []string
-	// PolicyCNIs are name patterns (see GlobMatch) of CNI or policy-agent DaemonSets that enforce
-	// NetworkPolicy. A DaemonSet matches by its name or its k8s-app, app.kubernetes.io/name or
-	// app label (NET-001).
-	PolicyCNIs []string
-	// NonPolicyCNIs are name patterns of CNI DaemonSets known not to enforce NetworkPolicy;
-	// finding only these fails NET-001 instead of asking for a manual review.
-	NonPolicyCNIs []string
-	// SensitiveClassifications are values of the namespace label Params.ClassificationLabel,
-	// compared case-insensitively, that forbid egress to every address (NET-003).
-	SensitiveClassifications []string
-	// MeshRootNamespace is the Istio root namespace, where a PeerAuthentication without a
-	// selector applies to the whole mesh (NET-006).
-	MeshRootNamespace string
-	// ExternalCIDRs are external or corporate networks that the pod, service and node ranges
-	// must not overlap (NET-009).
-	ExternalCIDRs []string
-	// InternalHostSuffixes are DNS suffixes of hostnames reachable only inside the cluster or the
-	// private network; Gateway listeners for any other hostname must use TLS (NET-011).
-	InternalHostSuffixes []string
-	// FlowMonitors are name patterns of DaemonSets, in any namespace, that observe or inspect
-	// network flows: flow exporters and network intrusion detection (NET-012).
-	FlowMonitors []string
-}
-
-func defaultNetworkParams() NetworkParams {
-	return NetworkParams{
-		CNINamespaces: []string{"kube-system", "calico-system", "kube-flannel"},
-		PolicyCNIs: []string{
-			"calico-node", "cilium", "cilium-agent", "antrea-agent", "kube-router", "canal", "weave-net",
-			"anetd",                 // GKE Dataplane V2 (Cilium)
-			"azure-npm",             // Azure Network Policy Manager
-			"kube-network-policies", // kubernetes-sigs standalone NetworkPolicy agent
-		},
-		NonPolicyCNIs:            []string{"kube-flannel-ds", "kube-flannel-ds-*", "flannel"},
-		SensitiveClassifications: []string{"confidential", "secret", "sensitive", "restricted"},
-		MeshRootNamespace:        "istio-system",
-		InternalHostSuffixes:     []string{".cluster.local", ".svc", ".internal", ".local"},
-		FlowMonitors: []string{
-			"suricata*", "zeek*", "retina-agent", "netobserv-ebpf-agent", "kubeshark-worker*",
-			"deepflow-agent", "vizier-pem", "neuvector-enforcer-pod",
-		},
-	}
-}
-
 // Optional kinds the NET- checks read from Snapshot.Extra.
 const (
 	gkFelixConfiguration = "FelixConfiguration.crd.projectcalico.org"
@@ -73,15 +26,15 @@ const (
 )
 
 // networkChecks returns the NET- checks.
-func networkChecks() []Check {
-	return []Check{
+func networkChecks() []check.Check {
+	return []check.Check{
 		{
 			ID:       "NET-001",
 			Title:    "The CNI enforces NetworkPolicy",
-			Domain:   DomainNetwork,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainNetwork,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S7.1"}, CIS: []string{"5.3.1"},
 			},
 			Rationale: "NetworkPolicies are only enforced by the network plugin. With a plugin that ignores them " +
@@ -94,10 +47,10 @@ func networkChecks() []Check {
 		{
 			ID:       "NET-002",
 			Title:    "Every namespace has a default-deny ingress NetworkPolicy",
-			Domain:   DomainNetwork,
-			Level:    L2,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainNetwork,
+			Level:    check.L2,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S7.5"}, NIST: []string{"4.3.3"}, MLPS: []string{"G2c"}, CIS: []string{"5.3.2"},
 			},
 			Rationale: "Pods accept traffic from every pod in the cluster until a policy selects them. A default-deny " +
@@ -113,10 +66,10 @@ func networkChecks() []Check {
 		{
 			ID:       "NET-003",
 			Title:    "Every namespace restricts egress, and sensitive namespaces cannot reach every address",
-			Domain:   DomainNetwork,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNetwork,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S7.9"}, NIST: []string{"4.4.2"}, MLPS: []string{"G2c"},
 			},
 			Rationale: "Unrestricted egress lets a compromised container scan the network, reach the API server and " +
@@ -134,10 +87,10 @@ func networkChecks() []Check {
 		{
 			ID:       "NET-004",
 			Title:    "Every running pod is selected by an ingress NetworkPolicy",
-			Domain:   DomainNetwork,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNetwork,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S7.9"}, CIS: []string{"5.3.2"},
 			},
 			Rationale: "A pod that no ingress policy selects accepts connections from anywhere in the cluster, even when " +
@@ -151,10 +104,10 @@ func networkChecks() []Check {
 		{
 			ID:       "NET-005",
 			Title:    "Ingress rules admit specific namespaces and pods selected by labels",
-			Domain:   DomainNetwork,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNetwork,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S7.9"}, NIST: []string{"4.3.3"}, MLPS: []string{"G2c", "G2d"},
 			},
 			Rationale: "A rule with no from, a namespaceSelector: {} or a 0.0.0.0/0 ipBlock undoes namespace isolation. " +
@@ -167,10 +120,10 @@ func networkChecks() []Check {
 		{
 			ID:       "NET-006",
 			Title:    "Pod-to-pod and node-to-node traffic is encrypted",
-			Domain:   DomainNetwork,
-			Level:    L2,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainNetwork,
+			Level:    check.L2,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S7.10"}, NIST: []string{"4.3.5", "7.3.2"},
 			},
 			Rationale: "Unencrypted cluster traffic can be read or altered by anyone with access to the node network. " +
@@ -184,10 +137,10 @@ func networkChecks() []Check {
 		{
 			ID:       "NET-007",
 			Title:    "Published ports are approved and no host port is below 1024",
-			Domain:   DomainNetwork,
-			Level:    L1,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNetwork,
+			Level:    check.L1,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S7.12"},
 			},
 			Rationale: "Every NodePort, LoadBalancer, external IP and host port is a way into the cluster that bypasses " +
@@ -201,10 +154,10 @@ func networkChecks() []Check {
 		{
 			ID:       "NET-008",
 			Title:    "Host ports and NodePorts are bound to specific interfaces",
-			Domain:   DomainNetwork,
-			Level:    L1,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNetwork,
+			Level:    check.L1,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S7.7"},
 			},
 			Rationale: "A host port without hostIP and a kube-proxy without nodePortAddresses listen on every node " +
@@ -216,10 +169,10 @@ func networkChecks() []Check {
 		{
 			ID:       "NET-009",
 			Title:    "Pod, service, node and external networks do not overlap",
-			Domain:   DomainNetwork,
-			Level:    L1,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNetwork,
+			Level:    check.L1,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S7.11"},
 			},
 			Rationale: "Overlapping ranges make traffic go to the wrong destination: pods cannot reach an external " +
@@ -232,10 +185,10 @@ func networkChecks() []Check {
 		{
 			ID:       "NET-010",
 			Title:    "Services have ready endpoints, and more than one when their workload is replicated",
-			Domain:   DomainNetwork,
-			Level:    L2,
-			Severity: SeverityLow,
-			References: References{
+			Domain:   check.DomainNetwork,
+			Level:    check.L2,
+			Severity: check.SeverityLow,
+			References: check.References{
 				Standard: []string{"S7.2", "S12.7"},
 			},
 			Rationale: "A Service without ready endpoints drops its traffic, and a Service in front of a replicated " +
@@ -247,10 +200,10 @@ func networkChecks() []Check {
 		{
 			ID:       "NET-011",
 			Title:    "Ingress hosts and external Gateway listeners use TLS",
-			Domain:   DomainNetwork,
-			Level:    L2,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainNetwork,
+			Level:    check.L2,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				NIST: []string{"4.3.5"}, MLPS: []string{"G1a", "G1c"},
 			},
 			Rationale: "Applications reached over plain HTTP expose credentials and data to anyone on the path. Secret " +
@@ -263,10 +216,10 @@ func networkChecks() []Check {
 		{
 			ID:       "NET-012",
 			Title:    "A tool observes in-cluster network flows",
-			Domain:   DomainNetwork,
-			Level:    L3,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNetwork,
+			Level:    check.L3,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				NIST: []string{"4.4.2", "7.3.2"}, MLPS: []string{"G4h", "G4g"},
 			},
 			Rationale: "Port scans, lateral movement and exfiltration inside the cluster are invisible without flow " +
@@ -280,7 +233,7 @@ func networkChecks() []Check {
 }
 
 // netPoliciesByNamespace groups the snapshot's NetworkPolicies by namespace.
-func netPoliciesByNamespace(s *Snapshot) map[string][]*networkingv1.NetworkPolicy {
+func netPoliciesByNamespace(s *check.Snapshot) map[string][]*networkingv1.NetworkPolicy {
 	out := map[string][]*networkingv1.NetworkPolicy{}
 	for _, np := range s.NetworkPolicies {
 		out[np.Namespace] = append(out[np.Namespace], np)
@@ -329,31 +282,31 @@ func IsDefaultDeny(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType) bo
 }
 
 // netCNIEnforcesPolicy is the Evaluate function of NET-001.
-func netCNIEnforcesPolicy(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("the installed CNI is a cluster-wide fact that manifests do not show")}
+func netCNIEnforcesPolicy(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("the installed CNI is a cluster-wide fact that manifests do not show")}
 	}
 	p := s.Params.Network
-	var out []Finding
+	var out []check.Finding
 	for _, ds := range s.DaemonSets {
 		if !slices.Contains(p.CNINamespaces, ds.Namespace) {
 			continue
 		}
-		ref := ObjectRef{Kind: "DaemonSet", Namespace: ds.Namespace, Name: ds.Name}
+		ref := check.ObjectRef{Kind: "DaemonSet", Namespace: ds.Namespace, Name: ds.Name}
 		switch {
 		case netDaemonSetMatches(ds, p.PolicyCNIs):
 			if ds.Status.DesiredNumberScheduled > 0 && ds.Status.NumberReady == 0 {
-				out = append(out, Failf(ref, "policy-enforcing CNI has no ready pod of %d scheduled, so NetworkPolicies are not enforced",
+				out = append(out, check.Failf(ref, "policy-enforcing CNI has no ready pod of %d scheduled, so NetworkPolicies are not enforced",
 					ds.Status.DesiredNumberScheduled))
 				continue
 			}
 			return nil
 		case netDaemonSetMatches(ds, p.NonPolicyCNIs):
-			out = append(out, Failf(ref, "CNI does not enforce NetworkPolicy and no DaemonSet matching Network.PolicyCNIs runs beside it"))
+			out = append(out, check.Failf(ref, "CNI does not enforce NetworkPolicy and no DaemonSet matching Network.PolicyCNIs runs beside it"))
 		}
 	}
 	if len(out) == 0 {
-		return []Finding{Manualf("no DaemonSet in %s is a known CNI; verify that the cluster's CNI enforces NetworkPolicy, "+
+		return []check.Finding{check.Manualf("no DaemonSet in %s is a known CNI; verify that the cluster's CNI enforces NetworkPolicy, "+
 			"or add its DaemonSet name to Network.PolicyCNIs", strings.Join(p.CNINamespaces, ", "))}
 	}
 	return out
@@ -364,7 +317,7 @@ func netDaemonSetMatches(ds *appsv1.DaemonSet, patterns []string) bool {
 	names := []string{ds.Name, ds.Labels["k8s-app"], ds.Labels["app.kubernetes.io/name"], ds.Labels["app"]}
 	for _, pat := range patterns {
 		for _, n := range names {
-			if n != "" && GlobMatch(pat, n) {
+			if n != "" && check.GlobMatch(pat, n) {
 				return true
 			}
 		}
@@ -373,10 +326,10 @@ func netDaemonSetMatches(ds *appsv1.DaemonSet, patterns []string) bool {
 }
 
 // netDefaultDenyIngress is the Evaluate function of NET-002.
-func netDefaultDenyIngress(s *Snapshot) []Finding {
+func netDefaultDenyIngress(s *check.Snapshot) []check.Finding {
 	namespaces := s.ScopedNamespaces()
 	if len(namespaces) == 0 {
-		return []Finding{NotApplicablef("no namespace is in scope")}
+		return []check.Finding{check.NotApplicablef("no namespace is in scope")}
 	}
 	byNS := netPoliciesByNamespace(s)
 	cni, out := cniPolicies(s)
@@ -391,25 +344,25 @@ func netDefaultDenyIngress(s *Snapshot) []Finding {
 		if len(pols) > 0 {
 			has = fmt.Sprintf("none of its %d NetworkPolicies is", len(pols))
 		}
-		out = append(out, Failf(ObjectRef{Kind: "Namespace", Name: ns.Name},
+		out = append(out, check.Failf(check.ObjectRef{Kind: "Namespace", Name: ns.Name},
 			"%s a default-deny ingress policy (podSelector {}, policyTypes [Ingress], no ingress rules)", has))
 	}
 	return out
 }
 
 // netEgressRestricted is the Evaluate function of NET-003.
-func netEgressRestricted(s *Snapshot) []Finding {
+func netEgressRestricted(s *check.Snapshot) []check.Finding {
 	namespaces := s.ScopedNamespaces()
 	if len(namespaces) == 0 {
-		return []Finding{NotApplicablef("no namespace is in scope")}
+		return []check.Finding{check.NotApplicablef("no namespace is in scope")}
 	}
 	p := s.Params.Network
 	byNS := netPoliciesByNamespace(s)
-	var out []Finding
+	var out []check.Finding
 	for _, ns := range namespaces {
 		pols := byNS[ns.Name]
 		if msg := netNamespaceEgressGap(pols); msg != "" {
-			out = append(out, Failf(ObjectRef{Kind: "Namespace", Name: ns.Name}, "%s", msg))
+			out = append(out, check.Failf(check.ObjectRef{Kind: "Namespace", Name: ns.Name}, "%s", msg))
 		}
 		class := ns.Labels[s.Params.ClassificationLabel]
 		if class == "" || !slices.ContainsFunc(p.SensitiveClassifications, func(c string) bool { return strings.EqualFold(c, class) }) {
@@ -417,7 +370,7 @@ func netEgressRestricted(s *Snapshot) []Finding {
 		}
 		for _, np := range pols {
 			if problems := netOpenEgressRules(np); len(problems) > 0 {
-				out = append(out, Failf(ObjectRef{Kind: "NetworkPolicy", Namespace: np.Namespace, Name: np.Name},
+				out = append(out, check.Failf(check.ObjectRef{Kind: "NetworkPolicy", Namespace: np.Namespace, Name: np.Name},
 					"namespace is classified %q but %s", class, strings.Join(problems, "; ")))
 			}
 		}
@@ -515,7 +468,7 @@ func netIsWholeInternet(cidr string) bool {
 }
 
 // netPodsIngressIsolated is the Evaluate function of NET-004.
-func netPodsIngressIsolated(s *Snapshot) []Finding {
+func netPodsIngressIsolated(s *check.Snapshot) []check.Finding {
 	byNS := netPoliciesByNamespace(s)
 	cni, out := cniPolicies(s)
 	covered := func(ns string, podLabels map[string]string) bool {
@@ -525,7 +478,7 @@ func netPodsIngressIsolated(s *Snapshot) []Finding {
 	}
 	const msg = "no NetworkPolicy (nor Cilium or Calico policy) governing ingress selects it, so it accepts traffic from every pod"
 	inspected := 0
-	if s.Source == SourceManifests {
+	if s.Source == check.SourceManifests {
 		// Manifests have no running pods: judge the pod templates instead.
 		for _, w := range s.Workloads() {
 			if len(w.Spec.Containers) == 0 || w.Spec.HostNetwork {
@@ -533,7 +486,7 @@ func netPodsIngressIsolated(s *Snapshot) []Finding {
 			}
 			inspected++
 			if !covered(w.Ref.Namespace, w.Template.Labels) {
-				out = append(out, Failf(w.Ref, "%s", msg))
+				out = append(out, check.Failf(w.Ref, "%s", msg))
 			}
 		}
 	} else {
@@ -543,26 +496,26 @@ func netPodsIngressIsolated(s *Snapshot) []Finding {
 			}
 			inspected++
 			if !covered(pod.Namespace, pod.Labels) {
-				out = append(out, Failf(ObjectRef{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name}, "%s", msg))
+				out = append(out, check.Failf(check.ObjectRef{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name}, "%s", msg))
 			}
 		}
 	}
 	if inspected == 0 {
-		return []Finding{NotApplicablef("no running pod outside the host network is in scope")}
+		return []check.Finding{check.NotApplicablef("no running pod outside the host network is in scope")}
 	}
 	return out
 }
 
 // netNamespaceIsolation is the Evaluate function of NET-005.
-func netNamespaceIsolation(s *Snapshot) []Finding {
+func netNamespaceIsolation(s *check.Snapshot) []check.Finding {
 	podCIDRs := netNodePodCIDRs(s)
-	var out []Finding
+	var out []check.Finding
 	inspected := 0
 	for _, np := range s.NetworkPolicies {
 		if !s.InScope(np.Namespace) || !netHasPolicyType(np, networkingv1.PolicyTypeIngress) {
 			continue
 		}
-		if ns := s.Namespace(np.Namespace); ns != nil && ns.Labels[LabelSharedNamespace] == "true" {
+		if ns := s.Namespace(np.Namespace); ns != nil && ns.Labels[check.LabelSharedNamespace] == "true" {
 			continue
 		}
 		inspected++
@@ -576,12 +529,12 @@ func netNamespaceIsolation(s *Snapshot) []Finding {
 			}
 		}
 		if len(problems) > 0 {
-			out = append(out, Failf(ObjectRef{Kind: "NetworkPolicy", Namespace: np.Namespace, Name: np.Name},
+			out = append(out, check.Failf(check.ObjectRef{Kind: "NetworkPolicy", Namespace: np.Namespace, Name: np.Name},
 				"%s", strings.Join(problems, "; ")))
 		}
 	}
 	if inspected == 0 {
-		return []Finding{NotApplicablef("no ingress NetworkPolicy is in scope outside shared namespaces")}
+		return []check.Finding{check.NotApplicablef("no ingress NetworkPolicy is in scope outside shared namespaces")}
 	}
 	return out
 }
@@ -612,16 +565,16 @@ func netPeerIsolationProblems(n int, peer networkingv1.NetworkPolicyPeer, podCID
 }
 
 // netTrafficEncrypted is the Evaluate function of NET-006.
-func netTrafficEncrypted(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("in-transit encryption is a cluster-wide fact that manifests do not show")}
+func netTrafficEncrypted(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("in-transit encryption is a cluster-wide fact that manifests do not show")}
 	}
-	var out []Finding
+	var out []check.Finding
 	if cm := netCiliumConfig(s); cm != nil {
 		if cm.Data["enable-wireguard"] == "true" || cm.Data["enable-ipsec"] == "true" {
 			return nil
 		}
-		out = append(out, Failf(netConfigMapRef(cm), `Cilium encrypts no traffic: enable-wireguard and enable-ipsec are not "true"`))
+		out = append(out, check.Failf(netConfigMapRef(cm), `Cilium encrypts no traffic: enable-wireguard and enable-ipsec are not "true"`))
 	}
 	if fc := netExtraObject(s, gkFelixConfiguration, "", "default"); fc != nil {
 		wg, _, _ := unstructured.NestedBool(fc.Object, "spec", "wireguardEnabled")
@@ -629,7 +582,7 @@ func netTrafficEncrypted(s *Snapshot) []Finding {
 		if wg || wg6 {
 			return nil
 		}
-		out = append(out, Failf(ObjectRef{Kind: "FelixConfiguration", Name: "default"},
+		out = append(out, check.Failf(check.ObjectRef{Kind: "FelixConfiguration", Name: "default"},
 			"Calico encrypts no traffic: spec.wireguardEnabled is not true"))
 	}
 	if s.HasExtra(gkPeerAuthentication) {
@@ -641,19 +594,19 @@ func netTrafficEncrypted(s *Snapshot) []Finding {
 				return nil
 			}
 		}
-		out = append(out, Failf(ObjectRef{Kind: "Namespace", Name: root},
+		out = append(out, check.Failf(check.ObjectRef{Kind: "Namespace", Name: root},
 			"Istio is installed but no PeerAuthentication without selector in the root namespace %s sets mtls.mode STRICT", root))
 	}
 	if len(out) == 0 {
-		return []Finding{Manualf("no Cilium, Calico or Istio encryption setting was found; verify that pod-to-pod and " +
+		return []check.Finding{check.Manualf("no Cilium, Calico or Istio encryption setting was found; verify that pod-to-pod and " +
 			"node-to-node traffic is encrypted by the CNI, a service mesh or the underlying network, and attest it")}
 	}
 	return out
 }
 
 // netPublishedPortsApproved is the Evaluate function of NET-007.
-func netPublishedPortsApproved(s *Snapshot) []Finding {
-	var out []Finding
+func netPublishedPortsApproved(s *check.Snapshot) []check.Finding {
+	var out []check.Finding
 	for _, svc := range s.Services {
 		if !s.InScope(svc.Namespace) {
 			continue
@@ -668,12 +621,12 @@ func netPublishedPortsApproved(s *Snapshot) []Finding {
 		if len(how) == 0 || netExposureApproved(svc.Annotations) {
 			continue
 		}
-		out = append(out, Failf(ObjectRef{Kind: "Service", Namespace: svc.Namespace, Name: svc.Name},
-			"%s publishes ports %s without annotation %s", strings.Join(how, " and "), netServicePorts(svc), AnnotationExposureApproved))
+		out = append(out, check.Failf(check.ObjectRef{Kind: "Service", Namespace: svc.Namespace, Name: svc.Name},
+			"%s publishes ports %s without annotation %s", strings.Join(how, " and "), netServicePorts(svc), check.AnnotationExposureApproved))
 	}
 	for _, w := range s.Workloads() {
 		var low, high []string
-		EachContainer(w.Spec, func(c *corev1.Container, kind ContainerKind) {
+		check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 			for _, p := range c.Ports {
 				hp, desc := p.HostPort, fmt.Sprintf("%s %q hostPort %d/%s", kind, c.Name, p.HostPort, netProtocol(p.Protocol))
 				if w.Spec.HostNetwork {
@@ -692,13 +645,13 @@ func netPublishedPortsApproved(s *Snapshot) []Finding {
 		})
 		var problems []string
 		if len(low) > 0 {
-			problems = append(problems, "publishes host ports below 1024, which no approval allows: "+ContainerNames(low))
+			problems = append(problems, "publishes host ports below 1024, which no approval allows: "+check.ContainerNames(low))
 		}
 		if len(high) > 0 && !netExposureApproved(w.Object.Annotations, w.Template.Annotations) {
-			problems = append(problems, fmt.Sprintf("publishes %s without annotation %s", ContainerNames(high), AnnotationExposureApproved))
+			problems = append(problems, fmt.Sprintf("publishes %s without annotation %s", check.ContainerNames(high), check.AnnotationExposureApproved))
 		}
 		if len(problems) > 0 {
-			out = append(out, Failf(w.Ref, "%s", strings.Join(problems, "; ")))
+			out = append(out, check.Failf(w.Ref, "%s", strings.Join(problems, "; ")))
 		}
 	}
 	return out
@@ -708,7 +661,7 @@ func netPublishedPortsApproved(s *Snapshot) []Finding {
 // is not an approval.
 func netExposureApproved(sets ...map[string]string) bool {
 	for _, a := range sets {
-		if v := strings.TrimSpace(a[AnnotationExposureApproved]); v != "" && !strings.EqualFold(v, "false") {
+		if v := strings.TrimSpace(a[check.AnnotationExposureApproved]); v != "" && !strings.EqualFold(v, "false") {
 			return true
 		}
 	}
@@ -724,7 +677,7 @@ func netServicePorts(svc *corev1.Service) string {
 			ports = append(ports, fmt.Sprintf("%d/%s", p.Port, netProtocol(p.Protocol)))
 		}
 	}
-	return ContainerNames(ports)
+	return check.ContainerNames(ports)
 }
 
 func netProtocol(p corev1.Protocol) corev1.Protocol {
@@ -735,14 +688,14 @@ func netProtocol(p corev1.Protocol) corev1.Protocol {
 }
 
 // netPortsBound is the Evaluate function of NET-008.
-func netPortsBound(s *Snapshot) []Finding {
-	var out []Finding
+func netPortsBound(s *check.Snapshot) []check.Finding {
+	var out []check.Finding
 	for _, w := range s.Workloads() {
 		if w.Spec.HostNetwork {
 			continue // hostIP does not apply: the process itself chooses the address it binds
 		}
 		var unbound []string
-		EachContainer(w.Spec, func(c *corev1.Container, kind ContainerKind) {
+		check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 			for _, p := range c.Ports {
 				if p.HostPort != 0 && (p.HostIP == "" || p.HostIP == "0.0.0.0" || p.HostIP == "::") {
 					unbound = append(unbound, fmt.Sprintf("%s %q hostPort %d/%s", kind, c.Name, p.HostPort, netProtocol(p.Protocol)))
@@ -750,10 +703,10 @@ func netPortsBound(s *Snapshot) []Finding {
 			}
 		})
 		if len(unbound) > 0 {
-			out = append(out, Failf(w.Ref, "host ports without a specific hostIP listen on every node interface: %s", ContainerNames(unbound)))
+			out = append(out, check.Failf(w.Ref, "host ports without a specific hostIP listen on every node interface: %s", check.ContainerNames(unbound)))
 		}
 	}
-	if s.Source == SourceManifests {
+	if s.Source == check.SourceManifests {
 		return out
 	}
 	if f, ok := netKubeProxyBinding(s); ok {
@@ -764,7 +717,7 @@ func netPortsBound(s *Snapshot) []Finding {
 
 // netKubeProxyBinding judges kube-proxy's nodePortAddresses, returning a finding when they are
 // missing or cannot be read.
-func netKubeProxyBinding(s *Snapshot) (Finding, bool) {
+func netKubeProxyBinding(s *check.Snapshot) (check.Finding, bool) {
 	for _, cm := range s.ConfigMaps {
 		if cm.Namespace != "kube-system" || cm.Name != "kube-proxy" {
 			continue
@@ -772,39 +725,39 @@ func netKubeProxyBinding(s *Snapshot) (Finding, bool) {
 		ref := netConfigMapRef(cm)
 		raw, ok := cm.Data["config.conf"]
 		if !ok {
-			return Finding{Result: Manual, Object: ref,
+			return check.Finding{Result: check.Manual, Object: ref,
 				Message: "the ConfigMap has no config.conf; verify kube-proxy's nodePortAddresses or --nodeport-addresses"}, true
 		}
 		var cfg struct {
 			NodePortAddresses []string `json:"nodePortAddresses"`
 		}
 		if err := yaml.Unmarshal([]byte(raw), &cfg); err != nil {
-			return Errorf(ref, "config.conf is not valid YAML: %v", err), true
+			return check.Errorf(ref, "config.conf is not valid YAML: %v", err), true
 		}
 		if len(cfg.NodePortAddresses) == 0 {
-			return Failf(ref, "config.conf sets no nodePortAddresses, so NodePort Services listen on every node interface"), true
+			return check.Failf(ref, "config.conf sets no nodePortAddresses, so NodePort Services listen on every node interface"), true
 		}
-		return Finding{}, false
+		return check.Finding{}, false
 	}
 	if slices.ContainsFunc(s.DaemonSets, func(ds *appsv1.DaemonSet) bool {
 		return ds.Namespace == "kube-system" && ds.Name == "kube-proxy"
 	}) {
-		return Finding{Result: Manual, Object: ObjectRef{Kind: "DaemonSet", Namespace: "kube-system", Name: "kube-proxy"},
+		return check.Finding{Result: check.Manual, Object: check.ObjectRef{Kind: "DaemonSet", Namespace: "kube-system", Name: "kube-proxy"},
 			Message: "kube-proxy runs but the kube-system/kube-proxy ConfigMap is not in the snapshot; verify that " +
 				"nodePortAddresses or --nodeport-addresses is set"}, true
 	}
-	return Finding{}, false
+	return check.Finding{}, false
 }
 
 // netRange is an address range of the cluster with the object it belongs to.
 type netRange struct {
 	prefix netip.Prefix
-	owner  ObjectRef
+	owner  check.ObjectRef
 	what   string
 }
 
 // netNodePodCIDRs returns the pod ranges assigned to nodes.
-func netNodePodCIDRs(s *Snapshot) []netRange {
+func netNodePodCIDRs(s *check.Snapshot) []netRange {
 	var out []netRange
 	for _, n := range s.Nodes {
 		cidrs := n.Spec.PodCIDRs
@@ -813,7 +766,7 @@ func netNodePodCIDRs(s *Snapshot) []netRange {
 		}
 		for _, c := range cidrs {
 			if pfx, err := netip.ParsePrefix(c); err == nil {
-				out = append(out, netRange{pfx.Masked(), ObjectRef{Kind: "Node", Name: n.Name}, "pod CIDR " + c})
+				out = append(out, netRange{pfx.Masked(), check.ObjectRef{Kind: "Node", Name: n.Name}, "pod CIDR " + c})
 			}
 		}
 	}
@@ -824,15 +777,15 @@ func netNodePodCIDRs(s *Snapshot) []netRange {
 }
 
 // netNoCIDROverlap is the Evaluate function of NET-009.
-func netNoCIDROverlap(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("the cluster's address ranges are cluster-wide facts that manifests do not show")}
+func netNoCIDROverlap(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("the cluster's address ranges are cluster-wide facts that manifests do not show")}
 	}
 	var external []netRange
 	for _, c := range s.Params.Network.ExternalCIDRs {
 		pfx, err := netip.ParsePrefix(strings.TrimSpace(c))
 		if err != nil {
-			return []Finding{Errorf(ObjectRef{}, "Network.ExternalCIDRs: %q is not a CIDR", c)}
+			return []check.Finding{check.Errorf(check.ObjectRef{}, "Network.ExternalCIDRs: %q is not a CIDR", c)}
 		}
 		external = append(external, netRange{prefix: pfx.Masked(), what: "external CIDR " + c})
 	}
@@ -845,10 +798,10 @@ func netNoCIDROverlap(s *Snapshot) []Finding {
 		}
 	}
 	if known < 2 {
-		return []Finding{NotApplicablef("fewer than two of pod CIDRs, service CIDR, node addresses and Network.ExternalCIDRs are known")}
+		return []check.Finding{check.NotApplicablef("fewer than two of pod CIDRs, service CIDR, node addresses and Network.ExternalCIDRs are known")}
 	}
-	problems := map[ObjectRef][]string{}
-	var order []ObjectRef
+	problems := map[check.ObjectRef][]string{}
+	var order []check.ObjectRef
 	report := func(a, b netRange) {
 		if !a.prefix.Overlaps(b.prefix) {
 			return
@@ -878,22 +831,22 @@ func netNoCIDROverlap(s *Snapshot) []Finding {
 			}
 		}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, ref := range order {
-		out = append(out, Failf(ref, "%s", strings.Join(problems[ref], "; ")))
+		out = append(out, check.Failf(ref, "%s", strings.Join(problems[ref], "; ")))
 	}
 	return out
 }
 
 // netServiceCIDRs reads --service-cluster-ip-range from the kube-apiserver mirror pods; managed
 // control planes have none, and the range is then unknown.
-func netServiceCIDRs(s *Snapshot) []netRange {
+func netServiceCIDRs(s *check.Snapshot) []netRange {
 	var out []netRange
 	for _, pod := range s.Pods {
 		if pod.Namespace != "kube-system" || (pod.Labels["component"] != "kube-apiserver" && !strings.HasPrefix(pod.Name, "kube-apiserver")) {
 			continue
 		}
-		ref := ObjectRef{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name}
+		ref := check.ObjectRef{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name}
 		for _, c := range pod.Spec.Containers {
 			args := slices.Concat(c.Command, c.Args)
 			for i, a := range args {
@@ -922,7 +875,7 @@ func netServiceCIDRs(s *Snapshot) []netRange {
 }
 
 // netNodeAddresses returns each node's InternalIP as a single-address range.
-func netNodeAddresses(s *Snapshot) []netRange {
+func netNodeAddresses(s *check.Snapshot) []netRange {
 	var out []netRange
 	for _, n := range s.Nodes {
 		for _, a := range n.Status.Addresses {
@@ -930,7 +883,7 @@ func netNodeAddresses(s *Snapshot) []netRange {
 				continue
 			}
 			if addr, err := netip.ParseAddr(a.Address); err == nil {
-				out = append(out, netRange{netip.PrefixFrom(addr, addr.BitLen()), ObjectRef{Kind: "Node", Name: n.Name}, "InternalIP " + a.Address})
+				out = append(out, netRange{netip.PrefixFrom(addr, addr.BitLen()), check.ObjectRef{Kind: "Node", Name: n.Name}, "InternalIP " + a.Address})
 			}
 		}
 	}
@@ -938,9 +891,9 @@ func netNodeAddresses(s *Snapshot) []netRange {
 }
 
 // netServicesBalanced is the Evaluate function of NET-010.
-func netServicesBalanced(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("endpoint readiness is cluster state that manifests do not show")}
+func netServicesBalanced(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("endpoint readiness is cluster state that manifests do not show")}
 	}
 	ready := map[string]map[discoveryv1.AddressType]int{}
 	for _, es := range s.EndpointSlices {
@@ -960,7 +913,7 @@ func netServicesBalanced(s *Snapshot) []Finding {
 		}
 	}
 	workloads := netReplicatedByNamespace(s)
-	var out []Finding
+	var out []check.Finding
 	inspected := 0
 	for _, svc := range s.Services {
 		if !s.InScope(svc.Namespace) || len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName {
@@ -975,16 +928,16 @@ func netServicesBalanced(s *Snapshot) []Finding {
 		for _, c := range ready[svc.Namespace+"/"+svc.Name] {
 			n = max(n, c) // a dual-stack endpoint appears once per address family
 		}
-		ref := ObjectRef{Kind: "Service", Namespace: svc.Namespace, Name: svc.Name}
+		ref := check.ObjectRef{Kind: "Service", Namespace: svc.Namespace, Name: svc.Name}
 		switch {
 		case n == 0:
-			out = append(out, Failf(ref, "no ready endpoint in its EndpointSlices for selector %s", labels.Set(svc.Spec.Selector)))
+			out = append(out, check.Failf(ref, "no ready endpoint in its EndpointSlices for selector %s", labels.Set(svc.Spec.Selector)))
 		case n == 1 && replicas > 1:
-			out = append(out, Failf(ref, "1 ready endpoint, but %s runs %d replicas", backing, replicas))
+			out = append(out, check.Failf(ref, "1 ready endpoint, but %s runs %d replicas", backing, replicas))
 		}
 	}
 	if inspected == 0 {
-		return []Finding{NotApplicablef("no Service with a selector is in scope")}
+		return []check.Finding{check.NotApplicablef("no Service with a selector is in scope")}
 	}
 	return out
 }
@@ -998,7 +951,7 @@ type netReplicated struct {
 
 // netReplicatedByNamespace groups Deployments and StatefulSets by namespace, so that matching
 // Services to them does not scan the whole cluster once per Service.
-func netReplicatedByNamespace(s *Snapshot) map[string][]netReplicated {
+func netReplicatedByNamespace(s *check.Snapshot) map[string][]netReplicated {
 	out := map[string][]netReplicated{}
 	add := func(kind string, meta *metav1.ObjectMeta, r *int32, tmpl map[string]string) {
 		replicas := int32(1)
@@ -1030,12 +983,12 @@ func netBackingWorkload(candidates []netReplicated, selector map[string]string) 
 }
 
 // netIngressTLS is the Evaluate function of NET-011.
-func netIngressTLS(s *Snapshot) []Finding {
+func netIngressTLS(s *check.Snapshot) []check.Finding {
 	secrets := map[string]*corev1.Secret{}
 	for _, sec := range s.Secrets {
 		secrets[sec.Namespace+"/"+sec.Name] = sec
 	}
-	var out []Finding
+	var out []check.Finding
 	inspected := 0
 	for _, ing := range s.Ingresses {
 		if !s.InScope(ing.Namespace) {
@@ -1052,18 +1005,18 @@ func netIngressTLS(s *Snapshot) []Finding {
 		}
 		inspected++
 		if problems := netGatewayPlainListeners(s, gw); len(problems) > 0 {
-			out = append(out, Failf(ObjectRef{Kind: "Gateway", Namespace: gw.GetNamespace(), Name: gw.GetName()},
+			out = append(out, check.Failf(check.ObjectRef{Kind: "Gateway", Namespace: gw.GetNamespace(), Name: gw.GetName()},
 				"%s", strings.Join(problems, "; ")))
 		}
 	}
 	if inspected == 0 {
-		return []Finding{NotApplicablef("no Ingress or Gateway is in scope")}
+		return []check.Finding{check.NotApplicablef("no Ingress or Gateway is in scope")}
 	}
 	return out
 }
 
 // netIngressFinding judges the TLS coverage of every host of one Ingress.
-func netIngressFinding(s *Snapshot, ing *networkingv1.Ingress, secrets map[string]*corev1.Secret) (Finding, bool) {
+func netIngressFinding(s *check.Snapshot, ing *networkingv1.Ingress, secrets map[string]*corev1.Secret) (check.Finding, bool) {
 	var hosts []string
 	for _, r := range ing.Spec.Rules {
 		if !slices.Contains(hosts, r.Host) {
@@ -1087,19 +1040,19 @@ func netIngressFinding(s *Snapshot, ing *networkingv1.Ingress, secrets map[strin
 			fails = append(fails, label+" "+problem)
 		}
 	}
-	ref := ObjectRef{Kind: "Ingress", Namespace: ing.Namespace, Name: ing.Name}
+	ref := check.ObjectRef{Kind: "Ingress", Namespace: ing.Namespace, Name: ing.Name}
 	switch {
 	case len(fails) > 0:
-		return Failf(ref, "%s", strings.Join(append(fails, unknown...), "; ")), true
+		return check.Failf(ref, "%s", strings.Join(append(fails, unknown...), "; ")), true
 	case len(unknown) > 0:
-		return Finding{Result: Skipped, Object: ref, Message: strings.Join(unknown, "; ")}, true
+		return check.Finding{Result: check.Skipped, Object: ref, Message: strings.Join(unknown, "; ")}, true
 	}
-	return Finding{}, false
+	return check.Finding{}, false
 }
 
 // netHostTLSProblem explains why host is not served with a valid TLS Secret, or returns "".
 // undecided is true when Secrets were not gathered, so the Secret cannot be judged.
-func netHostTLSProblem(s *Snapshot, ing *networkingv1.Ingress, host string, secrets map[string]*corev1.Secret) (problem string, undecided bool) {
+func netHostTLSProblem(s *check.Snapshot, ing *networkingv1.Ingress, host string, secrets map[string]*corev1.Secret) (problem string, undecided bool) {
 	problem = "is not covered by spec.tls"
 	for _, t := range ing.Spec.TLS {
 		// A TLS entry without hosts takes the controller's wildcard host.
@@ -1116,7 +1069,7 @@ func netHostTLSProblem(s *Snapshot, ing *networkingv1.Ingress, host string, secr
 			return "", false
 		case found:
 			problem = fmt.Sprintf("uses Secret %q of type %q, not %s", t.SecretName, sec.Type, corev1.SecretTypeTLS)
-		case s.Source == SourceManifests:
+		case s.Source == check.SourceManifests:
 			return "", false // issued in the cluster, for example by cert-manager
 		case !s.SecretsRead && len(s.Secrets) == 0:
 			return fmt.Sprintf("Secret reads are not enabled, so Secret %q cannot be verified", t.SecretName), true
@@ -1143,7 +1096,7 @@ func netHostCovers(tlsHost, host string) bool {
 
 // netGatewayPlainListeners describes the HTTP listeners of a Gateway that serve external
 // hostnames with no HTTPS or TLS listener beside them for the same hostname.
-func netGatewayPlainListeners(s *Snapshot, gw *unstructured.Unstructured) []string {
+func netGatewayPlainListeners(s *check.Snapshot, gw *unstructured.Unstructured) []string {
 	listeners, _, _ := unstructured.NestedSlice(gw.Object, "spec", "listeners")
 	type listener struct{ name, hostname, protocol string }
 	var all []listener
@@ -1179,7 +1132,7 @@ func netGatewayPlainListeners(s *Snapshot, gw *unstructured.Unstructured) []stri
 
 // netInternalHost reports whether a hostname is reachable only inside the cluster or private
 // network. An empty hostname matches every host, so it is external.
-func netInternalHost(s *Snapshot, host string) bool {
+func netInternalHost(s *check.Snapshot, host string) bool {
 	if host == "" {
 		return false
 	}
@@ -1194,11 +1147,11 @@ func netInternalHost(s *Snapshot, host string) bool {
 }
 
 // netFlowsObserved is the Evaluate function of NET-012.
-func netFlowsObserved(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("flow observability is a cluster-wide fact that manifests do not show")}
+func netFlowsObserved(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("flow observability is a cluster-wide fact that manifests do not show")}
 	}
-	var ref ObjectRef
+	var ref check.ObjectRef
 	var checked []string
 	if cm := netCiliumConfig(s); cm != nil {
 		if cm.Data["enable-hubble"] == "true" {
@@ -1212,7 +1165,7 @@ func netFlowsObserved(s *Snapshot) []Finding {
 			return nil
 		}
 		if ref.Name == "" {
-			ref = ObjectRef{Kind: "FelixConfiguration", Name: "default"}
+			ref = check.ObjectRef{Kind: "FelixConfiguration", Name: "default"}
 		}
 		checked = append(checked, "Calico's flowLogsFileEnabled is not true")
 	}
@@ -1222,12 +1175,12 @@ func netFlowsObserved(s *Snapshot) []Finding {
 		}
 	}
 	checked = append(checked, "no DaemonSet matches Network.FlowMonitors")
-	return []Finding{Failf(ref, "no network flow observability: %s", strings.Join(checked, "; "))}
+	return []check.Finding{check.Failf(ref, "no network flow observability: %s", strings.Join(checked, "; "))}
 }
 
 // netCiliumConfig returns the kube-system/cilium-config ConfigMap, or nil when Cilium is not
 // configured. Only kube-system ConfigMaps keep their data in the operator's cache.
-func netCiliumConfig(s *Snapshot) *corev1.ConfigMap {
+func netCiliumConfig(s *check.Snapshot) *corev1.ConfigMap {
 	for _, cm := range s.ConfigMaps {
 		if cm.Name == "cilium-config" && cm.Namespace == "kube-system" {
 			return cm
@@ -1236,12 +1189,12 @@ func netCiliumConfig(s *Snapshot) *corev1.ConfigMap {
 	return nil
 }
 
-func netConfigMapRef(cm *corev1.ConfigMap) ObjectRef {
-	return ObjectRef{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name}
+func netConfigMapRef(cm *corev1.ConfigMap) check.ObjectRef {
+	return check.ObjectRef{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name}
 }
 
 // netExtraObject returns the optional-kind object with the given namespace and name, or nil.
-func netExtraObject(s *Snapshot, groupKind, namespace, name string) *unstructured.Unstructured {
+func netExtraObject(s *check.Snapshot, groupKind, namespace, name string) *unstructured.Unstructured {
 	for _, o := range s.Extra[groupKind] {
 		if o.GetNamespace() == namespace && o.GetName() == name {
 			return o

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -27,7 +28,7 @@ const (
 // isolation checks ask: which pods it selects, whether it isolates them for ingress, and whether
 // it allows any ingress at all.
 type cniPolicy struct {
-	ref ObjectRef
+	ref check.ObjectRef
 	// namespace is the policy's namespace; "" for cluster-wide kinds.
 	namespace string
 	// ingress is true when the policy puts the pods it selects into default-deny for ingress.
@@ -36,17 +37,17 @@ type cniPolicy struct {
 	allowsNone bool
 	// selects reports whether the policy selects a pod with podLabels in namespace ns; nil
 	// podLabels asks whether it selects every pod of the namespace.
-	selects func(s *Snapshot, ns string, podLabels map[string]string) bool
+	selects func(s *check.Snapshot, ns string, podLabels map[string]string) bool
 }
 
 // cniPolicies reads the Cilium and Calico policies of the snapshot. A policy whose selector
 // cannot be read is returned as an Error finding, never as isolation.
-func cniPolicies(s *Snapshot) ([]cniPolicy, []Finding) {
+func cniPolicies(s *check.Snapshot) ([]cniPolicy, []check.Finding) {
 	var out []cniPolicy
-	var errs []Finding
+	var errs []check.Finding
 	add := func(p []cniPolicy, err error, u *unstructured.Unstructured) {
 		if err != nil {
-			errs = append(errs, Errorf(extRef(u), "the policy cannot be read: %v", err))
+			errs = append(errs, check.Errorf(extRef(u), "the policy cannot be read: %v", err))
 			return
 		}
 		out = append(out, p...)
@@ -66,8 +67,8 @@ func cniPolicies(s *Snapshot) ([]cniPolicy, []Finding) {
 	return out, errs
 }
 
-func extRef(u *unstructured.Unstructured) ObjectRef {
-	return ObjectRef{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
+func extRef(u *unstructured.Unstructured) check.ObjectRef {
+	return check.ObjectRef{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
 }
 
 // --- Cilium ---
@@ -118,7 +119,7 @@ func ciliumPolicies(u *unstructured.Unstructured) ([]cniPolicy, error) {
 		namespace := u.GetNamespace()
 		out = append(out, cniPolicy{
 			ref: extRef(u), namespace: namespace, ingress: governs, allowsNone: governs && allowsNone,
-			selects: func(s *Snapshot, ns string, podLabels map[string]string) bool {
+			selects: func(s *check.Snapshot, ns string, podLabels map[string]string) bool {
 				if namespace != "" && namespace != ns {
 					return false
 				}
@@ -227,7 +228,7 @@ func calicoPolicy(u *unstructured.Unstructured) ([]cniPolicy, error) {
 	}
 	return []cniPolicy{{
 		ref: extRef(u), namespace: namespace, ingress: governs, allowsNone: governs && allowsNone,
-		selects: func(s *Snapshot, ns string, podLabels map[string]string) bool {
+		selects: func(s *check.Snapshot, ns string, podLabels map[string]string) bool {
 			if namespace != "" && namespace != ns {
 				return false
 			}
@@ -258,7 +259,7 @@ func calicoPolicy(u *unstructured.Unstructured) ([]cniPolicy, error) {
 
 // cniDefaultDenyIngress returns the Cilium or Calico policy that denies every ingress to every
 // pod of namespace ns, or "".
-func cniDefaultDenyIngress(s *Snapshot, pols []cniPolicy, ns string) string {
+func cniDefaultDenyIngress(s *check.Snapshot, pols []cniPolicy, ns string) string {
 	for _, p := range pols {
 		if p.allowsNone && p.selects(s, ns, nil) {
 			return p.ref.String()
@@ -268,7 +269,7 @@ func cniDefaultDenyIngress(s *Snapshot, pols []cniPolicy, ns string) string {
 }
 
 // cniIngressSelects reports whether a Cilium or Calico policy isolates the pod for ingress.
-func cniIngressSelects(s *Snapshot, pols []cniPolicy, ns string, podLabels map[string]string) bool {
+func cniIngressSelects(s *check.Snapshot, pols []cniPolicy, ns string, podLabels map[string]string) bool {
 	if podLabels == nil {
 		podLabels = map[string]string{}
 	}

@@ -12,122 +12,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/version"
 )
-
-// NodeParams are the parameters of the NODE- checks.
-type NodeParams struct {
-	// MaxRequestedPercent is the share of a node's allocatable CPU or memory that the requests of
-	// its pods may reach before NODE-001 reports the node as overcommitted; 0 turns this off.
-	MaxRequestedPercent int
-	// MinRuntimeVersions maps a container runtime, as named before "://" in
-	// nodeInfo.containerRuntimeVersion (containerd, cri-o, docker), to the lowest version a node
-	// may run (NODE-002). A runtime with no entry is reported for manual review.
-	MinRuntimeVersions map[string]string
-	// MaxKubeletMinorSkew is how many minor versions a kubelet may lag behind the API server
-	// (NODE-003); the upstream skew policy allows 3.
-	MaxKubeletMinorSkew int
-	// PoolLabels are node labels that name a node's pool, in order of preference: the first one a
-	// node carries (with any value, even empty) puts it in the pool "label=value". Nodes carrying
-	// none form one pool. Used by the drift checks NODE-003, NODE-004 and NODE-018.
-	PoolLabels []string
-	// OSMinimums set minimum OS and kernel versions for the nodes whose osImage matches; every
-	// matching entry applies (NODE-004).
-	OSMinimums []OSMinimum
-	// ContainerOSImages are globs of nodeInfo.osImage values of container-specific operating
-	// systems (NODE-005).
-	ContainerOSImages []string
-	// BenchmarkExceptions are CIS benchmark results accepted as documented exceptions: kube-bench
-	// test numbers such as "4.2.6" or Trivy check IDs such as "KCV0083" (NODE-007, NODE-008).
-	BenchmarkExceptions []string
-	// BenchmarkMaxAge is the oldest a node's CIS benchmark report may be (NODE-008).
-	BenchmarkMaxAge time.Duration
-	// NodeScanMaxAge is the oldest a node's OS vulnerability scan report may be (NODE-009).
-	NodeScanMaxAge time.Duration
-	// CSRPendingMax is how long a kubelet certificate signing request may stay pending before
-	// NODE-011 takes it as a sign that nobody approves kubelet certificates.
-	CSRPendingMax time.Duration
-	// MaxPodPidsLimit is the largest kubelet podPidsLimit accepted (NODE-012).
-	MaxPodPidsLimit int64
-	// RequireImageMaximumGCAge makes NODE-017 also require imageMaximumGCAge, which removes
-	// images unused for that long even when the disk is not full.
-	RequireImageMaximumGCAge bool
-	// AutoscalerImages are globs of the last path element of an image name, without tag or
-	// digest, that identify a node autoscaler Deployment (NODE-018).
-	AutoscalerImages []string
-	// AutoscalerKinds are optional kinds (GroupKind, such as "NodePool.karpenter.sh") whose
-	// objects show that the cluster adds nodes by itself (NODE-018).
-	AutoscalerKinds []string
-}
-
-// OSMinimum sets minimum versions for the nodes whose osImage matches a glob. Versions compare
-// number by number, so "5.15.0-105" is below "5.15.0-1061".
-type OSMinimum struct {
-	// OSImage is a glob matched against nodeInfo.osImage, such as "Ubuntu *"; "*" matches all.
-	OSImage string
-	// MinOSVersion is the lowest version read from osImage (its first dotted number, such as
-	// 22.04.4 in "Ubuntu 22.04.4 LTS"); empty means not checked.
-	MinOSVersion string
-	// MinKernelVersion is the lowest nodeInfo.kernelVersion; empty means not checked.
-	MinKernelVersion string
-}
-
-func defaultNodeParams() NodeParams {
-	const day = 24 * time.Hour
-	return NodeParams{
-		MaxRequestedPercent: 90,
-		// The oldest patch releases of the runtime lines still maintained in 2025 that carry the
-		// fixes for the runc escapes (CVE-2024-21626 and later).
-		MinRuntimeVersions: map[string]string{
-			"containerd": "1.7.24",
-			"cri-o":      "1.31.0",
-			"docker":     "25.0.2",
-		},
-		MaxKubeletMinorSkew: 3,
-		PoolLabels: []string{
-			"karpenter.sh/nodepool",
-			"eks.amazonaws.com/nodegroup",
-			"cloud.google.com/gke-nodepool",
-			"kubernetes.azure.com/agentpool",
-			"agentpool",
-			"node-role.kubernetes.io/control-plane",
-			"node.kubernetes.io/instance-type",
-		},
-		OSMinimums: []OSMinimum{
-			// CentOS 7's 3.10 and older kernels lack the namespace and cgroup fixes containers rely on.
-			{OSImage: "*", MinKernelVersion: "4.18"},
-			{OSImage: "Ubuntu *", MinOSVersion: "22.04"},
-			{OSImage: "Debian GNU/Linux *", MinOSVersion: "12"},
-			{OSImage: "Red Hat Enterprise Linux [0-9]*", MinOSVersion: "8.10"},
-		},
-		ContainerOSImages: []string{
-			"Bottlerocket OS*",
-			"Flatcar Container Linux*",
-			"Container-Optimized OS*",
-			"Talos*",
-			"Fedora CoreOS*",
-			"Red Hat Enterprise Linux CoreOS*",
-			"SUSE Linux Enterprise Micro*",
-			"SUSE Linux Micro*",
-		},
-		BenchmarkMaxAge:  30 * day,
-		NodeScanMaxAge:   7 * day,
-		CSRPendingMax:    time.Hour,
-		MaxPodPidsLimit:  4096,
-		AutoscalerImages: []string{"cluster-autoscaler", "cluster-autoscaler-*"},
-		AutoscalerKinds: []string{
-			gkKarpenterNodePool,
-			"NodeClaim.karpenter.sh",
-			"MachineDeployment.cluster.x-k8s.io",
-			"MachinePool.cluster.x-k8s.io",
-			"MachineAutoscaler.autoscaling.openshift.io",
-		},
-	}
-}
 
 // Optional kinds the NODE- checks read from Snapshot.Extra.
 const (
@@ -159,15 +50,15 @@ const kubeletConfigOff = "reading kubelet configuration is off: set spec.paramet
 	"the operator the optional node-proxy role (config/components/node-proxy)"
 
 // nodeChecks returns the NODE- checks: Nodes.
-func nodeChecks() []Check {
-	return []Check{
+func nodeChecks() []check.Check {
+	return []check.Check{
 		{
 			ID:       "NODE-001",
 			Title:    "Every node is Ready, under no resource pressure and not overcommitted by pod requests",
-			Domain:   DomainNodes,
-			Level:    L1,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L1,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S2.4"},
 			},
 			Rationale: "A node that is not Ready or reports memory, disk or PID pressure evicts pods and refuses new " +
@@ -181,10 +72,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-002",
 			Title:    "Every node runs a container runtime at or above the minimum version",
-			Domain:   DomainNodes,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S2.7", "S12.6"}, NIST: []string{"4.4.1"},
 			},
 			Rationale: "Container escapes such as the runc file-descriptor leak (CVE-2024-21626) are fixed in the " +
@@ -197,10 +88,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-003",
 			Title:    "Kubelets are within the supported skew of the API server and uniform within each pool",
-			Domain:   DomainNodes,
-			Level:    L1,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L1,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S2.3", "S12.6"},
 			},
 			Rationale: "A kubelet newer than the API server, or more than three minor versions older, is outside the " +
@@ -213,10 +104,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-004",
 			Title:    "Node kernels and OS images meet the minimum versions and do not drift within a pool",
-			Domain:   DomainNodes,
-			Level:    L1,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L1,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S12.6", "S2.3"}, NIST: []string{"4.5.3"},
 			},
 			Rationale: "Containers share the host kernel, so a kernel or OS release without current security fixes " +
@@ -229,10 +120,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-005",
 			Title:    "Every node runs a container-specific operating system",
-			Domain:   DomainNodes,
-			Level:    L3,
-			Severity: SeverityLow,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L3,
+			Severity: check.SeverityLow,
+			References: check.References{
 				Standard: []string{"S2.12"}, NIST: []string{"4.5.1"},
 			},
 			Rationale: "A container-optimised OS (Bottlerocket, Flatcar, Container-Optimized OS, Talos, CoreOS) ships " +
@@ -245,10 +136,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-006",
 			Title:    "AppArmor or SELinux is enforcing on every node",
-			Domain:   DomainNodes,
-			Level:    L3,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L3,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S2.6"}, NIST: []string{"4.4.3", "5.2"},
 			},
 			Rationale: "Mandatory access control confines a container process even after it escapes its namespaces. " +
@@ -260,10 +151,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-007",
 			Title:    "The CIS node benchmark shows no failures outside the documented exceptions",
-			Domain:   DomainNodes,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S2.13", "S2.14"}, CIS: []string{"4.1.1", "4.2.1"},
 			},
 			Rationale: "The CIS Kubernetes node benchmark checks the hardening a cluster audit cannot see through the " +
@@ -277,10 +168,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-008",
 			Title:    "A CIS benchmark has passed recently on every node and on the control plane",
-			Domain:   DomainNodes,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S12.10"},
 			},
 			Rationale: "Hardening drifts as nodes are patched and replaced; a benchmark that ran once proves little. " +
@@ -294,10 +185,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-009",
 			Title:    "Every node's operating system has a recent vulnerability scan",
-			Domain:   DomainNodes,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S2.11"}, NIST: []string{"4.5.1"},
 			},
 			Rationale: "Host packages and the kernel need the same continuous scanning as images. Reports are read " +
@@ -310,10 +201,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-010",
 			Title:    "Kubelets reject anonymous requests, authorize through the API server and close the read-only port",
-			Domain:   DomainNodes,
-			Level:    L1,
-			Severity: SeverityCritical,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L1,
+			Severity: check.SeverityCritical,
+			References: check.References{
 				Standard: []string{"S3.13"}, NIST: []string{"4.3.5"}, CIS: []string{"4.2.1", "4.2.2", "4.2.4"},
 			},
 			Rationale: "The kubelet API can run commands in every container of its node. With anonymous access or " +
@@ -327,10 +218,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-011",
 			Title:    "Kubelets rotate their client and serving certificates",
-			Domain:   DomainNodes,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S6.6"}, NIST: []string{"4.3.5"}, CIS: []string{"4.2.11", "4.2.12"},
 			},
 			Rationale: "Without rotation a kubelet's client certificate expires (the node drops out) or is kept for " +
@@ -345,10 +236,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-012",
 			Title:    "Kubelets limit the number of processes per pod",
-			Domain:   DomainNodes,
-			Level:    L3,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L3,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S3.14"}, CIS: []string{"4.2.13"},
 			},
 			Rationale: "Without podPidsLimit one pod can fork until the node runs out of process IDs, taking every " +
@@ -360,10 +251,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-013",
 			Title:    "Remote login to nodes is disabled or restricted",
-			Domain:   DomainNodes,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S2.15"}, NIST: []string{"4.5.4"},
 			},
 			Rationale: "SSH with root or password login bypasses Kubernetes RBAC and audit entirely. sshd's settings " +
@@ -375,10 +266,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-014",
 			Title:    "auditd records changes to the container runtime and kubelet files on every node",
-			Domain:   DomainNodes,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S9.1"}, NIST: []string{"4.5.4"},
 			},
 			Rationale: "Tampering with the runtime's binaries, configuration or state, logins and privilege " +
@@ -390,10 +281,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-015",
 			Title:    "Runtime and kubelet files and sockets are root-owned with restrictive modes",
-			Domain:   DomainNodes,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S2.10"}, CIS: []string{"4.1.1", "4.1.2", "4.1.5", "4.1.6", "4.1.9", "4.1.10"},
 			},
 			Rationale: "Whoever can write the kubelet's kubeconfig or configuration, or open the runtime socket, " +
@@ -405,11 +296,11 @@ func nodeChecks() []Check {
 		{
 			ID:             "NODE-016",
 			Title:          "Docker daemons on nodes keep secure settings",
-			Domain:         DomainNodes,
-			Level:          L1,
-			Severity:       SeverityMedium,
+			Domain:         check.DomainNodes,
+			Level:          check.L1,
+			Severity:       check.SeverityMedium,
 			LevelDependent: true,
-			References: References{
+			References: check.References{
 				Standard: []string{"S2.14", "S7.3", "S7.4", "S7.5", "S7.6", "S9.6"},
 			},
 			Rationale: "On nodes that still run Docker Engine (through cri-dockerd) the daemon's own settings decide " +
@@ -423,10 +314,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-017",
 			Title:    "Kubelets garbage-collect unused images",
-			Domain:   DomainNodes,
-			Level:    L2,
-			Severity: SeverityLow,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L2,
+			Severity: check.SeverityLow,
+			References: check.References{
 				Standard: []string{"S4.8"},
 			},
 			Rationale: "Old images pile up on nodes, fill the disk (evicting pods) and keep vulnerable software " +
@@ -438,10 +329,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-018",
 			Title:    "Nodes are added automatically and every pool is homogeneous",
-			Domain:   DomainNodes,
-			Level:    L2,
-			Severity: SeverityLow,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L2,
+			Severity: check.SeverityLow,
+			References: check.References{
 				Standard: []string{"S10.3"}, MLPS: []string{"G7a"},
 			},
 			Rationale: "Nodes provisioned by an autoscaler (Cluster Autoscaler, Karpenter, Cluster API) come from " +
@@ -454,10 +345,10 @@ func nodeChecks() []Check {
 		{
 			ID:       "NODE-019",
 			Title:    "Management traffic is separated from application traffic",
-			Domain:   DomainNodes,
-			Level:    L3,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainNodes,
+			Level:    check.L3,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S7.8"}, MLPS: []string{"G7c"},
 			},
 			Rationale: "When the API server and etcd listen on the network that carries pod, Ingress and NodePort " +
@@ -472,7 +363,7 @@ func nodeChecks() []Check {
 
 // --- shared helpers ---
 
-func nodeRef(n *corev1.Node) ObjectRef { return ObjectRef{Kind: "Node", Name: n.Name} }
+func nodeRef(n *corev1.Node) check.ObjectRef { return check.ObjectRef{Kind: "Node", Name: n.Name} }
 
 func nodeIsWindows(n *corev1.Node) bool {
 	return n.Labels[corev1.LabelOSStable] == "windows" || n.Status.NodeInfo.OperatingSystem == "windows"
@@ -485,7 +376,7 @@ func nodeIsControlPlane(n *corev1.Node) bool {
 }
 
 // nodeLinux returns the Linux nodes: host probes and CIS node benchmarks do not apply to Windows.
-func nodeLinux(s *Snapshot) []*corev1.Node {
+func nodeLinux(s *check.Snapshot) []*corev1.Node {
 	var out []*corev1.Node
 	for _, n := range s.Nodes {
 		if !nodeIsWindows(n) {
@@ -511,38 +402,38 @@ func nodeNames(nodes []*corev1.Node) string {
 		names = append(names, n.Name)
 	}
 	sort.Strings(names)
-	return ContainerNames(names)
+	return check.ContainerNames(names)
 }
 
 // nodeClusterFacts returns a finding when node facts cannot be judged: a manifest scan, or a
 // snapshot without nodes.
-func nodeClusterFacts(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("nodes are cluster-wide facts that manifests do not show")}
+func nodeClusterFacts(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("nodes are cluster-wide facts that manifests do not show")}
 	}
 	if len(s.Nodes) == 0 {
-		return []Finding{NotApplicablef("the snapshot has no Node objects")}
+		return []check.Finding{check.NotApplicablef("the snapshot has no Node objects")}
 	}
 	return nil
 }
 
 // nodeFinding joins the problems found on one node into one Fail finding, or none.
-func nodeFinding(n *corev1.Node, problems []string) []Finding {
+func nodeFinding(n *corev1.Node, problems []string) []check.Finding {
 	if len(problems) == 0 {
 		return nil
 	}
-	return []Finding{Failf(nodeRef(n), "%s", strings.Join(problems, "; "))}
+	return []check.Finding{check.Failf(nodeRef(n), "%s", strings.Join(problems, "; "))}
 }
 
 // nodeManual returns a Manual finding about one object.
-func nodeManual(ref ObjectRef, format string, args ...any) Finding {
-	f := Manualf(format, args...)
+func nodeManual(ref check.ObjectRef, format string, args ...any) check.Finding {
+	f := check.Manualf(format, args...)
 	f.Object = ref
 	return f
 }
 
 // nodePool names the pool of a node: "label=value" for the first of Nodes.PoolLabels it carries.
-func nodePool(s *Snapshot, n *corev1.Node) string {
+func nodePool(s *check.Snapshot, n *corev1.Node) string {
 	for _, key := range s.Params.Nodes.PoolLabels {
 		if v, ok := n.Labels[key]; ok {
 			return key + "=" + v
@@ -559,7 +450,7 @@ func nodePoolName(pool string) string {
 }
 
 // nodePools groups nodes by pool.
-func nodePools(s *Snapshot) map[string][]*corev1.Node {
+func nodePools(s *check.Snapshot) map[string][]*corev1.Node {
 	out := map[string][]*corev1.Node{}
 	for _, n := range s.Nodes {
 		p := nodePool(s, n)
@@ -571,7 +462,7 @@ func nodePools(s *Snapshot) map[string][]*corev1.Node {
 // nodeDrift compares a value of every node with the majority of its pool and returns, per
 // drifting node, a sentence naming both values. Ties go to the newest value, so the nodes left
 // behind by an upgrade are the ones reported.
-func nodeDrift(s *Snapshot, what string, value func(*corev1.Node) string) map[string]string {
+func nodeDrift(s *check.Snapshot, what string, value func(*corev1.Node) string) map[string]string {
 	out := map[string]string{}
 	for pool, nodes := range nodePools(s) {
 		if len(nodes) < 2 {
@@ -674,12 +565,12 @@ func nodeRuntime(n *corev1.Node) (name, ver string) {
 
 // --- NODE-001 ---
 
-func nodeHealth(s *Snapshot) []Finding {
+func nodeHealth(s *check.Snapshot) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
 	requested := nodeRequests(s)
-	var out []Finding
+	var out []check.Finding
 	for _, n := range s.Nodes {
 		var problems []string
 		ready := false
@@ -718,14 +609,14 @@ func nodeConditionDetail(c corev1.NodeCondition) string {
 		}
 	}
 	if len(why) > 0 {
-		out += " (" + Truncate(strings.Join(why, ": "), 160) + ")"
+		out += " (" + check.Truncate(strings.Join(why, ": "), 160) + ")"
 	}
 	return out
 }
 
 // nodeRequests sums the CPU (millicores) and memory (bytes) requests of the pods bound to each
 // node that have not finished, whatever their namespace: capacity is shared by all of them.
-func nodeRequests(s *Snapshot) map[string][2]int64 {
+func nodeRequests(s *check.Snapshot) map[string][2]int64 {
 	out := map[string][2]int64{}
 	for _, p := range s.Pods {
 		if p.Spec.NodeName == "" || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
@@ -784,7 +675,7 @@ func podLevelRequest(spec *corev1.PodSpec, name corev1.ResourceName) (resource.Q
 	return q.DeepCopy(), ok
 }
 
-func nodeOvercommit(s *Snapshot, n *corev1.Node, requested [2]int64) []string {
+func nodeOvercommit(s *check.Snapshot, n *corev1.Node, requested [2]int64) []string {
 	limit := s.Params.Nodes.MaxRequestedPercent
 	if limit <= 0 {
 		return nil
@@ -808,16 +699,16 @@ func nodeOvercommit(s *Snapshot, n *corev1.Node, requested [2]int64) []string {
 
 // --- NODE-002 ---
 
-func nodeRuntimeVersions(s *Snapshot) []Finding {
+func nodeRuntimeVersions(s *check.Snapshot) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, n := range s.Nodes {
 		ref := nodeRef(n)
 		name, ver := nodeRuntime(n)
 		if name == "" {
-			out = append(out, Errorf(ref, "nodeInfo.containerRuntimeVersion %q does not name a runtime (want runtime://version)",
+			out = append(out, check.Errorf(ref, "nodeInfo.containerRuntimeVersion %q does not name a runtime (want runtime://version)",
 				n.Status.NodeInfo.ContainerRuntimeVersion))
 			continue
 		}
@@ -829,15 +720,15 @@ func nodeRuntimeVersions(s *Snapshot) []Finding {
 		}
 		want, err := version.ParseGeneric(minimum)
 		if err != nil {
-			return []Finding{Errorf(ObjectRef{}, "Nodes.MinRuntimeVersions[%s]: %q is not a version", name, minimum)}
+			return []check.Finding{check.Errorf(check.ObjectRef{}, "Nodes.MinRuntimeVersions[%s]: %q is not a version", name, minimum)}
 		}
 		got, err := version.ParseGeneric(ver)
 		if err != nil {
-			out = append(out, Errorf(ref, "cannot read the version of runtime %s from %q", name, n.Status.NodeInfo.ContainerRuntimeVersion))
+			out = append(out, check.Errorf(ref, "cannot read the version of runtime %s from %q", name, n.Status.NodeInfo.ContainerRuntimeVersion))
 			continue
 		}
 		if !got.AtLeast(want) {
-			out = append(out, Failf(ref, "%s %s is older than the minimum %s (Nodes.MinRuntimeVersions)", name, ver, minimum))
+			out = append(out, check.Failf(ref, "%s %s is older than the minimum %s (Nodes.MinRuntimeVersions)", name, ver, minimum))
 		}
 	}
 	return out
@@ -845,18 +736,18 @@ func nodeRuntimeVersions(s *Snapshot) []Finding {
 
 // --- NODE-003 ---
 
-func nodeKubeletVersions(s *Snapshot) []Finding {
+func nodeKubeletVersions(s *check.Snapshot) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
-	var out []Finding
+	var out []check.Finding
 	server, err := version.ParseGeneric(s.ServerVersion)
 	if err != nil {
 		what := "is unknown"
 		if s.ServerVersion != "" {
 			what = fmt.Sprintf("%q cannot be read", s.ServerVersion)
 		}
-		out = append(out, Errorf(ObjectRef{}, "the API server version %s, so kubelet skew cannot be checked", what))
+		out = append(out, check.Errorf(check.ObjectRef{}, "the API server version %s, so kubelet skew cannot be checked", what))
 	}
 	drift := nodeDrift(s, "kubelet", func(n *corev1.Node) string { return n.Status.NodeInfo.KubeletVersion })
 	maxSkew := s.Params.Nodes.MaxKubeletMinorSkew
@@ -868,7 +759,7 @@ func nodeKubeletVersions(s *Snapshot) []Finding {
 			kubelet, err := version.ParseGeneric(kv)
 			switch {
 			case err != nil:
-				out = append(out, Errorf(ref, "cannot read nodeInfo.kubeletVersion %q", kv))
+				out = append(out, check.Errorf(ref, "cannot read nodeInfo.kubeletVersion %q", kv))
 			case kubelet.Major() > server.Major() || (kubelet.Major() == server.Major() && kubelet.Minor() > server.Minor()):
 				problems = append(problems, fmt.Sprintf("kubelet %s is newer than the API server %s", kv, s.ServerVersion))
 			case kubelet.Major() < server.Major():
@@ -888,23 +779,23 @@ func nodeKubeletVersions(s *Snapshot) []Finding {
 
 // --- NODE-004 ---
 
-func nodeOSVersions(s *Snapshot) []Finding {
+func nodeOSVersions(s *check.Snapshot) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
 	kernelDrift := nodeDrift(s, "kernel", func(n *corev1.Node) string { return n.Status.NodeInfo.KernelVersion })
 	osDrift := nodeDrift(s, "osImage", func(n *corev1.Node) string { return n.Status.NodeInfo.OSImage })
-	var out []Finding
+	var out []check.Finding
 	for _, n := range s.Nodes {
 		info := n.Status.NodeInfo
 		var problems []string
 		for _, m := range s.Params.Nodes.OSMinimums {
-			if !GlobMatch(m.OSImage, info.OSImage) {
+			if !check.GlobMatch(m.OSImage, info.OSImage) {
 				continue
 			}
 			if m.MinOSVersion != "" {
 				if got := nodeNumbers(info.OSImage); got == nil {
-					out = append(out, Errorf(nodeRef(n), "osImage %q matches %q but carries no version to compare with %s",
+					out = append(out, check.Errorf(nodeRef(n), "osImage %q matches %q but carries no version to compare with %s",
 						info.OSImage, m.OSImage, m.MinOSVersion))
 				} else if nodeCompareNumbers(got, nodeNumbers(m.MinOSVersion)) < 0 {
 					problems = append(problems, fmt.Sprintf("osImage %q is older than the minimum %s (Nodes.OSMinimums entry %q)", info.OSImage, m.MinOSVersion, m.OSImage))
@@ -912,7 +803,7 @@ func nodeOSVersions(s *Snapshot) []Finding {
 			}
 			if m.MinKernelVersion != "" {
 				if got := nodeNumbers(info.KernelVersion); got == nil {
-					out = append(out, Errorf(nodeRef(n), "cannot read nodeInfo.kernelVersion %q", info.KernelVersion))
+					out = append(out, check.Errorf(nodeRef(n), "cannot read nodeInfo.kernelVersion %q", info.KernelVersion))
 				} else if nodeCompareNumbers(got, nodeNumbers(m.MinKernelVersion)) < 0 {
 					problems = append(problems, fmt.Sprintf("kernel %s is older than the minimum %s (Nodes.OSMinimums entry %q)", info.KernelVersion, m.MinKernelVersion, m.OSImage))
 				}
@@ -930,15 +821,15 @@ func nodeOSVersions(s *Snapshot) []Finding {
 
 // --- NODE-005 ---
 
-func nodeContainerOS(s *Snapshot) []Finding {
+func nodeContainerOS(s *check.Snapshot) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, n := range s.Nodes {
 		img := n.Status.NodeInfo.OSImage
-		if !slices.ContainsFunc(s.Params.Nodes.ContainerOSImages, func(p string) bool { return GlobMatch(p, img) }) {
-			out = append(out, Failf(nodeRef(n), "osImage %q is not a container-specific OS (Nodes.ContainerOSImages)", img))
+		if !slices.ContainsFunc(s.Params.Nodes.ContainerOSImages, func(p string) bool { return check.GlobMatch(p, img) }) {
+			out = append(out, check.Failf(nodeRef(n), "osImage %q is not a container-specific OS (Nodes.ContainerOSImages)", img))
 		}
 	}
 	return out
@@ -948,39 +839,39 @@ func nodeContainerOS(s *Snapshot) []Finding {
 
 // nodeProbeTargets returns the Linux nodes a host probe must cover, or the finding that says why
 // there is nothing to probe.
-func nodeProbeTargets(s *Snapshot) ([]*corev1.Node, []Finding) {
+func nodeProbeTargets(s *check.Snapshot) ([]*corev1.Node, []check.Finding) {
 	if f := nodeClusterFacts(s); f != nil {
 		return nil, f
 	}
 	nodes := nodeLinux(s)
 	if len(nodes) == 0 {
-		return nil, []Finding{NotApplicablef("every node runs Windows; this host check is for Linux nodes")}
+		return nil, []check.Finding{check.NotApplicablef("every node runs Windows; this host check is for Linux nodes")}
 	}
 	return nodes, nil
 }
 
-func nodeMACProbe(s *Snapshot) []Finding {
+func nodeMACProbe(s *check.Snapshot) []check.Finding {
 	nodes, f := nodeProbeTargets(s)
 	if f != nil {
 		return f
 	}
-	return []Finding{Manualf("on %s run `%s cat /sys/module/apparmor/parameters/enabled "+
+	return []check.Finding{check.Manualf("on %s run `%s cat /sys/module/apparmor/parameters/enabled "+
 		"/sys/fs/selinux/enforce` and confirm it prints Y (AppArmor enabled) or 1 (SELinux enforcing); then attest NODE-006",
 		nodeEach(nodes, "Linux"), nodeDebugShell)}
 }
 
-func nodeRemoteAccessProbe(s *Snapshot) []Finding {
+func nodeRemoteAccessProbe(s *check.Snapshot) []check.Finding {
 	nodes, f := nodeProbeTargets(s)
 	if f != nil {
 		return f
 	}
-	return []Finding{Manualf("on %s run `%s sh -c 'ss -tlnp | grep -w sshd; sshd -T | "+
+	return []check.Finding{check.Manualf("on %s run `%s sh -c 'ss -tlnp | grep -w sshd; sshd -T | "+
 		"grep -Ei \"^(permitrootlogin|passwordauthentication) \"'` and confirm that sshd is not listening, or that it "+
 		"prints permitrootlogin no and passwordauthentication no and the node's firewall admits SSH only from a bastion; "+
 		"then attest NODE-013", nodeEach(nodes, "Linux"), nodeDebugShell)}
 }
 
-func nodeAuditdProbe(s *Snapshot) []Finding {
+func nodeAuditdProbe(s *check.Snapshot) []check.Finding {
 	nodes, f := nodeProbeTargets(s)
 	if f != nil {
 		return f
@@ -991,12 +882,12 @@ func nodeAuditdProbe(s *Snapshot) []Finding {
 		paths += " (on Docker nodes also /var/lib/docker, /etc/docker, /etc/docker/daemon.json, /etc/default/docker, " +
 			"/etc/sysconfig/docker, docker.service and docker.socket)"
 	}
-	return []Finding{Manualf("on %s run `%s sh -c 'systemctl is-active auditd; auditctl -l'` "+
+	return []check.Finding{check.Manualf("on %s run `%s sh -c 'systemctl is-active auditd; auditctl -l'` "+
 		"and confirm auditd is active with -w watch rules on %s and rules recording logins and privilege escalation "+
 		"(execve of su/sudo, setuid syscalls); then attest NODE-014", nodeEach(nodes, "Linux"), nodeDebugShell, paths)}
 }
 
-func nodeFilePermissionsProbe(s *Snapshot) []Finding {
+func nodeFilePermissionsProbe(s *check.Snapshot) []check.Finding {
 	nodes, f := nodeProbeTargets(s)
 	if f != nil {
 		return f
@@ -1006,7 +897,7 @@ func nodeFilePermissionsProbe(s *Snapshot) []Finding {
 		docker = "; on Docker nodes also /var/run/docker.sock (660 root:docker), /etc/docker/daemon.json (644 root:root or " +
 			"stricter), and `getent group docker` lists only approved members"
 	}
-	return []Finding{Manualf("on %s run `%s sh -c 'stat -c \"%%a %%U:%%G %%n\" "+
+	return []check.Finding{check.Manualf("on %s run `%s sh -c 'stat -c \"%%a %%U:%%G %%n\" "+
 		"/etc/kubernetes/kubelet.conf /var/lib/kubelet/config.yaml /etc/systemd/system/kubelet.service.d/* "+
 		"/etc/containerd/config.toml /run/containerd/containerd.sock'` (adjust the paths to the node image) and confirm "+
 		"the kubelet kubeconfig, configuration and service files are root:root with mode 600 or stricter, the runtime "+
@@ -1021,7 +912,7 @@ func nodeAnyDocker(nodes []*corev1.Node) bool {
 	})
 }
 
-func nodeDockerProbe(s *Snapshot) []Finding {
+func nodeDockerProbe(s *check.Snapshot) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
@@ -1032,14 +923,14 @@ func nodeDockerProbe(s *Snapshot) []Finding {
 		}
 	}
 	if len(docker) == 0 {
-		return []Finding{NotApplicablef("no node runs Docker Engine: every nodeInfo.containerRuntimeVersion names another runtime")}
+		return []check.Finding{check.NotApplicablef("no node runs Docker Engine: every nodeInfo.containerRuntimeVersion names another runtime")}
 	}
 	want := "iptables is not false, log-level is info (or unset), no container is attached to the default bridge " +
 		"(`docker network inspect bridge` lists no containers) and daemon.json holds no setting outside your declared list"
-	if s.Level >= L2 {
+	if s.Level >= check.L2 {
 		want += ", and icc is false and userland-proxy is false"
 	}
-	return []Finding{Manualf("on %s run `%s sh -c 'cat /etc/docker/daemon.json; ps -o args= -C "+
+	return []check.Finding{check.Manualf("on %s run `%s sh -c 'cat /etc/docker/daemon.json; ps -o args= -C "+
 		"dockerd; docker info'` and confirm %s; then attest NODE-016", nodeEach(docker, "Docker"), nodeDebugShell, want)}
 }
 
@@ -1048,7 +939,7 @@ func nodeDockerProbe(s *Snapshot) []Finding {
 // nodeBenchmark is one CIS benchmark result about a node.
 type nodeBenchmark struct {
 	// Ref names the report.
-	Ref ObjectRef
+	Ref check.ObjectRef
 	// Time is when the benchmark ran.
 	Time time.Time
 	// Failed lists the failing items outside Nodes.BenchmarkExceptions.
@@ -1060,7 +951,7 @@ type nodeBenchmark struct {
 // nodeBenchmarks returns the newest CIS benchmark result of each node, from kube-bench
 // (CISKubeBenchReport) and Trivy Operator node-collector (ClusterInfraAssessmentReport) reports,
 // and whether the cluster serves either kind.
-func nodeBenchmarks(s *Snapshot) (map[string]nodeBenchmark, bool) {
+func nodeBenchmarks(s *check.Snapshot) (map[string]nodeBenchmark, bool) {
 	served := s.HasExtra(gkKubeBenchReport) || s.HasExtra(gkNodeInfraAssessment)
 	except := s.Params.Nodes.BenchmarkExceptions
 	out := map[string]nodeBenchmark{}
@@ -1080,7 +971,7 @@ func nodeBenchmarks(s *Snapshot) (map[string]nodeBenchmark, bool) {
 		keep(node, nodeKubeBenchResult(u, except))
 	}
 	for _, u := range s.Extra[gkNodeInfraAssessment] {
-		b := nodeBenchmark{Ref: ObjectRef{Kind: u.GetKind(), Name: u.GetName()}, Time: nodeReportTime(u)}
+		b := nodeBenchmark{Ref: check.ObjectRef{Kind: u.GetKind(), Name: u.GetName()}, Time: nodeReportTime(u)}
 		b.Failed = nodeTrivyFailures(u, except)
 		keep(nodeReportTarget(u), b)
 	}
@@ -1090,7 +981,7 @@ func nodeBenchmarks(s *Snapshot) (map[string]nodeBenchmark, bool) {
 // nodeKubeBenchResult reads a CISKubeBenchReport, whose report has kube-bench's JSON schema:
 // sections (with node_type master, etcd, controlplane, node or policies) of tests with results.
 func nodeKubeBenchResult(u *unstructured.Unstructured, except []string) nodeBenchmark {
-	b := nodeBenchmark{Ref: ObjectRef{Kind: u.GetKind(), Name: u.GetName()}, Time: nodeReportTime(u)}
+	b := nodeBenchmark{Ref: check.ObjectRef{Kind: u.GetKind(), Name: u.GetName()}, Time: nodeReportTime(u)}
 	sections, _, _ := unstructured.NestedSlice(u.Object, "report", "sections")
 	for _, sec := range sections {
 		secMap, _ := sec.(map[string]any)
@@ -1169,18 +1060,18 @@ func nodeFailedItems(items []string) string {
 const nodeBenchmarkHowTo = "run kube-bench (the kube-bench repository's job-node.yaml, pinned to the node with nodeName, then " +
 	"kubectl logs job/kube-bench-node) or install the Trivy Operator with node-collector enabled"
 
-func nodeBenchmarkClean(s *Snapshot) []Finding {
+func nodeBenchmarkClean(s *check.Snapshot) []check.Finding {
 	nodes, f := nodeProbeTargets(s)
 	if f != nil {
 		return f
 	}
 	reports, served := nodeBenchmarks(s)
 	if !served {
-		return []Finding{Manualf("no CIS benchmark reports are available through the API (neither %s nor %s is served): "+
+		return []check.Finding{check.Manualf("no CIS benchmark reports are available through the API (neither %s nor %s is served): "+
 			"on %s %s, and confirm it shows no FAIL outside Nodes.BenchmarkExceptions; then attest NODE-007",
 			gkKubeBenchReport, gkNodeInfraAssessment, nodeEach(nodes, "Linux"), nodeBenchmarkHowTo)}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, n := range nodes {
 		b, ok := reports[n.Name]
 		switch {
@@ -1188,14 +1079,14 @@ func nodeBenchmarkClean(s *Snapshot) []Finding {
 			out = append(out, nodeManual(nodeRef(n), "no CIS benchmark report names this node: %s, and confirm it shows no FAIL "+
 				"outside Nodes.BenchmarkExceptions", nodeBenchmarkHowTo))
 		case len(b.Failed) > 0:
-			out = append(out, Failf(nodeRef(n), "%s %s lists %d failing item(s) outside Nodes.BenchmarkExceptions: %s",
+			out = append(out, check.Failf(nodeRef(n), "%s %s lists %d failing item(s) outside Nodes.BenchmarkExceptions: %s",
 				b.Ref.Kind, b.Ref.Name, len(b.Failed), nodeFailedItems(b.Failed)))
 		}
 	}
 	return out
 }
 
-func nodeBenchmarkCurrent(s *Snapshot) []Finding {
+func nodeBenchmarkCurrent(s *check.Snapshot) []check.Finding {
 	nodes, f := nodeProbeTargets(s)
 	if f != nil {
 		return f
@@ -1203,17 +1094,17 @@ func nodeBenchmarkCurrent(s *Snapshot) []Finding {
 	reports, served := nodeBenchmarks(s)
 	maxAge := s.Params.Nodes.BenchmarkMaxAge
 	if !served {
-		return []Finding{Manualf("no CIS benchmark reports are available through the API (neither %s nor %s is served): "+
+		return []check.Finding{check.Manualf("no CIS benchmark reports are available through the API (neither %s nor %s is served): "+
 			"confirm that within the last %s a CIS benchmark passed on %s, with the control-plane targets on control-plane "+
 			"nodes, then attest NODE-008; to produce reports, %s",
 			gkKubeBenchReport, gkNodeInfraAssessment, lcApproxDuration(maxAge), nodeEach(nodes, "Linux"), nodeBenchmarkHowTo)}
 	}
 	cpReports := nodeControlPlaneAssessments(s)
-	var out []Finding
+	var out []check.Finding
 	for _, n := range nodes {
 		b, ok := reports[n.Name]
 		if !ok {
-			out = append(out, Failf(nodeRef(n), "no CIS benchmark report names this node"))
+			out = append(out, check.Failf(nodeRef(n), "no CIS benchmark report names this node"))
 			continue
 		}
 		var problems []string
@@ -1236,7 +1127,7 @@ func nodeBenchmarkCurrent(s *Snapshot) []Finding {
 
 // nodeControlPlaneCoverage judges the Trivy report about a control-plane node's API server when
 // the node's own benchmark did not cover the control-plane targets.
-func nodeControlPlaneCoverage(s *Snapshot, cp *nodeBenchmark) string {
+func nodeControlPlaneCoverage(s *check.Snapshot, cp *nodeBenchmark) string {
 	switch {
 	case cp == nil:
 		return "no benchmark covers this control-plane node's components (want a kube-bench master section or a " +
@@ -1252,7 +1143,7 @@ func nodeControlPlaneCoverage(s *Snapshot, cp *nodeBenchmark) string {
 
 // nodeControlPlaneAssessments returns, per node, the newest Trivy Operator InfraAssessmentReport
 // about a kube-apiserver pod on that node.
-func nodeControlPlaneAssessments(s *Snapshot) map[string]*nodeBenchmark {
+func nodeControlPlaneAssessments(s *check.Snapshot) map[string]*nodeBenchmark {
 	podNode := map[string]string{}
 	for _, p := range s.Pods {
 		if p.Namespace == "kube-system" && p.Spec.NodeName != "" {
@@ -1270,7 +1161,7 @@ func nodeControlPlaneAssessments(s *Snapshot) map[string]*nodeBenchmark {
 		if !ok || !strings.HasPrefix(pod, "kube-apiserver") {
 			continue
 		}
-		b := &nodeBenchmark{Ref: ObjectRef{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}, Time: nodeReportTime(u),
+		b := &nodeBenchmark{Ref: check.ObjectRef{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}, Time: nodeReportTime(u),
 			Failed: nodeTrivyFailures(u, s.Params.Nodes.BenchmarkExceptions), ControlPlane: true}
 		if old, ok := out[node]; !ok || b.Time.After(old.Time) {
 			out[node] = b
@@ -1281,13 +1172,13 @@ func nodeControlPlaneAssessments(s *Snapshot) map[string]*nodeBenchmark {
 
 // --- NODE-009 ---
 
-func nodeScanCurrent(s *Snapshot) []Finding {
+func nodeScanCurrent(s *check.Snapshot) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
 	maxAge := s.Params.Nodes.NodeScanMaxAge
 	if !s.HasExtra(gkNodeVulnerabilityReport) {
-		return []Finding{Manualf("no node vulnerability reports are available through the API (%s is not served): confirm "+
+		return []check.Finding{check.Manualf("no node vulnerability reports are available through the API (%s is not served): confirm "+
 			"that your host scanner scanned the OS packages and kernel of %s within the last %s, or enable node scanning "+
 			"in the Trivy Operator; then attest NODE-009",
 			gkNodeVulnerabilityReport, nodeEach(s.Nodes, ""), lcApproxDuration(maxAge))}
@@ -1302,7 +1193,7 @@ func nodeScanCurrent(s *Snapshot) []Finding {
 			newest[node] = u
 		}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, n := range s.Nodes {
 		u, ok := newest[n.Name]
 		switch {
@@ -1310,9 +1201,9 @@ func nodeScanCurrent(s *Snapshot) []Finding {
 			out = append(out, nodeManual(nodeRef(n), "Windows node without a NodeVulnerabilityReport: confirm with your Windows "+
 				"patch tooling that it was scanned within the last %s", lcApproxDuration(maxAge)))
 		case !ok:
-			out = append(out, Failf(nodeRef(n), "no NodeVulnerabilityReport names this node"))
+			out = append(out, check.Failf(nodeRef(n), "no NodeVulnerabilityReport names this node"))
 		case s.Now.Sub(nodeReportTime(u)) > maxAge:
-			out = append(out, Failf(nodeRef(n), "the newest NodeVulnerabilityReport %s is from %s, older than Nodes.NodeScanMaxAge %s",
+			out = append(out, check.Failf(nodeRef(n), "the newest NodeVulnerabilityReport %s is from %s, older than Nodes.NodeScanMaxAge %s",
 				u.GetName(), nodeReportTime(u).UTC().Format(time.DateOnly), lcApproxDuration(maxAge)))
 		}
 	}
@@ -1322,24 +1213,24 @@ func nodeScanCurrent(s *Snapshot) []Finding {
 // --- NODE-010, 011, 012, 017: kubelet configuration ---
 
 // nodeKubelet judges the kubelet configuration of every node; judge returns the problems of one.
-func nodeKubelet(s *Snapshot, judge func(n *corev1.Node, cfg *KubeletConfig) []string) []Finding {
+func nodeKubelet(s *check.Snapshot, judge func(n *corev1.Node, cfg *check.KubeletConfig) []string) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
 	if s.KubeletConfigs == nil {
-		return []Finding{Skippedf("%s", s.kubeletOff(kubeletConfigOff))}
+		return []check.Finding{check.Skippedf("%s", s.KubeletOff(kubeletConfigOff))}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, n := range s.Nodes {
 		ref := nodeRef(n)
 		res, ok := s.KubeletConfigs[n.Name]
 		switch {
 		case !ok:
-			out = append(out, Errorf(ref, "kubelet configuration was not read: the node did not answer through the API server's node proxy in time"))
+			out = append(out, check.Errorf(ref, "kubelet configuration was not read: the node did not answer through the API server's node proxy in time"))
 		case res.Err != "":
-			out = append(out, Errorf(ref, "reading kubelet configuration: %s", res.Err))
+			out = append(out, check.Errorf(ref, "reading kubelet configuration: %s", res.Err))
 		case res.Config == nil:
-			out = append(out, Errorf(ref, "kubelet configuration is empty"))
+			out = append(out, check.Errorf(ref, "kubelet configuration is empty"))
 		default:
 			out = append(out, nodeFinding(n, judge(n, res.Config))...)
 		}
@@ -1347,8 +1238,8 @@ func nodeKubelet(s *Snapshot, judge func(n *corev1.Node, cfg *KubeletConfig) []s
 	return out
 }
 
-func nodeKubeletAuth(s *Snapshot) []Finding {
-	return nodeKubelet(s, func(_ *corev1.Node, cfg *KubeletConfig) []string {
+func nodeKubeletAuth(s *check.Snapshot) []check.Finding {
+	return nodeKubelet(s, func(_ *corev1.Node, cfg *check.KubeletConfig) []string {
 		var problems []string
 		switch anon := cfg.Authentication.Anonymous.Enabled; {
 		case anon == nil:
@@ -1387,9 +1278,9 @@ func nodeKubeletProblems(problems []string) []string {
 	return problems
 }
 
-func nodeKubeletRotation(s *Snapshot) []Finding {
+func nodeKubeletRotation(s *check.Snapshot) []check.Finding {
 	csrs := nodeKubeletCSRs(s)
-	return nodeKubelet(s, func(n *corev1.Node, cfg *KubeletConfig) []string {
+	return nodeKubelet(s, func(n *corev1.Node, cfg *check.KubeletConfig) []string {
 		var problems []string
 		// Both fields are omitted from /configz when false (omitempty in v1beta1).
 		if cfg.RotateCertificates == nil || !*cfg.RotateCertificates {
@@ -1408,7 +1299,7 @@ func nodeKubeletRotation(s *Snapshot) []Finding {
 }
 
 // nodeKubeletCSRs returns the newest kubelet CSR of each node and signer.
-func nodeKubeletCSRs(s *Snapshot) map[string]map[string]*certificatesv1.CertificateSigningRequest {
+func nodeKubeletCSRs(s *check.Snapshot) map[string]map[string]*certificatesv1.CertificateSigningRequest {
 	out := map[string]map[string]*certificatesv1.CertificateSigningRequest{}
 	for _, csr := range s.CertificateSigningRequests {
 		signer := csr.Spec.SignerName
@@ -1452,7 +1343,7 @@ func nodeCSRNode(csr *certificatesv1.CertificateSigningRequest) string {
 
 // nodeCSRProblem says what is wrong with a node's newest kubelet CSR: denied, failed, or
 // pending longer than Nodes.CSRPendingMax.
-func nodeCSRProblem(s *Snapshot, csr *certificatesv1.CertificateSigningRequest) string {
+func nodeCSRProblem(s *check.Snapshot, csr *certificatesv1.CertificateSigningRequest) string {
 	if csr == nil {
 		return ""
 	}
@@ -1460,7 +1351,7 @@ func nodeCSRProblem(s *Snapshot, csr *certificatesv1.CertificateSigningRequest) 
 		switch c.Type {
 		case certificatesv1.CertificateDenied, certificatesv1.CertificateFailed:
 			return fmt.Sprintf("the kubelet's newest %s CSR %s was %s (%s)", csr.Spec.SignerName, csr.Name,
-				strings.ToLower(string(c.Type)), Truncate(strings.TrimSpace(c.Reason+": "+c.Message), 120))
+				strings.ToLower(string(c.Type)), check.Truncate(strings.TrimSpace(c.Reason+": "+c.Message), 120))
 		case certificatesv1.CertificateApproved:
 			return ""
 		}
@@ -1472,9 +1363,9 @@ func nodeCSRProblem(s *Snapshot, csr *certificatesv1.CertificateSigningRequest) 
 	return ""
 }
 
-func nodeKubeletPidsLimit(s *Snapshot) []Finding {
+func nodeKubeletPidsLimit(s *check.Snapshot) []check.Finding {
 	maxLimit := s.Params.Nodes.MaxPodPidsLimit
-	return nodeKubelet(s, func(_ *corev1.Node, cfg *KubeletConfig) []string {
+	return nodeKubelet(s, func(_ *corev1.Node, cfg *check.KubeletConfig) []string {
 		switch l := cfg.PodPidsLimit; {
 		case l == nil:
 			return []string{"kubelet does not set podPidsLimit, so pods may start unlimited processes"}
@@ -1487,9 +1378,9 @@ func nodeKubeletPidsLimit(s *Snapshot) []Finding {
 	})
 }
 
-func nodeKubeletImageGC(s *Snapshot) []Finding {
+func nodeKubeletImageGC(s *check.Snapshot) []check.Finding {
 	requireAge := s.Params.Nodes.RequireImageMaximumGCAge
-	return nodeKubelet(s, func(_ *corev1.Node, cfg *KubeletConfig) []string {
+	return nodeKubelet(s, func(_ *corev1.Node, cfg *check.KubeletConfig) []string {
 		// Absent thresholds take the kubelet defaults.
 		high, low := int32(85), int32(80)
 		if cfg.ImageGCHighThresholdPercent != nil {
@@ -1516,13 +1407,13 @@ func nodeKubeletImageGC(s *Snapshot) []Finding {
 
 // --- NODE-018 ---
 
-func nodeAutoscaling(s *Snapshot) []Finding {
+func nodeAutoscaling(s *check.Snapshot) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
-	var out []Finding
+	var out []check.Finding
 	if !nodeHasAutoscaler(s) {
-		out = append(out, Failf(ObjectRef{}, "nothing adds nodes automatically: no running Deployment with an image matching "+
+		out = append(out, check.Failf(check.ObjectRef{}, "nothing adds nodes automatically: no running Deployment with an image matching "+
 			"Nodes.AutoscalerImages, no kube-system/cluster-autoscaler-status ConfigMap (published by managed autoscalers), "+
 			"and no object of %s", strings.Join(s.Params.Nodes.AutoscalerKinds, ", ")))
 	}
@@ -1550,7 +1441,7 @@ func nodeAutoscaling(s *Snapshot) []Finding {
 	return out
 }
 
-func nodeHasAutoscaler(s *Snapshot) bool {
+func nodeHasAutoscaler(s *check.Snapshot) bool {
 	p := s.Params.Nodes
 	for _, gk := range p.AutoscalerKinds {
 		if len(s.Extra[gk]) > 0 {
@@ -1567,7 +1458,7 @@ func nodeHasAutoscaler(s *Snapshot) bool {
 			continue
 		}
 		for _, c := range d.Spec.Template.Spec.Containers {
-			if name := imageBaseName(c.Image); slices.ContainsFunc(p.AutoscalerImages, func(g string) bool { return GlobMatch(g, name) }) {
+			if name := imageBaseName(c.Image); slices.ContainsFunc(p.AutoscalerImages, func(g string) bool { return check.GlobMatch(g, name) }) {
 				return true
 			}
 		}
@@ -1577,13 +1468,13 @@ func nodeHasAutoscaler(s *Snapshot) bool {
 
 // --- NODE-019 ---
 
-func nodeTrafficSeparation(s *Snapshot) []Finding {
+func nodeTrafficSeparation(s *check.Snapshot) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
 	servers := controlPlaneFlags(s, "kube-apiserver")
 	if len(servers) == 0 {
-		return []Finding{Manualf("no kube-apiserver mirror pod in kube-system (managed control plane?): verify with your provider "+
+		return []check.Finding{check.Manualf("no kube-apiserver mirror pod in kube-system (managed control plane?): verify with your provider "+
 			"that the API server endpoint is private or restricted to administrator networks, separate from the subnets of "+
 			"the nodes (%s) that carry pod, Ingress and NodePort traffic; then attest NODE-019", nodeNames(s.Nodes))}
 	}
@@ -1595,7 +1486,7 @@ func nodeTrafficSeparation(s *Snapshot) []Finding {
 	for _, e := range controlPlaneFlags(s, "etcd") {
 		etcdURLs[e.Node] = strings.Trim(e.Flags["listen-client-urls"]+","+e.Flags["listen-peer-urls"], ",")
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, srv := range servers {
 		adv := srv.Flags["advertise-address"]
 		n := nodes[srv.Node]

@@ -1,54 +1,53 @@
 package benchmarks
 
-import "fmt"
+import (
+	"fmt"
 
-// DomainOrganisation holds the standard's organisational items: process requirements no API
-// object can show. They are Manual until a person attests them in the profile, and they count
-// toward the level like any check.
-const DomainOrganisation Domain = "Organisation"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+)
 
 // organisationalItem is one process requirement of the standard.
 type organisationalItem struct {
 	id, title, evidence string
-	level               Level
+	level               check.Level
 }
 
 // organisationalItems are the PROCESS items of the standard, with the lowest level that ticks them.
 var organisationalItems = []organisationalItem{
-	{"S1.1", "Developers, DevOps staff in particular, receive regular security training", "training records or the training plan", L1},
-	{"S1.2", "Managers receive regular training on the project's security aspects", "training records for managers", L3},
-	{"S1.3", "All processed data is classified under an internal classification standard", "the classification standard and its application (namespaces also carry a classification label, WKL-023)", L1},
-	{"S1.4", "Every application documents its security requirements and how they are met", "the security requirements document of each application", L2},
-	{"S1.5", "Known risks and vulnerabilities are removed promptly through a defined, centrally managed process", "the vulnerability-management process and its tracking", L2},
-	{"S1.6", "Rules and responsibilities for the container infrastructure are defined, such as image admission", "the responsibility matrix and admission rules", L2},
-	{"S2.1", "The container architecture and design, internal and external networks included, has been reviewed", "the architecture review record", L1},
-	{"S2.2", "The infrastructure and its components (nodes, networks, containers) are documented", "the infrastructure documentation", L1},
-	{"S3.8", "Images contain only the packages they need", "the image build standard and its review", L1},
-	{"S3.11", "Dockerfiles use COPY rather than ADD unless the source is trusted", "a CI lint rule or build standard", L1},
-	{"S10.1", "The orchestrator and registry are integrated into the existing infrastructure", "the integration design (identity, monitoring, backup)", L2},
-	{"S10.2", "CI/CD automates changes, tests and deployment of nodes, images and networks", "the pipelines and GitOps configuration", L2},
-	{"S11.3", "Upgrades and downgrades of the infrastructure and container engine are automated, documented and tested", "the upgrade runbook and the last test", L2},
+	{"S1.1", "Developers, DevOps staff in particular, receive regular security training", "training records or the training plan", check.L1},
+	{"S1.2", "Managers receive regular training on the project's security aspects", "training records for managers", check.L3},
+	{"S1.3", "All processed data is classified under an internal classification standard", "the classification standard and its application (namespaces also carry a classification label, WKL-023)", check.L1},
+	{"S1.4", "Every application documents its security requirements and how they are met", "the security requirements document of each application", check.L2},
+	{"S1.5", "Known risks and vulnerabilities are removed promptly through a defined, centrally managed process", "the vulnerability-management process and its tracking", check.L2},
+	{"S1.6", "Rules and responsibilities for the container infrastructure are defined, such as image admission", "the responsibility matrix and admission rules", check.L2},
+	{"S2.1", "The container architecture and design, internal and external networks included, has been reviewed", "the architecture review record", check.L1},
+	{"S2.2", "The infrastructure and its components (nodes, networks, containers) are documented", "the infrastructure documentation", check.L1},
+	{"S3.8", "Images contain only the packages they need", "the image build standard and its review", check.L1},
+	{"S3.11", "Dockerfiles use COPY rather than ADD unless the source is trusted", "a CI lint rule or build standard", check.L1},
+	{"S10.1", "The orchestrator and registry are integrated into the existing infrastructure", "the integration design (identity, monitoring, backup)", check.L2},
+	{"S10.2", "CI/CD automates changes, tests and deployment of nodes, images and networks", "the pipelines and GitOps configuration", check.L2},
+	{"S11.3", "Upgrades and downgrades of the infrastructure and container engine are automated, documented and tested", "the upgrade runbook and the last test", check.L2},
 }
 
 // organisationalChecks returns the organisational items as checks that are always Manual; an
 // attestation in the profile turns one into a pass until it expires.
-func organisationalChecks() []Check {
-	out := make([]Check, 0, len(organisationalItems))
+func organisationalChecks() []check.Check {
+	out := make([]check.Check, 0, len(organisationalItems))
 	for _, it := range organisationalItems {
-		out = append(out, Check{
+		out = append(out, check.Check{
 			ID:          it.id,
 			Title:       it.title,
-			Domain:      DomainOrganisation,
+			Domain:      check.DomainOrganisation,
 			Level:       it.level,
-			Severity:    SeverityMedium,
-			References:  References{Standard: []string{it.id}},
+			Severity:    check.SeverityMedium,
+			References:  check.References{Standard: []string{it.id}},
 			Rationale:   "An organisational requirement of the standard: no cluster object can show it, so a person attests it.",
 			Remediation: fmt.Sprintf("Meet the requirement, then add an attestation to the profile: itemID %s, the owner, the evidence (%s) and an expiry date.", it.id, it.evidence),
-			Evaluate: func(s *Snapshot) []Finding {
-				if s.Source == SourceManifests {
-					return []Finding{NotApplicablef("organisational items are attested in the cluster's SecurityProfile, not judged from manifests")}
+			Evaluate: func(s *check.Snapshot) []check.Finding {
+				if s.Source == check.SourceManifests {
+					return []check.Finding{check.NotApplicablef("organisational items are attested in the cluster's SecurityProfile, not judged from manifests")}
 				}
-				return []Finding{Manualf("Organisational item: attest it in spec.attestations (itemID %s) with its evidence: %s.", it.id, it.evidence)}
+				return []check.Finding{check.Manualf("Organisational item: attest it in spec.attestations (itemID %s) with its evidence: %s.", it.id, it.evidence)}
 			},
 		})
 	}

@@ -3,6 +3,7 @@ package benchmarks
 import (
 	"fmt"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/pod-security-admission/policy"
@@ -33,13 +34,13 @@ func (r psaRule) violation(meta *metav1.ObjectMeta, spec *corev1.PodSpec) string
 
 // psaEvaluate returns an Evaluate function that flags every in-scope workload breaking any of
 // the given Pod Security Admission rules.
-func psaEvaluate(rules ...psaRule) func(s *Snapshot) []Finding {
-	return func(s *Snapshot) []Finding {
-		var out []Finding
+func psaEvaluate(rules ...psaRule) func(s *check.Snapshot) []check.Finding {
+	return func(s *check.Snapshot) []check.Finding {
+		var out []check.Finding
 		for _, w := range s.Workloads() {
 			for _, r := range rules {
 				if v := r.violation(w.Template, w.Spec); v != "" {
-					out = append(out, Failf(w.Ref, "%s", v))
+					out = append(out, check.Failf(w.Ref, "%s", v))
 				}
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 )
@@ -28,22 +29,22 @@ var psaDedicated = map[policy.CheckID]string{
 }
 
 // psaLevelFor is the Pod Security level WKL-031 requires at a target level, as WKL-027 does.
-func psaLevelFor(l Level) api.Level {
-	if l >= L2 {
+func psaLevelFor(l check.Level) api.Level {
+	if l >= check.L2 {
 		return api.LevelRestricted
 	}
 	return api.LevelBaseline
 }
 
 // psaParityChecks returns WKL-031.
-func psaParityChecks() []Check {
-	return []Check{{
+func psaParityChecks() []check.Check {
+	return []check.Check{{
 		ID:       "WKL-031",
 		Title:    "Pod templates meet every other control of the Pod Security Standards",
-		Domain:   DomainWorkloads,
-		Level:    L1,
-		Severity: SeverityHigh,
-		References: References{
+		Domain:   check.DomainWorkloads,
+		Level:    check.L1,
+		Severity: check.SeverityHigh,
+		References: check.References{
 			Standard: []string{"S3.5"}, CIS: []string{"5.2.1"},
 		},
 		Rationale: "Pod Security Admission labels (WKL-027) only act at admission, and the catalog's own " +
@@ -64,7 +65,7 @@ func psaParityChecks() []Check {
 
 // psaControlsAt returns the library's controls of the Pod Security level required at lvl that no
 // dedicated check covers at lvl, with the restricted controls' overrides applied.
-func psaControlsAt(lvl Level, levels map[string]Level) []policy.Check {
+func psaControlsAt(lvl check.Level, levels map[string]check.Level) []policy.Check {
 	want := psaLevelFor(lvl)
 	overridden := map[policy.CheckID]bool{}
 	var candidates []policy.Check
@@ -93,25 +94,25 @@ func psaControlsAt(lvl Level, levels map[string]Level) []policy.Check {
 }
 
 // catalogLevels maps the IDs of the catalog to their levels.
-func catalogLevels() map[string]Level {
-	out := map[string]Level{}
+func catalogLevels() map[string]check.Level {
+	out := map[string]check.Level{}
 	for _, c := range All() {
 		out[c.ID] = c.Level
 	}
 	return out
 }
 
-func psaRemainingControls(s *Snapshot) []Finding {
+func psaRemainingControls(s *check.Snapshot) []check.Finding {
 	workloads := s.Workloads()
 	if len(workloads) == 0 {
-		return []Finding{NotApplicablef("no workloads in scope")}
+		return []check.Finding{check.NotApplicablef("no workloads in scope")}
 	}
 	controls := psaControlsAt(s.Level, catalogLevels())
 	rules := make([]psaRule, len(controls))
 	for i, c := range controls {
 		rules[i] = newPSARule(c)
 	}
-	var out []Finding
+	var out []check.Finding
 	for i := range workloads {
 		w := &workloads[i]
 		var problems []string
@@ -122,7 +123,7 @@ func psaRemainingControls(s *Snapshot) []Finding {
 		}
 		if len(problems) > 0 {
 			slices.Sort(problems)
-			out = append(out, Failf(w.Ref, "breaks Pod Security %s controls: %s", psaLevelFor(s.Level), strings.Join(problems, "; ")))
+			out = append(out, check.Failf(w.Ref, "breaks Pod Security %s controls: %s", psaLevelFor(s.Level), strings.Join(problems, "; ")))
 		}
 	}
 	return out

@@ -6,92 +6,23 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// RBACParams are the parameters of the RBAC- checks.
-type RBACParams struct {
-	// SensitivePermissions are the permissions RBAC-005 reports when a subject that is neither
-	// a system subject nor in Params.PrivilegedSubjects holds them.
-	SensitivePermissions []SensitivePermission
-	// PublicGrantRoles are the roles that may be granted to system:anonymous,
-	// system:unauthenticated and system:authenticated (RBAC-003), written "ClusterRole:name" or
-	// "Role:namespace/name". The defaults are the bindings Kubernetes and kubeadm create.
-	PublicGrantRoles []string
-}
-
-// SensitivePermission is one permission of RBAC-005. A rule grants it when it allows any of
-// the verbs on any of the resources in any of the API groups.
-type SensitivePermission struct {
-	// Name describes the permission in findings, such as "read secrets cluster-wide".
-	Name string
-	// APIGroups are the API groups of the resources; "" is the core group.
-	APIGroups []string
-	// Resources are resource names, with subresources written "pods/exec".
-	Resources []string
-	// Verbs are the verbs that grant the permission; empty means any verb.
-	Verbs []string
-	// ClusterWide counts only grants through a ClusterRoleBinding. Cluster-scoped resources of
-	// the built-in API groups (nodes, certificate signing requests, webhook configurations…) are
-	// always counted only there, since a RoleBinding cannot reach them.
-	ClusterWide bool
-	// Namespace, when set, counts only grants that reach this namespace: a ClusterRoleBinding
-	// or a RoleBinding in it.
-	Namespace string
-	// UnnamedOnly ignores rules limited by resourceNames, which reach named objects only.
-	UnnamedOnly bool
-}
-
-func defaultRBACParams() RBACParams {
-	write := []string{"create", "update", "patch", "delete", "deletecollection"}
-	return RBACParams{
-		SensitivePermissions: []SensitivePermission{
-			{Name: "read secrets cluster-wide", APIGroups: []string{""}, Resources: []string{"secrets"},
-				Verbs: []string{"get", "list", "watch"}, ClusterWide: true, UnnamedOnly: true},
-			// get is listed because clusters before 1.35 (or with AuthorizePodWebsocketUpgradeCreatePermission
-			// off) authorize a WebSocket exec with get alone.
-			{Name: "exec, attach or port-forward into pods", APIGroups: []string{""},
-				Resources: []string{"pods/exec", "pods/attach", "pods/portforward"}, Verbs: []string{"create", "get"}},
-			{Name: "access the kubelet API through nodes/proxy", APIGroups: []string{""}, Resources: []string{"nodes/proxy"}},
-			{Name: "escalate or bind roles", APIGroups: []string{rbacv1.GroupName},
-				Resources: []string{"roles", "clusterroles"}, Verbs: []string{"escalate", "bind"}},
-			{Name: "impersonate users, groups or service accounts", APIGroups: []string{"", "authentication.k8s.io"},
-				Resources: []string{"users", "groups", "serviceaccounts", "uids"}, Verbs: []string{"impersonate"}},
-			{Name: "create service account tokens", APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"},
-				Verbs: []string{"create"}},
-			{Name: "approve certificate signing requests", APIGroups: []string{"certificates.k8s.io"},
-				Resources: []string{"certificatesigningrequests/approval"}, Verbs: []string{"update", "patch"}},
-			{Name: "change admission webhooks or policies", APIGroups: []string{"admissionregistration.k8s.io"},
-				Resources: []string{
-					"validatingwebhookconfigurations", "mutatingwebhookconfigurations",
-					"validatingadmissionpolicies", "validatingadmissionpolicybindings",
-					"mutatingadmissionpolicies", "mutatingadmissionpolicybindings",
-				}, Verbs: write},
-			{Name: "create pods in kube-system", APIGroups: []string{""}, Resources: []string{"pods"},
-				Verbs: []string{"create"}, Namespace: "kube-system"},
-		},
-		PublicGrantRoles: []string{
-			"ClusterRole:system:public-info-viewer",
-			"ClusterRole:system:discovery",
-			"ClusterRole:system:basic-user",
-			"Role:kube-public/kubeadm:bootstrap-signer-clusterinfo",
-		},
-	}
-}
-
 // rbacChecks returns the RBAC- checks.
-func rbacChecks() []Check {
-	return []Check{
+func rbacChecks() []check.Check {
+	return []check.Check{
 		{
 			ID:         "RBAC-001",
 			Title:      "The API server authorizes requests with the Node and RBAC authorizers and never AlwaysAllow",
-			Domain:     DomainRBAC,
-			Level:      L2,
-			Severity:   SeverityCritical,
-			References: References{Standard: []string{"S6.1"}, MLPS: []string{"G2a"}},
+			Domain:     check.DomainRBAC,
+			Level:      check.L2,
+			Severity:   check.SeverityCritical,
+			References: check.References{Standard: []string{"S6.1"}, MLPS: []string{"G2a"}},
 			Rationale: "Without the RBAC authorizer, roles and bindings have no effect; with AlwaysAllow every " +
 				"authenticated request is permitted. The Node authorizer limits each kubelet to its own pods' objects. " +
 				"The check reads the kube-apiserver mirror pods in kube-system; managed control planes need a person to verify.",
@@ -103,10 +34,10 @@ func rbacChecks() []Check {
 		{
 			ID:       "RBAC-002",
 			Title:    "Only system subjects and allowlisted subjects hold cluster-admin or wildcard roles",
-			Domain:   DomainRBAC,
-			Level:    L1,
-			Severity: SeverityCritical,
-			References: References{
+			Domain:   check.DomainRBAC,
+			Level:    check.L1,
+			Severity: check.SeverityCritical,
+			References: check.References{
 				Standard: []string{"S12.1", "S2.10"}, NIST: []string{"4.3.1", "4.3.2"}, MLPS: []string{"G2a"},
 				CIS: []string{"5.1.1"},
 			},
@@ -122,10 +53,10 @@ func rbacChecks() []Check {
 		{
 			ID:       "RBAC-003",
 			Title:    "Anonymous, unauthenticated and all-authenticated groups hold only the default discovery roles",
-			Domain:   DomainRBAC,
-			Level:    L1,
-			Severity: SeverityCritical,
-			References: References{
+			Domain:   check.DomainRBAC,
+			Level:    check.L1,
+			Severity: check.SeverityCritical,
+			References: check.References{
 				Standard: []string{"S12.1", "S3.13"}, NIST: []string{"3.3.2"}, MLPS: []string{"G1a"},
 			},
 			Rationale: "A binding to system:anonymous or system:unauthenticated gives its permissions to anyone who " +
@@ -139,10 +70,10 @@ func rbacChecks() []Check {
 		{
 			ID:         "RBAC-004",
 			Title:      "Custom Roles and ClusterRoles name their verbs and resources instead of using wildcards",
-			Domain:     DomainRBAC,
-			Level:      L1,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S12.1"}, MLPS: []string{"G2a"}, CIS: []string{"5.1.3"}},
+			Domain:     check.DomainRBAC,
+			Level:      check.L1,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S12.1"}, MLPS: []string{"G2a"}, CIS: []string{"5.1.3"}},
 			Rationale: "A wildcard grants every verb or resource, including those added later by new API versions " +
 				"and CRDs (escalate, impersonate, secrets), so the role's reach can grow without anyone changing it.",
 			Remediation: "List the verbs and resources the role needs explicitly, for example verbs [get, list, watch] " +
@@ -152,10 +83,10 @@ func rbacChecks() []Check {
 		{
 			ID:       "RBAC-005",
 			Title:    "Sensitive permissions are held only by system subjects and allowlisted subjects",
-			Domain:   DomainRBAC,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainRBAC,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S2.10", "S12.1"}, NIST: []string{"4.3.1"}, MLPS: []string{"G1c"},
 				CIS: []string{"5.1.2", "5.1.4", "5.1.8", "5.1.10", "5.1.11", "5.1.12", "5.1.13"},
 			},
@@ -172,10 +103,10 @@ func rbacChecks() []Check {
 		{
 			ID:         "RBAC-006",
 			Title:      "RBAC objects are in use, resolvable and not duplicated",
-			Domain:     DomainRBAC,
-			Level:      L2,
-			Severity:   SeverityLow,
-			References: References{Standard: []string{"S6.1"}, MLPS: []string{"G2a"}},
+			Domain:     check.DomainRBAC,
+			Level:      check.L2,
+			Severity:   check.SeverityLow,
+			References: check.References{Standard: []string{"S6.1"}, MLPS: []string{"G2a"}},
 			Rationale: "Unused roles, bindings to roles or service accounts that no longer exist, and duplicate " +
 				"bindings make reviews harder and hide real grants; a dangling binding also grants its permissions " +
 				"to whoever later creates an object of that name.",
@@ -186,10 +117,10 @@ func rbacChecks() []Check {
 		{
 			ID:       "RBAC-007",
 			Title:    "People authenticate through the organisation's identity provider, not static or service account tokens",
-			Domain:   DomainRBAC,
-			Level:    L3,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainRBAC,
+			Level:    check.L3,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S10.6"}, NIST: []string{"4.3.2", "7.2"}, MLPS: []string{"G1a"},
 			},
 			Rationale: "Identities from the existing IAM are disabled when people leave and carry their groups; " +
@@ -204,10 +135,10 @@ func rbacChecks() []Check {
 		{
 			ID:         "RBAC-008",
 			Title:      "Write-capable ClusterRoles are granted per namespace with RoleBindings, not cluster-wide",
-			Domain:     DomainRBAC,
-			Level:      L1,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S12.1"}, NIST: []string{"4.3.1"}, MLPS: []string{"G2a"}},
+			Domain:     check.DomainRBAC,
+			Level:      check.L1,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S12.1"}, NIST: []string{"4.3.1"}, MLPS: []string{"G2a"}},
 			Rationale: "A ClusterRoleBinding of admin, edit or any role that can write applies it to every " +
 				"namespace, present and future, including the platform's; least privilege confines it to the " +
 				"namespaces where the subject works.",
@@ -218,10 +149,10 @@ func rbacChecks() []Check {
 		{
 			ID:         "RBAC-009",
 			Title:      "Default service accounts neither mount tokens into pods nor receive permissions",
-			Domain:     DomainRBAC,
-			Level:      L2,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S12.1"}, CIS: []string{"5.1.5", "5.1.6"}},
+			Domain:     check.DomainRBAC,
+			Level:      check.L2,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S12.1"}, CIS: []string{"5.1.5", "5.1.6"}},
 			Rationale: "Every pod that does not name a service account runs as its namespace's default one; a " +
 				"permission granted to it reaches all of them, and a mounted token lets any compromised container " +
 				"call the API server.",
@@ -265,7 +196,7 @@ const (
 // ClusterRoleBinding), is a system subject, an allowlisted one, a public group or an ordinary
 // subject. Public groups are never trusted, even when listed: their names start with "system:"
 // but they stand for everyone.
-func classifySubject(s *Snapshot, sub rbacv1.Subject, bindingNS string) subjectClass {
+func classifySubject(s *check.Snapshot, sub rbacv1.Subject, bindingNS string) subjectClass {
 	if sub.Kind != rbacv1.ServiceAccountKind {
 		switch sub.Name {
 		case userAnonymous, groupUnauthenticated, groupAuthenticated:
@@ -325,7 +256,7 @@ func subjectID(sub rbacv1.Subject, bindingNS string) string {
 }
 
 // unprivilegedSubjects lists the subjects of b that may not hold privileged permissions.
-func unprivilegedSubjects(s *Snapshot, b rbacBinding) []string {
+func unprivilegedSubjects(s *check.Snapshot, b rbacBinding) []string {
 	var out []string
 	for _, sub := range b.Subjects {
 		if !classifySubject(s, sub, b.Namespace).privileged() {
@@ -339,7 +270,7 @@ func unprivilegedSubjects(s *Snapshot, b rbacBinding) []string {
 
 // rbacBinding is a RoleBinding or a ClusterRoleBinding.
 type rbacBinding struct {
-	Ref  ObjectRef
+	Ref  check.ObjectRef
 	Meta *metav1.ObjectMeta
 	// Namespace is the RoleBinding's namespace, "" for a ClusterRoleBinding.
 	Namespace string
@@ -361,7 +292,7 @@ func (b rbacBinding) scope() string {
 // rbacInScope reports whether the privilege checks inspect RBAC objects in ns. Unlike workload
 // checks they include system namespaces: a RoleBinding in kube-system reaches the platform's
 // own secrets, and the platform's subjects are recognised by classifySubject instead.
-func rbacInScope(s *Snapshot, ns string) bool {
+func rbacInScope(s *check.Snapshot, ns string) bool {
 	if ns == "" {
 		return true
 	}
@@ -373,24 +304,24 @@ func rbacInScope(s *Snapshot, ns string) bool {
 
 // rbacBindings returns the ClusterRoleBindings and the RoleBindings of namespaces that
 // inScope accepts.
-func rbacBindings(s *Snapshot, inScope func(ns string) bool) []rbacBinding {
+func rbacBindings(s *check.Snapshot, inScope func(ns string) bool) []rbacBinding {
 	var out []rbacBinding
 	for _, b := range s.ClusterRoleBindings {
-		out = append(out, rbacBinding{Ref: ObjectRef{Kind: "ClusterRoleBinding", Name: b.Name}, Meta: &b.ObjectMeta,
+		out = append(out, rbacBinding{Ref: check.ObjectRef{Kind: "ClusterRoleBinding", Name: b.Name}, Meta: &b.ObjectMeta,
 			RoleRef: b.RoleRef, Subjects: b.Subjects})
 	}
 	for _, b := range s.RoleBindings {
 		if !inScope(b.Namespace) {
 			continue
 		}
-		out = append(out, rbacBinding{Ref: ObjectRef{Kind: "RoleBinding", Namespace: b.Namespace, Name: b.Name},
+		out = append(out, rbacBinding{Ref: check.ObjectRef{Kind: "RoleBinding", Namespace: b.Namespace, Name: b.Name},
 			Meta: &b.ObjectMeta, Namespace: b.Namespace, RoleRef: b.RoleRef, Subjects: b.Subjects})
 	}
 	return out
 }
 
 // privilegeBindings returns the bindings the privilege checks inspect.
-func privilegeBindings(s *Snapshot) []rbacBinding {
+func privilegeBindings(s *check.Snapshot) []rbacBinding {
 	return rbacBindings(s, func(ns string) bool { return rbacInScope(s, ns) })
 }
 
@@ -409,12 +340,12 @@ func rbacSystemProvided(meta *metav1.ObjectMeta) bool {
 
 // rbacIndex looks up roles by reference.
 type rbacIndex struct {
-	s            *Snapshot
+	s            *check.Snapshot
 	roles        map[string]*rbacv1.Role // namespace/name
 	clusterRoles map[string]*rbacv1.ClusterRole
 }
 
-func newRBACIndex(s *Snapshot) *rbacIndex {
+func newRBACIndex(s *check.Snapshot) *rbacIndex {
 	ix := &rbacIndex{s: s, roles: map[string]*rbacv1.Role{}, clusterRoles: map[string]*rbacv1.ClusterRole{}}
 	for _, r := range s.Roles {
 		ix.roles[r.Namespace+"/"+r.Name] = r
@@ -556,7 +487,7 @@ func rbacWriteRule(rule *rbacv1.PolicyRule) string {
 }
 
 // sensitiveGrants returns the names of the sensitive permissions that rules grant through b.
-func sensitiveGrants(perms []SensitivePermission, b rbacBinding, rules []rbacv1.PolicyRule) []string {
+func sensitiveGrants(perms []check.SensitivePermission, b rbacBinding, rules []rbacv1.PolicyRule) []string {
 	var out []string
 	for _, p := range perms {
 		if p.ClusterWide && b.Namespace != "" {
@@ -602,7 +533,7 @@ func clusterScoped(group, resource string) bool {
 
 // sensitivePermissionGranted reports whether rules grant p; inNamespace leaves out the
 // cluster-scoped resources, which rules bound by a RoleBinding cannot reach.
-func sensitivePermissionGranted(p SensitivePermission, rules []rbacv1.PolicyRule, inNamespace bool) bool {
+func sensitivePermissionGranted(p check.SensitivePermission, rules []rbacv1.PolicyRule, inNamespace bool) bool {
 	verbs := p.Verbs
 	if len(verbs) == 0 {
 		verbs = []string{""}
@@ -632,26 +563,26 @@ func sensitivePermissionGranted(p SensitivePermission, rules []rbacv1.PolicyRule
 
 // kubeAPIServerFlags returns the flags of every kube-apiserver mirror pod in kube-system, sorted
 // by pod name; nil on a managed control plane.
-func kubeAPIServerFlags(s *Snapshot) []componentFlags {
+func kubeAPIServerFlags(s *check.Snapshot) []componentFlags {
 	return controlPlaneFlags(s, "kube-apiserver")
 }
 
 // --- Evaluate functions ---
 
-func evaluateAuthorizationMode(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("the authorization mode is a fact of a live control plane")}
+func evaluateAuthorizationMode(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("the authorization mode is a fact of a live control plane")}
 	}
 	servers := kubeAPIServerFlags(s)
 	if len(servers) == 0 {
-		return []Finding{Manualf("no kube-apiserver mirror pod in kube-system (managed control plane?); %d ClusterRoleBindings "+
+		return []check.Finding{check.Manualf("no kube-apiserver mirror pod in kube-system (managed control plane?); %d ClusterRoleBindings "+
 			"and %d RoleBindings exist. Verify with the provider that requests are authorized by RBAC "+
 			"(and Node) and never AlwaysAllow, then attest it", len(s.ClusterRoleBindings), len(s.RoleBindings))}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, srv := range servers {
 		if file, ok := srv.Flags["authorization-config"]; ok {
-			f := Manualf("kube-apiserver uses --authorization-config=%s: verify that the AuthorizationConfiguration "+
+			f := check.Manualf("kube-apiserver uses --authorization-config=%s: verify that the AuthorizationConfiguration "+
 				"on the control-plane nodes lists the Node and RBAC authorizers and no AlwaysAllow", file)
 			f.Object = srv.Ref
 			out = append(out, f)
@@ -659,7 +590,7 @@ func evaluateAuthorizationMode(s *Snapshot) []Finding {
 		}
 		mode, set := srv.Flags["authorization-mode"]
 		if !set {
-			out = append(out, Failf(srv.Ref, "kube-apiserver has no --authorization-mode, so it defaults to AlwaysAllow"))
+			out = append(out, check.Failf(srv.Ref, "kube-apiserver has no --authorization-mode, so it defaults to AlwaysAllow"))
 			continue
 		}
 		modes := map[string]bool{}
@@ -679,19 +610,19 @@ func evaluateAuthorizationMode(s *Snapshot) []Finding {
 			problems = append(problems, "lacks "+strings.Join(missing, " and "))
 		}
 		if len(problems) > 0 {
-			out = append(out, Failf(srv.Ref, "kube-apiserver --authorization-mode=%s %s", mode, strings.Join(problems, "; ")))
+			out = append(out, check.Failf(srv.Ref, "kube-apiserver --authorization-mode=%s %s", mode, strings.Join(problems, "; ")))
 		}
 	}
 	return out
 }
 
-func evaluateAdminBindings(s *Snapshot) []Finding {
+func evaluateAdminBindings(s *check.Snapshot) []check.Finding {
 	bindings := privilegeBindings(s)
 	if len(bindings) == 0 {
-		return []Finding{NotApplicablef("no RoleBindings or ClusterRoleBindings to inspect")}
+		return []check.Finding{check.NotApplicablef("no RoleBindings or ClusterRoleBindings to inspect")}
 	}
 	ix := newRBACIndex(s)
-	var out []Finding
+	var out []check.Finding
 	for _, b := range bindings {
 		what := ""
 		if b.RoleRef.Kind == "ClusterRole" && b.RoleRef.Name == "cluster-admin" {
@@ -709,23 +640,23 @@ func evaluateAdminBindings(s *Snapshot) []Finding {
 			continue
 		}
 		if subs := unprivilegedSubjects(s, b); len(subs) > 0 {
-			out = append(out, Failf(b.Ref, "grants %s %s to %s, outside the system subjects and privilegedSubjects",
+			out = append(out, check.Failf(b.Ref, "grants %s %s to %s, outside the system subjects and privilegedSubjects",
 				what, b.scope(), strings.Join(subs, ", ")))
 		}
 	}
 	return out
 }
 
-func evaluatePublicBindings(s *Snapshot) []Finding {
+func evaluatePublicBindings(s *check.Snapshot) []check.Finding {
 	bindings := privilegeBindings(s)
 	if len(bindings) == 0 {
-		return []Finding{NotApplicablef("no RoleBindings or ClusterRoleBindings to inspect")}
+		return []check.Finding{check.NotApplicablef("no RoleBindings or ClusterRoleBindings to inspect")}
 	}
 	allowed := map[string]bool{}
 	for _, r := range s.Params.RBAC.PublicGrantRoles {
 		allowed[r] = true
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, b := range bindings {
 		ref := b.RoleRef.Kind + ":" + b.RoleRef.Name
 		if b.RoleRef.Kind == "Role" {
@@ -741,15 +672,15 @@ func evaluatePublicBindings(s *Snapshot) []Finding {
 			}
 		}
 		if len(public) > 0 {
-			out = append(out, Failf(b.Ref, "grants %s %s to %s", b.role(), b.scope(), strings.Join(public, ", ")))
+			out = append(out, check.Failf(b.Ref, "grants %s %s to %s", b.role(), b.scope(), strings.Join(public, ", ")))
 		}
 	}
 	return out
 }
 
-func evaluateWildcardRoles(s *Snapshot) []Finding {
+func evaluateWildcardRoles(s *check.Snapshot) []check.Finding {
 	type namedRules struct {
-		ref   ObjectRef
+		ref   check.ObjectRef
 		meta  *metav1.ObjectMeta
 		rules []rbacv1.PolicyRule
 	}
@@ -757,18 +688,18 @@ func evaluateWildcardRoles(s *Snapshot) []Finding {
 	for _, r := range s.ClusterRoles {
 		// An aggregated ClusterRole's rules are copies; the role it copies them from is reported.
 		if r.AggregationRule == nil {
-			roles = append(roles, namedRules{ObjectRef{Kind: "ClusterRole", Name: r.Name}, &r.ObjectMeta, r.Rules})
+			roles = append(roles, namedRules{check.ObjectRef{Kind: "ClusterRole", Name: r.Name}, &r.ObjectMeta, r.Rules})
 		}
 	}
 	for _, r := range s.Roles {
 		if rbacInScope(s, r.Namespace) {
-			roles = append(roles, namedRules{ObjectRef{Kind: "Role", Namespace: r.Namespace, Name: r.Name}, &r.ObjectMeta, r.Rules})
+			roles = append(roles, namedRules{check.ObjectRef{Kind: "Role", Namespace: r.Namespace, Name: r.Name}, &r.ObjectMeta, r.Rules})
 		}
 	}
 	if len(roles) == 0 {
-		return []Finding{NotApplicablef("no Roles or ClusterRoles to inspect")}
+		return []check.Finding{check.NotApplicablef("no Roles or ClusterRoles to inspect")}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, r := range roles {
 		if rbacSystemProvided(r.meta) {
 			continue
@@ -782,50 +713,50 @@ func evaluateWildcardRoles(s *Snapshot) []Finding {
 			}
 		}
 		if len(wild) > 0 {
-			out = append(out, Failf(r.ref, "%s", strings.Join(wild, "; ")))
+			out = append(out, check.Failf(r.ref, "%s", strings.Join(wild, "; ")))
 		}
 	}
 	return out
 }
 
-func evaluateSensitivePermissions(s *Snapshot) []Finding {
+func evaluateSensitivePermissions(s *check.Snapshot) []check.Finding {
 	bindings := privilegeBindings(s)
 	if len(bindings) == 0 {
-		return []Finding{NotApplicablef("no RoleBindings or ClusterRoleBindings to inspect")}
+		return []check.Finding{check.NotApplicablef("no RoleBindings or ClusterRoleBindings to inspect")}
 	}
 	ix := newRBACIndex(s)
-	var out []Finding
+	var out []check.Finding
 	for _, b := range bindings {
 		subs := unprivilegedSubjects(s, b)
 		if len(subs) == 0 {
 			continue
 		}
 		if grants := sensitiveGrants(s.Params.RBAC.SensitivePermissions, b, ix.rules(b)); len(grants) > 0 {
-			out = append(out, Failf(b.Ref, "grants %s %s to %s, who can then: %s", b.role(), b.scope(),
+			out = append(out, check.Failf(b.Ref, "grants %s %s to %s, who can then: %s", b.role(), b.scope(),
 				strings.Join(subs, ", "), strings.Join(grants, "; ")))
 		}
 	}
 	return out
 }
 
-func evaluateRBACHygiene(s *Snapshot) []Finding {
+func evaluateRBACHygiene(s *check.Snapshot) []check.Finding {
 	bindings := rbacBindings(s, s.InScope)
-	live := s.Source != SourceManifests
-	var out []Finding
+	live := s.Source != check.SourceManifests
+	var out []check.Finding
 	if live {
 		out = append(out, unusedRoles(s)...)
 		out = append(out, danglingBindings(s, bindings)...)
 	}
 	out = append(out, duplicateBindings(bindings)...)
 	if len(out) == 0 && len(bindings) == 0 && len(s.Roles)+len(s.ClusterRoles) == 0 {
-		return []Finding{NotApplicablef("no RBAC objects to inspect")}
+		return []check.Finding{check.NotApplicablef("no RBAC objects to inspect")}
 	}
 	return out
 }
 
 // unusedRoles reports custom roles that no binding references, no aggregated ClusterRole
 // selects and no bind rule names.
-func unusedRoles(s *Snapshot) []Finding {
+func unusedRoles(s *check.Snapshot) []check.Finding {
 	used := map[string]bool{} // "ClusterRole:name" or "Role:namespace/name"
 	for _, b := range rbacBindings(s, func(string) bool { return true }) {
 		if b.RoleRef.Kind == "Role" {
@@ -856,7 +787,7 @@ func unusedRoles(s *Snapshot) []Finding {
 	for _, r := range s.Roles {
 		bindable(r.Rules, r.Namespace)
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, r := range s.ClusterRoles {
 		if rbacSystemProvided(&r.ObjectMeta) || r.AggregationRule != nil || used["ClusterRole:"+r.Name] {
 			continue
@@ -869,12 +800,12 @@ func unusedRoles(s *Snapshot) []Finding {
 			}
 		}
 		if !aggregated {
-			out = append(out, Failf(ObjectRef{Kind: "ClusterRole", Name: r.Name}, "no binding references this ClusterRole"))
+			out = append(out, check.Failf(check.ObjectRef{Kind: "ClusterRole", Name: r.Name}, "no binding references this ClusterRole"))
 		}
 	}
 	for _, r := range s.Roles {
 		if s.InScope(r.Namespace) && !rbacSystemProvided(&r.ObjectMeta) && !used["Role:"+r.Namespace+"/"+r.Name] {
-			out = append(out, Failf(ObjectRef{Kind: "Role", Namespace: r.Namespace, Name: r.Name},
+			out = append(out, check.Failf(check.ObjectRef{Kind: "Role", Namespace: r.Namespace, Name: r.Name},
 				"no RoleBinding in namespace %s references this Role", r.Namespace))
 		}
 	}
@@ -882,13 +813,13 @@ func unusedRoles(s *Snapshot) []Finding {
 }
 
 // danglingBindings reports custom bindings whose role or service account subjects are missing.
-func danglingBindings(s *Snapshot, bindings []rbacBinding) []Finding {
+func danglingBindings(s *check.Snapshot, bindings []rbacBinding) []check.Finding {
 	ix := newRBACIndex(s)
 	sas := map[string]bool{}
 	for _, sa := range s.ServiceAccounts {
 		sas[sa.Namespace+"/"+sa.Name] = true
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, b := range bindings {
 		if rbacSystemProvided(b.Meta) {
 			continue
@@ -906,7 +837,7 @@ func danglingBindings(s *Snapshot, bindings []rbacBinding) []Finding {
 			}
 		}
 		if len(missing) > 0 {
-			out = append(out, Failf(b.Ref, "references %s, which does not exist", strings.Join(missing, " and ")))
+			out = append(out, check.Failf(b.Ref, "references %s, which does not exist", strings.Join(missing, " and ")))
 		}
 	}
 	return out
@@ -915,17 +846,17 @@ func danglingBindings(s *Snapshot, bindings []rbacBinding) []Finding {
 // duplicateBindings reports each custom binding that grants a role to a subject that an
 // earlier binding already grants it to in the same scope. System-provided bindings come first,
 // so a copy of a default binding is the one reported.
-func duplicateBindings(bindings []rbacBinding) []Finding {
+func duplicateBindings(bindings []rbacBinding) []check.Finding {
 	sorted := append([]rbacBinding(nil), bindings...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		si, sj := rbacSystemProvided(sorted[i].Meta), rbacSystemProvided(sorted[j].Meta)
 		if si != sj {
 			return si
 		}
-		return refLess(sorted[i].Ref, sorted[j].Ref)
+		return check.RefLess(sorted[i].Ref, sorted[j].Ref)
 	})
-	first := map[string]ObjectRef{} // scope|roleRef|subject → first binding
-	var out []Finding
+	first := map[string]check.ObjectRef{} // scope|roleRef|subject → first binding
+	var out []check.Finding
 	for _, b := range sorted {
 		var dups []string
 		for _, sub := range b.Subjects {
@@ -939,35 +870,35 @@ func duplicateBindings(bindings []rbacBinding) []Finding {
 			}
 		}
 		if len(dups) > 0 && !rbacSystemProvided(b.Meta) {
-			out = append(out, Failf(b.Ref, "duplicates the grant of %s to %s", b.role(), strings.Join(dups, ", ")))
+			out = append(out, check.Failf(b.Ref, "duplicates the grant of %s to %s", b.role(), strings.Join(dups, ", ")))
 		}
 	}
 	return out
 }
 
-func evaluateIdentityIntegration(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("identity integration is a fact of a live cluster")}
+func evaluateIdentityIntegration(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("identity integration is a fact of a live cluster")}
 	}
-	var out []Finding
+	var out []check.Finding
 	servers := kubeAPIServerFlags(s)
 	if len(servers) == 0 {
-		out = append(out, Manualf("no kube-apiserver mirror pod in kube-system (managed control plane?): verify that "+
+		out = append(out, check.Manualf("no kube-apiserver mirror pod in kube-system (managed control plane?): verify that "+
 			"people sign in through the provider's IAM integration or OIDC and that static local accounts are disabled"))
 	}
 	for _, srv := range servers {
 		if file, ok := srv.Flags["token-auth-file"]; ok {
-			out = append(out, Failf(srv.Ref, "kube-apiserver accepts static tokens from --token-auth-file=%s", file))
+			out = append(out, check.Failf(srv.Ref, "kube-apiserver accepts static tokens from --token-auth-file=%s", file))
 		}
 		switch {
 		case srv.Flags["oidc-issuer-url"] != "":
 		case srv.Flags["authentication-config"] != "":
-			f := Manualf("kube-apiserver uses --authentication-config=%s: verify that the AuthenticationConfiguration "+
+			f := check.Manualf("kube-apiserver uses --authentication-config=%s: verify that the AuthenticationConfiguration "+
 				"on the control-plane nodes has a jwt issuer for the organisation's identity provider", srv.Flags["authentication-config"])
 			f.Object = srv.Ref
 			out = append(out, f)
 		default:
-			out = append(out, Failf(srv.Ref, "kube-apiserver has neither --oidc-issuer-url nor --authentication-config, "+
+			out = append(out, check.Failf(srv.Ref, "kube-apiserver has neither --oidc-issuer-url nor --authentication-config, "+
 				"so people cannot sign in with the organisation's identity provider"))
 		}
 	}
@@ -977,7 +908,7 @@ func evaluateIdentityIntegration(s *Snapshot) []Finding {
 // handedOutTokens reports long-lived service account token Secrets that no workload of their
 // namespace uses, through its service account or by mounting the Secret: such a token is held
 // outside the cluster, by a person or a pipeline.
-func handedOutTokens(s *Snapshot) []Finding {
+func handedOutTokens(s *check.Snapshot) []check.Finding {
 	usedSA, usedSecret := map[string]bool{}, map[string]bool{}
 	for _, w := range s.Workloads() {
 		if len(w.Spec.Containers) == 0 {
@@ -989,7 +920,7 @@ func handedOutTokens(s *Snapshot) []Finding {
 			usedSecret[ns+"/"+name] = true
 		}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, sec := range s.Secrets {
 		if sec.Type != corev1.SecretTypeServiceAccountToken || !s.InScope(sec.Namespace) {
 			continue
@@ -1002,7 +933,7 @@ func handedOutTokens(s *Snapshot) []Finding {
 		if d := sec.Labels["kubernetes.io/legacy-token-last-used"]; d != "" {
 			lastUsed = fmt.Sprintf(", last used %s", d)
 		}
-		out = append(out, Failf(ObjectRef{Kind: "Secret", Namespace: sec.Namespace, Name: sec.Name},
+		out = append(out, check.Failf(check.ObjectRef{Kind: "Secret", Namespace: sec.Namespace, Name: sec.Name},
 			"long-lived token of ServiceAccount %s, which no workload uses%s: it is likely a personal or CI credential",
 			sa, lastUsed))
 	}
@@ -1035,7 +966,7 @@ func rbacPodSecretRefs(spec *corev1.PodSpec) []string {
 			}
 		}
 	}
-	EachContainer(spec, func(c *corev1.Container, _ ContainerKind) {
+	check.EachContainer(spec, func(c *corev1.Container, _ check.ContainerKind) {
 		for _, e := range c.Env {
 			if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
 				out = append(out, e.ValueFrom.SecretKeyRef.Name)
@@ -1050,12 +981,12 @@ func rbacPodSecretRefs(spec *corev1.PodSpec) []string {
 	return out
 }
 
-func evaluateClusterWideWrite(s *Snapshot) []Finding {
+func evaluateClusterWideWrite(s *check.Snapshot) []check.Finding {
 	if len(s.ClusterRoleBindings) == 0 {
-		return []Finding{NotApplicablef("no ClusterRoleBindings to inspect")}
+		return []check.Finding{check.NotApplicablef("no ClusterRoleBindings to inspect")}
 	}
 	ix := newRBACIndex(s)
-	var out []Finding
+	var out []check.Finding
 	clusterOnly := func(string) bool { return false }
 	for _, b := range rbacBindings(s, clusterOnly) {
 		write := ""
@@ -1075,20 +1006,20 @@ func evaluateClusterWideWrite(s *Snapshot) []Finding {
 			continue
 		}
 		if subs := unprivilegedSubjects(s, b); len(subs) > 0 {
-			out = append(out, Failf(b.Ref, "grants %s (%s) in every namespace to %s", b.role(), write, strings.Join(subs, ", ")))
+			out = append(out, check.Failf(b.Ref, "grants %s (%s) in every namespace to %s", b.role(), write, strings.Join(subs, ", ")))
 		}
 	}
 	return out
 }
 
-func evaluateDefaultServiceAccounts(s *Snapshot) []Finding {
+func evaluateDefaultServiceAccounts(s *check.Snapshot) []check.Finding {
 	automountOff := map[string]bool{} // namespace → its default ServiceAccount disables automount
 	for _, sa := range s.ServiceAccounts {
 		if sa.Name == "default" && sa.AutomountServiceAccountToken != nil && !*sa.AutomountServiceAccountToken {
 			automountOff[sa.Namespace] = true
 		}
 	}
-	var out []Finding
+	var out []check.Finding
 	workloads := s.Workloads()
 	for _, w := range workloads {
 		// A controller-owned pod appears only for its ephemeral containers; its template was judged.
@@ -1097,9 +1028,9 @@ func evaluateDefaultServiceAccounts(s *Snapshot) []Finding {
 		}
 		switch am := w.Spec.AutomountServiceAccountToken; {
 		case am != nil && *am:
-			out = append(out, Failf(w.Ref, "runs as the default ServiceAccount with automountServiceAccountToken: true"))
+			out = append(out, check.Failf(w.Ref, "runs as the default ServiceAccount with automountServiceAccountToken: true"))
 		case am == nil && !automountOff[w.Ref.Namespace]:
-			out = append(out, Failf(w.Ref, "runs as the default ServiceAccount and mounts its token: "+
+			out = append(out, check.Failf(w.Ref, "runs as the default ServiceAccount and mounts its token: "+
 				"automountServiceAccountToken is not false on the pod or on ServiceAccount %s/default", w.Ref.Namespace))
 		}
 	}
@@ -1112,11 +1043,11 @@ func evaluateDefaultServiceAccounts(s *Snapshot) []Finding {
 			}
 		}
 		if len(defaults) > 0 {
-			out = append(out, Failf(b.Ref, "grants %s %s to %s", b.role(), b.scope(), strings.Join(defaults, ", ")))
+			out = append(out, check.Failf(b.Ref, "grants %s %s to %s", b.role(), b.scope(), strings.Join(defaults, ", ")))
 		}
 	}
 	if len(out) == 0 && len(workloads) == 0 && len(bindings) == 0 {
-		return []Finding{NotApplicablef("no workloads or bindings to inspect")}
+		return []check.Finding{check.NotApplicablef("no workloads or bindings to inspect")}
 	}
 	return out
 }

@@ -1,12 +1,16 @@
 package benchmarks
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+)
 
 // All returns every implemented check, sorted by ID. A check that is not implemented is not
 // in the registry: it never shows up as a Pass.
-func All() []Check {
-	var all []Check
-	for _, domain := range [][]Check{
+func All() []check.Check {
+	var all []check.Check
+	for _, domain := range [][]check.Check{
 		workloadChecks(),
 		lifecycleChecks(),
 		psaParityChecks(),

@@ -5,83 +5,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/facts"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
-
-// SecretParams are the parameters of the SEC- checks.
-type SecretParams struct {
-	// CredentialEnvAllowlist are patterns (see GlobMatch, compared upper-case) of environment
-	// variable names that look like credentials but conventionally hold a reference to one, such
-	// as the path of a mounted Secret file (SEC-001).
-	CredentialEnvAllowlist []string
-	// EncryptionKeyMaxAge is the longest an encryption-at-rest key may stay the active key; the
-	// manual verification of SEC-004 asks a person to compare the key's age with it.
-	EncryptionKeyMaxAge time.Duration
-	// CARotationPeriod is the longest a cluster or service-mesh CA certificate may be in use,
-	// counted from its notBefore (SEC-006).
-	CARotationPeriod time.Duration
-	// MeshRootCAs are service-mesh root CA ConfigMaps, checked like the cluster CA when they
-	// exist (SEC-006).
-	MeshRootCAs []CABundleRef
-	// MinRSAKeyBits is the smallest RSA key a TLS certificate may have (SEC-007).
-	MinRSAKeyBits int
-	// MinECKeyBits is the smallest elliptic-curve size a TLS certificate may use (SEC-007).
-	MinECKeyBits int
-	// RotationAnnotations are Secret annotation keys in which a rotator records when it last
-	// rotated the value (RFC 3339 time or a date), in order of precedence. They are trusted over
-	// the last data write in managedFields, which a rewrite of the same value does not move (SEC-008).
-	RotationAnnotations []string
-	// RotationIgnoredTypes are Secret types that hold records rather than credentials and are
-	// never rotated, left out of the rotation-age rule (SEC-008).
-	RotationIgnoredTypes []string
-	// SecretInjectorWebhooks are patterns (see GlobMatch) of mutating webhook names, within a
-	// MutatingWebhookConfiguration, of secret injectors such as the Vault agent injector (SEC-009).
-	SecretInjectorWebhooks []string
-	// LegacyTokenMaxAge is the oldest a long-lived ServiceAccount token Secret may be (SEC-010).
-	LegacyTokenMaxAge time.Duration
-}
-
-// CABundleRef names a ConfigMap key that holds a CA bundle. Such ConfigMaps are copied into every
-// namespace; the copy in Namespace is read when present, otherwise any copy.
-type CABundleRef struct {
-	// Name is the ConfigMap's name.
-	Name string
-	// Key is the data key holding the PEM certificates.
-	Key string
-	// Namespace is where the original copy lives.
-	Namespace string
-}
-
-// AnnotationLastRotated records on a Secret when its value was last rotated (RFC 3339); it is the
-// first of the default SecretParams.RotationAnnotations.
-const AnnotationLastRotated = "kubeposture.io/last-rotated"
-
-func defaultSecretParams() SecretParams {
-	const day = 24 * time.Hour
-	return SecretParams{
-		// *_FILE is the Docker/Compose convention for "read the secret from this file".
-		CredentialEnvAllowlist: []string{"*_FILE", "*_PATH", "*_DIR", "*_SECRET_NAME"},
-		// AWS KMS and Google Cloud KMS rotate customer keys yearly when automatic rotation is on.
-		EncryptionKeyMaxAge: 365 * day,
-		// Half of kubeadm's ten-year CA lifetime, so rotation is rehearsed long before expiry.
-		CARotationPeriod: 5 * 365 * day,
-		MeshRootCAs: []CABundleRef{
-			{Name: "istio-ca-root-cert", Key: "root-cert.pem", Namespace: "istio-system"},
-			{Name: "linkerd-identity-trust-roots", Key: "ca-bundle.crt", Namespace: "linkerd"},
-		},
-		MinRSAKeyBits:        2048,
-		MinECKeyBits:         256,
-		RotationAnnotations:  []string{AnnotationLastRotated},
-		RotationIgnoredTypes: []string{"helm.sh/release.v1"},
-		SecretInjectorWebhooks: []string{
-			"vault.hashicorp.com",     // HashiCorp Vault agent injector
-			"*vault-secrets-webhook*", // Bank-Vaults secrets webhook
-		},
-		LegacyTokenMaxAge: 90 * day,
-	}
-}
 
 // Optional kinds the SEC- checks read from Snapshot.Extra.
 const (
@@ -94,15 +23,15 @@ const (
 )
 
 // secretChecks returns the SEC- checks: secrets, certificates and rotation.
-func secretChecks() []Check {
-	return []Check{
+func secretChecks() []check.Check {
+	return []check.Check{
 		{
 			ID:       "SEC-001",
 			Title:    "No credentials are set as literal environment variables",
-			Domain:   DomainSecrets,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainSecrets,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S6.3"}, NIST: []string{"4.1.4"}, MLPS: []string{"G4c"},
 			},
 			Rationale: "A password or token written into a pod template is readable by everyone who can read the " +
@@ -120,10 +49,10 @@ func secretChecks() []Check {
 		{
 			ID:       "SEC-002",
 			Title:    "ConfigMaps hold no credentials and no private keys",
-			Domain:   DomainSecrets,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainSecrets,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S6.3"}, MLPS: []string{"G4c"},
 			},
 			Rationale: "ConfigMaps are meant for non-confidential configuration: far more roles can read them than " +
@@ -138,10 +67,10 @@ func secretChecks() []Check {
 		{
 			ID:       "SEC-003",
 			Title:    "Secrets are encrypted at rest in etcd",
-			Domain:   DomainSecrets,
-			Level:    L2,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainSecrets,
+			Level:    check.L2,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S6.10", "S4.4"}, NIST: []string{"4.1.4"},
 			},
 			Rationale: "Without an encryption provider, Secrets are stored in plain text in etcd and in every etcd " +
@@ -156,10 +85,10 @@ func secretChecks() []Check {
 		{
 			ID:       "SEC-004",
 			Title:    "Encryption-at-rest keys are rotated",
-			Domain:   DomainSecrets,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainSecrets,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S6.5"},
 			},
 			Rationale: "A key that never changes protects every Secret ever written with it; once it leaks, all " +
@@ -173,10 +102,10 @@ func secretChecks() []Check {
 		{
 			ID:       "SEC-005",
 			Title:    "Node join (bootstrap) tokens expire within the configured lifetime",
-			Domain:   DomainSecrets,
-			Level:    L2,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainSecrets,
+			Level:    check.L2,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S6.4"}, NIST: []string{"3.3.5"},
 			},
 			Rationale: "A bootstrap token lets its holder register a node and receive a kubelet certificate. A token " +
@@ -190,10 +119,10 @@ func secretChecks() []Check {
 		{
 			ID:       "SEC-006",
 			Title:    "The cluster and service-mesh CA certificates are far from expiry and rotated on schedule",
-			Domain:   DomainSecrets,
-			Level:    L2,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainSecrets,
+			Level:    check.L2,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S6.7", "S6.8"},
 			},
 			Rationale: "When the cluster CA expires every component certificate it signed stops being trusted and " +
@@ -207,10 +136,10 @@ func secretChecks() []Check {
 		{
 			ID:       "SEC-007",
 			Title:    "TLS certificates in Secrets are valid, strong and cover their hosts",
-			Domain:   DomainSecrets,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainSecrets,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S6.9"},
 			},
 			Rationale: "An expired, mismatched or weak certificate breaks clients or trains users to click through " +
@@ -224,10 +153,10 @@ func secretChecks() []Check {
 		{
 			ID:       "SEC-008",
 			Title:    "Certificates and Secret values are rotated on schedule",
-			Domain:   DomainSecrets,
-			Level:    L3,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainSecrets,
+			Level:    check.L3,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S12.4"},
 			},
 			Rationale: "A certificate or credential that is never rotated stays useful to whoever copied it. Leaf " +
@@ -242,10 +171,10 @@ func secretChecks() []Check {
 		{
 			ID:       "SEC-009",
 			Title:    "A secrets-management solution is in use and healthy",
-			Domain:   DomainSecrets,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainSecrets,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S6.10"}, NIST: []string{"4.1.4"},
 			},
 			Rationale: "Secrets kept only as Kubernetes objects end up in Git, CI variables and laptops. An external " +
@@ -260,10 +189,10 @@ func secretChecks() []Check {
 		{
 			ID:       "SEC-010",
 			Title:    "Long-lived ServiceAccount token Secrets are recent and in use",
-			Domain:   DomainSecrets,
-			Level:    L3,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainSecrets,
+			Level:    check.L3,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S12.4"}, NIST: []string{"3.3.5"},
 			},
 			Rationale: "A kubernetes.io/service-account-token Secret holds a token that never expires. An old one has " +
@@ -279,26 +208,26 @@ func secretChecks() []Check {
 
 // --- Shared helpers ---
 
-func secRef(sec *corev1.Secret) ObjectRef {
-	return ObjectRef{Kind: "Secret", Namespace: sec.Namespace, Name: sec.Name}
+func secRef(sec *corev1.Secret) check.ObjectRef {
+	return check.ObjectRef{Kind: "Secret", Namespace: sec.Namespace, Name: sec.Name}
 }
 
-func secExtraRef(u *unstructured.Unstructured) ObjectRef {
-	return ObjectRef{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
+func secExtraRef(u *unstructured.Unstructured) check.ObjectRef {
+	return check.ObjectRef{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
 }
 
 // secSecretsUnread returns the finding of a Secret-based check when Secrets were not gathered.
 // A manifest scan without Secrets simply has none to judge.
-func secSecretsUnread(s *Snapshot) (Finding, bool) {
+func secSecretsUnread(s *check.Snapshot) (check.Finding, bool) {
 	switch {
 	case s.SecretsRead:
-		return Finding{}, false
+		return check.Finding{}, false
 	case s.SecretsUnread != "":
-		return Skippedf("Secrets cannot be read: %s", s.SecretsUnread), true
-	case s.Source == SourceManifests:
-		return NotApplicablef("the manifests hold no Secrets"), true
+		return check.Skippedf("Secrets cannot be read: %s", s.SecretsUnread), true
+	case s.Source == check.SourceManifests:
+		return check.NotApplicablef("the manifests hold no Secrets"), true
 	}
-	return Skippedf("Secrets were not read: enable with the operator's --read-secrets flag and the secrets-reader role"), true
+	return check.Skippedf("Secrets were not read: enable with the operator's --read-secrets flag and the secrets-reader role"), true
 }
 
 func secDate(t time.Time) string { return t.UTC().Format(time.DateOnly) }
@@ -312,7 +241,7 @@ func secSpan(d time.Duration) string {
 }
 
 // secCertName names a certificate in a message by its subject, or its first SAN.
-func secCertName(c CertificateFacts) string {
+func secCertName(c facts.CertificateFacts) string {
 	switch {
 	case c.Subject != "":
 		return c.Subject
@@ -323,7 +252,7 @@ func secCertName(c CertificateFacts) string {
 }
 
 // secValidity describes an expired, soon-expiring or not-yet-valid certificate, or returns "".
-func secValidity(s *Snapshot, c CertificateFacts, warn time.Duration) string {
+func secValidity(s *check.Snapshot, c facts.CertificateFacts, warn time.Duration) string {
 	switch {
 	case !c.NotAfter.After(s.Now):
 		return fmt.Sprintf("expired on %s", secDate(c.NotAfter))
@@ -337,8 +266,8 @@ func secValidity(s *Snapshot, c CertificateFacts, warn time.Duration) string {
 
 // secCertificates returns the certificates of one data key of a Secret's or ConfigMap's facts,
 // or an explanation of why there are none.
-func secCertificates(f ContentFacts, key string) ([]CertificateFacts, string) {
-	var out []CertificateFacts
+func secCertificates(f facts.ContentFacts, key string) ([]facts.CertificateFacts, string) {
+	var out []facts.CertificateFacts
 	for _, c := range f.Certificates {
 		if c.Key == key {
 			out = append(out, c)
@@ -385,13 +314,13 @@ func secNotReady(u *unstructured.Unstructured, condType string) string {
 	case status == string(metav1.ConditionTrue):
 		return ""
 	case detail != "":
-		return fmt.Sprintf("is %s=%s (%s)", condType, status, Truncate(detail, 200))
+		return fmt.Sprintf("is %s=%s (%s)", condType, status, check.Truncate(detail, 200))
 	}
 	return fmt.Sprintf("is %s=%s", condType, status)
 }
 
 // secScopedExtra returns the optional objects of a kind that are cluster-scoped or in scope.
-func secScopedExtra(s *Snapshot, gk string) []*unstructured.Unstructured {
+func secScopedExtra(s *check.Snapshot, gk string) []*unstructured.Unstructured {
 	var out []*unstructured.Unstructured
 	for _, u := range s.Extra[gk] {
 		if ns := u.GetNamespace(); ns == "" || s.InScope(ns) {
@@ -403,18 +332,18 @@ func secScopedExtra(s *Snapshot, gk string) []*unstructured.Unstructured {
 
 // --- SEC-001 and SEC-002: credentials in plain configuration ---
 
-func secEnvCredentials(s *Snapshot) []Finding {
+func secEnvCredentials(s *check.Snapshot) []check.Finding {
 	workloads := s.Workloads()
 	if len(workloads) == 0 {
-		return []Finding{NotApplicablef("no workloads in scope")}
+		return []check.Finding{check.NotApplicablef("no workloads in scope")}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, w := range workloads {
 		var hits []string
 		var failure error
-		EachContainer(w.Spec, func(c *corev1.Container, kind ContainerKind) {
+		check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 			for _, e := range c.Env {
-				why, err := credentialIn(e.Name, e.Value, secAllowedEnv(s, e.Name))
+				why, err := facts.CredentialIn(e.Name, e.Value, secAllowedEnv(s, e.Name))
 				if err != nil {
 					failure = err
 				}
@@ -425,36 +354,36 @@ func secEnvCredentials(s *Snapshot) []Finding {
 		})
 		switch {
 		case failure != nil:
-			out = append(out, Errorf(w.Ref, "the environment could not be scanned: %v", failure))
+			out = append(out, check.Errorf(w.Ref, "the environment could not be scanned: %v", failure))
 		case len(hits) > 0:
-			out = append(out, Failf(w.Ref, "credential set to a literal value: %s; use valueFrom.secretKeyRef",
-				ContainerNames(hits)))
+			out = append(out, check.Failf(w.Ref, "credential set to a literal value: %s; use valueFrom.secretKeyRef",
+				check.ContainerNames(hits)))
 		}
 	}
 	return out
 }
 
-func secAllowedEnv(s *Snapshot, name string) bool {
+func secAllowedEnv(s *check.Snapshot, name string) bool {
 	for _, p := range s.Params.Secrets.CredentialEnvAllowlist {
-		if GlobMatch(strings.ToUpper(p), strings.ToUpper(name)) {
+		if check.GlobMatch(strings.ToUpper(p), strings.ToUpper(name)) {
 			return true
 		}
 	}
 	return false
 }
 
-func secConfigMapCredentials(s *Snapshot) []Finding {
-	var out []Finding
+func secConfigMapCredentials(s *check.Snapshot) []check.Finding {
+	var out []check.Finding
 	inspected := 0
 	for _, cm := range s.ConfigMaps {
 		if !s.InScope(cm.Namespace) {
 			continue
 		}
 		inspected++
-		ref := ObjectRef{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name}
-		f, ok := Facts(&cm.ObjectMeta)
+		ref := check.ObjectRef{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name}
+		f, ok := facts.Facts(&cm.ObjectMeta)
 		if !ok {
-			out = append(out, Errorf(ref, "no content facts were recorded for this ConfigMap"))
+			out = append(out, check.Errorf(ref, "no content facts were recorded for this ConfigMap"))
 			continue
 		}
 		var problems []string
@@ -465,55 +394,55 @@ func secConfigMapCredentials(s *Snapshot) []Finding {
 			problems = append(problems, "a PEM private key in "+strings.Join(f.PrivateKeyKeys, ", "))
 		}
 		if len(problems) > 0 {
-			out = append(out, Failf(ref, "holds %s; move them into a Secret", strings.Join(problems, " and ")))
+			out = append(out, check.Failf(ref, "holds %s; move them into a Secret", strings.Join(problems, " and ")))
 		}
 	}
 	if inspected == 0 {
-		return []Finding{NotApplicablef("no ConfigMaps in scope")}
+		return []check.Finding{check.NotApplicablef("no ConfigMaps in scope")}
 	}
 	return out
 }
 
 // --- SEC-003 and SEC-004: encryption at rest ---
 
-func secEncryptionAtRest(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("encryption at rest is a fact of a live control plane")}
+func secEncryptionAtRest(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("encryption at rest is a fact of a live control plane")}
 	}
 	servers := kubeAPIServerFlags(s)
 	if len(servers) == 0 {
-		return []Finding{Manualf("managed control plane (no kube-apiserver mirror pod in kube-system): verify with the " +
+		return []check.Finding{check.Manualf("managed control plane (no kube-apiserver mirror pod in kube-system): verify with the " +
 			"provider that Secrets are encrypted at rest with a KMS key (EKS envelope encryption, GKE application-layer " +
 			"secrets encryption, AKS KMS etcd encryption), then attest it")}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, srv := range servers {
 		if srv.Flags["encryption-provider-config"] == "" {
-			out = append(out, Failf(srv.Ref, "kube-apiserver has no --encryption-provider-config, so Secrets are stored "+
+			out = append(out, check.Failf(srv.Ref, "kube-apiserver has no --encryption-provider-config, so Secrets are stored "+
 				"unencrypted in etcd"))
 		}
 	}
 	return out
 }
 
-func secEncryptionKeyRotation(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("encryption keys are a fact of a live control plane")}
+func secEncryptionKeyRotation(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("encryption keys are a fact of a live control plane")}
 	}
 	maxAge := secSpan(s.Params.Secrets.EncryptionKeyMaxAge)
 	servers := kubeAPIServerFlags(s)
 	if len(servers) == 0 {
-		return []Finding{Manualf("managed control plane: verify with the provider that the KMS key encrypting Secrets "+
+		return []check.Finding{check.Manualf("managed control plane: verify with the provider that the KMS key encrypting Secrets "+
 			"rotates at least every %s (aws kms get-key-rotation-status; gcloud kms keys describe --format='value(rotationPeriod)'; "+
 			"az keyvault key rotation-policy show), then attest it", maxAge)}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, srv := range servers {
 		file := srv.Flags["encryption-provider-config"]
 		if file == "" {
 			continue // SEC-003 fails it: there is no key to rotate
 		}
-		f := Manualf("on the control-plane node of this pod, read %s (sudo cat). For aescbc/aesgcm/secretbox, the first "+
+		f := check.Manualf("on the control-plane node of this pod, read %s (sudo cat). For aescbc/aesgcm/secretbox, the first "+
 			"key of the secrets resource is the active one: confirm it was introduced less than %s ago (the key name "+
 			"conventionally carries its date; sudo stat %s shows the last change). For kms, confirm the KMS key "+
 			"rotates at least every %s. Then attest it", file, maxAge, file, maxAge)
@@ -521,7 +450,7 @@ func secEncryptionKeyRotation(s *Snapshot) []Finding {
 		out = append(out, f)
 	}
 	if len(out) == 0 {
-		return []Finding{NotApplicablef("no kube-apiserver has --encryption-provider-config, so there is no encryption key " +
+		return []check.Finding{check.NotApplicablef("no kube-apiserver has --encryption-provider-config, so there is no encryption key " +
 			"to rotate (SEC-003 fails)")}
 	}
 	return out
@@ -533,18 +462,18 @@ func secEncryptionKeyRotation(s *Snapshot) []Finding {
 // the API server that stamps creationTimestamp a moment later, on possibly skewed clocks.
 const secTokenClockSlack = time.Minute
 
-func secBootstrapTokens(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("bootstrap tokens are a fact of a live cluster")}
+func secBootstrapTokens(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("bootstrap tokens are a fact of a live cluster")}
 	}
 	if s.Scope.Excluded[metav1.NamespaceSystem] {
-		return []Finding{NotApplicablef("kube-system, where bootstrap tokens live, is excluded")}
+		return []check.Finding{check.NotApplicablef("kube-system, where bootstrap tokens live, is excluded")}
 	}
 	if f, unread := secSecretsUnread(s); unread {
-		return []Finding{f}
+		return []check.Finding{f}
 	}
 	maxTTL := s.Params.BootstrapTokenMaxTTL
-	var out []Finding
+	var out []check.Finding
 	tokens := 0
 	for _, sec := range s.Secrets {
 		if sec.Namespace != metav1.NamespaceSystem || sec.Type != corev1.SecretTypeBootstrapToken {
@@ -552,37 +481,37 @@ func secBootstrapTokens(s *Snapshot) []Finding {
 		}
 		tokens++
 		ref := secRef(sec)
-		f, ok := Facts(&sec.ObjectMeta)
+		f, ok := facts.Facts(&sec.ObjectMeta)
 		if !ok {
-			out = append(out, Errorf(ref, "no content facts were recorded for this bootstrap token"))
+			out = append(out, check.Errorf(ref, "no content facts were recorded for this bootstrap token"))
 			continue
 		}
 		exp := f.TokenExpiration
 		created := sec.CreationTimestamp.Time
 		switch {
-		case exp == nil && secHasParseError(f, bootstrapTokenExpirationKey):
+		case exp == nil && secHasParseError(f, facts.BootstrapTokenExpirationKey):
 			// The token authenticator treats an unreadable expiration as expired.
-			out = append(out, Failf(ref, "bootstrap token's %s, so it is treated as expired and should be deleted",
-				secParseError(f, bootstrapTokenExpirationKey)))
+			out = append(out, check.Failf(ref, "bootstrap token's %s, so it is treated as expired and should be deleted",
+				secParseError(f, facts.BootstrapTokenExpirationKey)))
 		case exp == nil:
-			out = append(out, Failf(ref, "bootstrap token has no expiration, so it can join nodes forever"))
+			out = append(out, check.Failf(ref, "bootstrap token has no expiration, so it can join nodes forever"))
 		case !exp.After(s.Now):
-			out = append(out, Failf(ref, "bootstrap token expired on %s and was not deleted (is the tokencleaner controller enabled?)",
+			out = append(out, check.Failf(ref, "bootstrap token expired on %s and was not deleted (is the tokencleaner controller enabled?)",
 				exp.Format(time.RFC3339)))
 		case !created.IsZero() && exp.Sub(created) > maxTTL+secTokenClockSlack:
-			out = append(out, Failf(ref, "bootstrap token lives %s (created %s, expires %s), longer than BootstrapTokenMaxTTL %s",
+			out = append(out, check.Failf(ref, "bootstrap token lives %s (created %s, expires %s), longer than BootstrapTokenMaxTTL %s",
 				secSpan(exp.Sub(created)), created.UTC().Format(time.RFC3339), exp.Format(time.RFC3339), secSpan(maxTTL)))
 		}
 	}
 	if tokens == 0 {
-		return []Finding{NotApplicablef("no bootstrap tokens in kube-system")}
+		return []check.Finding{check.NotApplicablef("no bootstrap tokens in kube-system")}
 	}
 	return out
 }
 
-func secHasParseError(f ContentFacts, key string) bool { return secParseError(f, key) != "" }
+func secHasParseError(f facts.ContentFacts, key string) bool { return secParseError(f, key) != "" }
 
-func secParseError(f ContentFacts, key string) string {
+func secParseError(f facts.ContentFacts, key string) string {
 	for _, e := range f.ParseErrors {
 		if strings.HasPrefix(e, key+":") {
 			return e
@@ -593,18 +522,18 @@ func secParseError(f ContentFacts, key string) string {
 
 // --- SEC-006: cluster and mesh CA ---
 
-func secClusterCA(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("the cluster CA is a fact of a live cluster")}
+func secClusterCA(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("the cluster CA is a fact of a live cluster")}
 	}
-	bundles := append([]CABundleRef{{Name: "kube-root-ca.crt", Key: corev1.ServiceAccountRootCAKey, Namespace: metav1.NamespaceSystem}},
+	bundles := append([]check.CABundleRef{{Name: "kube-root-ca.crt", Key: corev1.ServiceAccountRootCAKey, Namespace: metav1.NamespaceSystem}},
 		s.Params.Secrets.MeshRootCAs...)
-	var out []Finding
+	var out []check.Finding
 	for i, b := range bundles {
 		cm := secPickConfigMap(s, b)
 		if cm == nil {
 			if i == 0 {
-				out = append(out, Manualf("no kube-root-ca.crt ConfigMap was gathered: verify the cluster CA's notAfter and "+
+				out = append(out, check.Manualf("no kube-root-ca.crt ConfigMap was gathered: verify the cluster CA's notAfter and "+
 					"age on a control-plane node (kubeadm certs check-expiration), then attest it"))
 			}
 			continue
@@ -616,7 +545,7 @@ func secClusterCA(s *Snapshot) []Finding {
 
 // secPickConfigMap returns the copy of a CA bundle ConfigMap to judge: the one in b.Namespace,
 // else the first by namespace. Every copy holds the same bundle.
-func secPickConfigMap(s *Snapshot, b CABundleRef) *corev1.ConfigMap {
+func secPickConfigMap(s *check.Snapshot, b check.CABundleRef) *corev1.ConfigMap {
 	var pick *corev1.ConfigMap
 	for _, cm := range s.ConfigMaps {
 		if cm.Name != b.Name {
@@ -632,18 +561,18 @@ func secPickConfigMap(s *Snapshot, b CABundleRef) *corev1.ConfigMap {
 	return pick
 }
 
-func secCAFindings(s *Snapshot, cm *corev1.ConfigMap, key string) []Finding {
-	ref := ObjectRef{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name}
+func secCAFindings(s *check.Snapshot, cm *corev1.ConfigMap, key string) []check.Finding {
+	ref := check.ObjectRef{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name}
 	certs, problem, unknown := secConfigMapCertificates(cm, key)
 	switch {
 	case unknown:
-		f := Manualf("the content of %s was not kept, so the CA cannot be read: check its validity with "+
+		f := check.Manualf("the content of %s was not kept, so the CA cannot be read: check its validity with "+
 			"kubectl get configmap -n %s %s -o jsonpath='{.data.%s}' | openssl x509 -noout -dates, then attest it",
 			key, cm.Namespace, cm.Name, strings.ReplaceAll(key, ".", `\.`))
 		f.Object = ref
-		return []Finding{f}
+		return []check.Finding{f}
 	case len(certs) == 0:
-		return []Finding{Errorf(ref, "CA bundle cannot be read: %s", problem)}
+		return []check.Finding{check.Errorf(ref, "CA bundle cannot be read: %s", problem)}
 	}
 	var problems []string
 	for _, c := range certs {
@@ -662,15 +591,15 @@ func secCAFindings(s *Snapshot, cm *corev1.ConfigMap, key string) []Finding {
 	if len(problems) == 0 {
 		return nil
 	}
-	return []Finding{Failf(ref, "%s: %s", key, strings.Join(problems, "; "))}
+	return []check.Finding{check.Failf(ref, "%s: %s", key, strings.Join(problems, "; "))}
 }
 
 // secConfigMapCertificates reads the certificates of a ConfigMap key from its facts, or parses the
 // content when the facts do not cover the key and the content was kept (a manifest scan or a
 // kube-system ConfigMap). unknown is true when neither is available: the operator's cache drops
 // the values of ConfigMaps whose keys the facts do not parse.
-func secConfigMapCertificates(cm *corev1.ConfigMap, key string) (certs []CertificateFacts, problem string, unknown bool) {
-	f, ok := Facts(&cm.ObjectMeta)
+func secConfigMapCertificates(cm *corev1.ConfigMap, key string) (certs []facts.CertificateFacts, problem string, unknown bool) {
+	f, ok := facts.Facts(&cm.ObjectMeta)
 	if ok {
 		if certs, problem := secCertificates(f, key); len(certs) > 0 || secHasParseError(f, key) {
 			return certs, problem, false
@@ -683,23 +612,23 @@ func secConfigMapCertificates(cm *corev1.ConfigMap, key string) (certs []Certifi
 	case strings.TrimSpace(raw) == "":
 		return nil, "", true
 	}
-	parsed, err := parseCertificates([]byte(raw))
+	parsed, err := facts.ParseCertificates([]byte(raw))
 	if err != nil {
 		return nil, fmt.Sprintf("%s: %v", key, err), false
 	}
 	for _, c := range parsed {
-		certs = append(certs, certificateFacts(key, c))
+		certs = append(certs, facts.CertificateFactsOf(key, c))
 	}
 	return certs, "", false
 }
 
 // --- SEC-007: TLS certificate validity ---
 
-func secTLSCertificates(s *Snapshot) []Finding {
-	var out []Finding
+func secTLSCertificates(s *check.Snapshot) []check.Finding {
+	var out []check.Finding
 	inspected := 0
 	if f, unread := secSecretsUnread(s); unread {
-		if f.Result == Skipped {
+		if f.Result == check.Skipped {
 			out = append(out, f)
 		}
 	} else {
@@ -717,11 +646,11 @@ func secTLSCertificates(s *Snapshot) []Finding {
 	for _, c := range secScopedExtra(s, gkCertManagerCertificate) {
 		inspected++
 		if why := secNotReady(c, "Ready"); why != "" {
-			out = append(out, Failf(secExtraRef(c), "cert-manager Certificate %s, so its Secret is not being renewed", why))
+			out = append(out, check.Failf(secExtraRef(c), "cert-manager Certificate %s, so its Secret is not being renewed", why))
 		}
 	}
 	if inspected == 0 && len(out) == 0 {
-		return []Finding{NotApplicablef("no kubernetes.io/tls Secrets or cert-manager Certificates in scope")}
+		return []check.Finding{check.NotApplicablef("no kubernetes.io/tls Secrets or cert-manager Certificates in scope")}
 	}
 	return out
 }
@@ -730,7 +659,7 @@ func secTLSCertificates(s *Snapshot) []Finding {
 type secIngressHost struct{ host, ingress string }
 
 // secIngressTLSHosts maps namespace/secretName to the hosts Ingresses serve with that Secret.
-func secIngressTLSHosts(s *Snapshot) map[string][]secIngressHost {
+func secIngressTLSHosts(s *check.Snapshot) map[string][]secIngressHost {
 	out := map[string][]secIngressHost{}
 	for _, ing := range s.Ingresses {
 		for _, t := range ing.Spec.TLS {
@@ -747,18 +676,18 @@ func secIngressTLSHosts(s *Snapshot) map[string][]secIngressHost {
 }
 
 // secTLSSecretProblem judges one kubernetes.io/tls Secret; bad is false when it is sound.
-func secTLSSecretProblem(s *Snapshot, sec *corev1.Secret, hosts []secIngressHost) (Finding, bool) {
+func secTLSSecretProblem(s *check.Snapshot, sec *corev1.Secret, hosts []secIngressHost) (check.Finding, bool) {
 	ref := secRef(sec)
-	f, ok := Facts(&sec.ObjectMeta)
+	f, ok := facts.Facts(&sec.ObjectMeta)
 	if !ok {
-		return Errorf(ref, "no content facts were recorded for this Secret"), true
+		return check.Errorf(ref, "no content facts were recorded for this Secret"), true
 	}
 	if len(f.ParseErrors) > 0 {
-		return Errorf(ref, "TLS Secret cannot be read: %s", strings.Join(f.ParseErrors, "; ")), true
+		return check.Errorf(ref, "TLS Secret cannot be read: %s", strings.Join(f.ParseErrors, "; ")), true
 	}
 	chain, problem := secCertificates(f, corev1.TLSCertKey)
 	if len(chain) == 0 {
-		return Errorf(ref, "TLS Secret cannot be read: %s", problem), true
+		return check.Errorf(ref, "TLS Secret cannot be read: %s", problem), true
 	}
 	leaf := chain[0]
 	var problems []string
@@ -789,13 +718,13 @@ func secTLSSecretProblem(s *Snapshot, sec *corev1.Secret, hosts []secIngressHost
 			strings.Join(append(leaf.DNSNames, leaf.IPAddresses...), ", "), strings.Join(uncovered, ", ")))
 	}
 	if len(problems) == 0 {
-		return Finding{}, false
+		return check.Finding{}, false
 	}
-	return Failf(ref, "certificate %s: %s", secCertName(leaf), strings.Join(problems, "; ")), true
+	return check.Failf(ref, "certificate %s: %s", secCertName(leaf), strings.Join(problems, "; ")), true
 }
 
 // secWeakKey describes a certificate key below the configured strength, or returns "".
-func secWeakKey(s *Snapshot, c CertificateFacts) string {
+func secWeakKey(s *check.Snapshot, c facts.CertificateFacts) string {
 	p := s.Params.Secrets
 	switch c.KeyAlgorithm {
 	case "RSA":
@@ -814,7 +743,7 @@ func secWeakKey(s *Snapshot, c CertificateFacts) string {
 }
 
 // secSANCovers reports whether a certificate's SANs cover host; a wildcard covers one label.
-func secSANCovers(c CertificateFacts, host string) bool {
+func secSANCovers(c facts.CertificateFacts, host string) bool {
 	for _, san := range c.DNSNames {
 		if netHostCovers(san, host) {
 			return true
@@ -830,11 +759,11 @@ func secSANCovers(c CertificateFacts, host string) bool {
 
 // --- SEC-008: rotation ---
 
-func secRotation(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("rotation is a fact of a live cluster")}
+func secRotation(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("rotation is a fact of a live cluster")}
 	}
-	var out []Finding
+	var out []check.Finding
 	inspected := 0
 	tlsRead := map[string]bool{} // Secrets whose certificate age is judged here
 	if f, unread := secSecretsUnread(s); unread {
@@ -864,12 +793,12 @@ func secRotation(s *Snapshot) []Finding {
 		out = append(out, secCertManagerSchedule(s, c, tlsRead)...)
 	}
 	if inspected == 0 && len(out) == 0 {
-		return []Finding{NotApplicablef("no Secrets or cert-manager Certificates in scope")}
+		return []check.Finding{check.NotApplicablef("no Secrets or cert-manager Certificates in scope")}
 	}
 	return out
 }
 
-func secRotationIgnored(s *Snapshot, t corev1.SecretType) bool {
+func secRotationIgnored(s *check.Snapshot, t corev1.SecretType) bool {
 	for _, ignored := range s.Params.Secrets.RotationIgnoredTypes {
 		if string(t) == ignored {
 			return true
@@ -880,15 +809,15 @@ func secRotationIgnored(s *Snapshot, t corev1.SecretType) bool {
 
 // secCertificateAge flags a TLS Secret whose leaf certificate is older than CertificateMaxAge.
 // Unreadable certificates are SEC-007's finding.
-func secCertificateAge(s *Snapshot, sec *corev1.Secret) []Finding {
-	f, _ := Facts(&sec.ObjectMeta)
+func secCertificateAge(s *check.Snapshot, sec *corev1.Secret) []check.Finding {
+	f, _ := facts.Facts(&sec.ObjectMeta)
 	chain, _ := secCertificates(f, corev1.TLSCertKey)
 	if len(chain) == 0 {
 		return nil
 	}
 	leaf := chain[0]
 	if age := s.Now.Sub(leaf.NotBefore); age > s.Params.CertificateMaxAge {
-		return []Finding{Failf(secRef(sec), "certificate %s was issued %s, %s ago, beyond CertificateMaxAge of %s",
+		return []check.Finding{check.Failf(secRef(sec), "certificate %s was issued %s, %s ago, beyond CertificateMaxAge of %s",
 			secCertName(leaf), secDate(leaf.NotBefore), secSpan(age), secSpan(s.Params.CertificateMaxAge))}
 	}
 	return nil
@@ -896,16 +825,16 @@ func secCertificateAge(s *Snapshot, sec *corev1.Secret) []Finding {
 
 // secValueAge flags a Secret whose value was last rotated more than SecretMaxAge ago, naming
 // the source of the rotation time.
-func secValueAge(s *Snapshot, sec *corev1.Secret) []Finding {
+func secValueAge(s *check.Snapshot, sec *corev1.Secret) []check.Finding {
 	when, source, err := secLastRotation(s, sec)
 	switch {
 	case err != "":
-		return []Finding{Errorf(secRef(sec), "%s", err)}
+		return []check.Finding{check.Errorf(secRef(sec), "%s", err)}
 	case when.IsZero():
 		return nil // a Secret with no timestamps at all cannot be dated
 	}
 	if age := s.Now.Sub(when); age > s.Params.SecretMaxAge {
-		return []Finding{Failf(secRef(sec), "%s Secret last rotated %s, %s ago (from %s), beyond SecretMaxAge of %s",
+		return []check.Finding{check.Failf(secRef(sec), "%s Secret last rotated %s, %s ago (from %s), beyond SecretMaxAge of %s",
 			secTypeName(sec.Type), secDate(when), secSpan(age), source, secSpan(s.Params.SecretMaxAge))}
 	}
 	return nil
@@ -920,7 +849,7 @@ func secTypeName(t corev1.SecretType) string {
 
 // secLastRotation returns when a Secret's value last changed and where that came from: a
 // rotator's annotation, else the last data write in managedFields, else creationTimestamp.
-func secLastRotation(s *Snapshot, sec *corev1.Secret) (when time.Time, source, err string) {
+func secLastRotation(s *check.Snapshot, sec *corev1.Secret) (when time.Time, source, err string) {
 	for _, key := range s.Params.Secrets.RotationAnnotations {
 		v, ok := sec.Annotations[key]
 		if !ok {
@@ -932,7 +861,7 @@ func secLastRotation(s *Snapshot, sec *corev1.Secret) (when time.Time, source, e
 		}
 		return t, "annotation " + key, ""
 	}
-	if f, ok := Facts(&sec.ObjectMeta); ok && f.LastDataWrite != nil {
+	if f, ok := facts.Facts(&sec.ObjectMeta); ok && f.LastDataWrite != nil {
 		return *f.LastDataWrite, "the last data write in managedFields", ""
 	}
 	if !sec.CreationTimestamp.IsZero() {
@@ -952,7 +881,7 @@ func secParseTime(v string) (time.Time, error) {
 // secCertManagerSchedule checks that a cert-manager Certificate renews on schedule: renewBefore
 // is set, renewal happens within CertificateMaxAge, and (when its Secret was not judged) the
 // current certificate is not older than CertificateMaxAge.
-func secCertManagerSchedule(s *Snapshot, c *unstructured.Unstructured, tlsRead map[string]bool) []Finding {
+func secCertManagerSchedule(s *check.Snapshot, c *unstructured.Unstructured, tlsRead map[string]bool) []check.Finding {
 	maxAge := s.Params.CertificateMaxAge
 	var problems []string
 	duration := 90 * 24 * time.Hour // cert-manager's default spec.duration
@@ -991,7 +920,7 @@ func secCertManagerSchedule(s *Snapshot, c *unstructured.Unstructured, tlsRead m
 	if len(problems) == 0 {
 		return nil
 	}
-	return []Finding{Failf(secExtraRef(c), "cert-manager Certificate: %s", strings.Join(problems, "; "))}
+	return []check.Finding{check.Failf(secExtraRef(c), "cert-manager Certificate: %s", strings.Join(problems, "; "))}
 }
 
 // secNestedNumber reads a numeric field that decoding may have left as an int64 or a float64.
@@ -1011,17 +940,17 @@ func secNestedNumber(obj map[string]any, fields ...string) (float64, bool) {
 
 // --- SEC-009: secrets management ---
 
-func secSecretsManagement(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("the secrets-management solution is a fact of a live cluster")}
+func secSecretsManagement(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("the secrets-management solution is a fact of a live cluster")}
 	}
-	var out []Finding
+	var out []check.Finding
 	var inUse []string
 	readyStores := 0
 	for _, gk := range []string{gkClusterSecretStore, gkSecretStore} {
 		for _, st := range secScopedExtra(s, gk) {
 			if why := secNotReady(st, "Ready"); why != "" {
-				out = append(out, Failf(secExtraRef(st), "External Secrets %s %s", st.GetKind(), why))
+				out = append(out, check.Failf(secExtraRef(st), "External Secrets %s %s", st.GetKind(), why))
 				continue
 			}
 			readyStores++
@@ -1032,7 +961,7 @@ func secSecretsManagement(s *Snapshot) []Finding {
 	}
 	for _, es := range secScopedExtra(s, gkExternalSecret) {
 		if why := secNotReady(es, "Ready"); why != "" {
-			out = append(out, Failf(secExtraRef(es), "ExternalSecret %s, so its Secret is not kept in sync", why))
+			out = append(out, check.Failf(secExtraRef(es), "ExternalSecret %s, so its Secret is not kept in sync", why))
 		}
 	}
 	if n := len(s.Extra[gkSecretProviderClass]); n > 0 {
@@ -1043,7 +972,7 @@ func secSecretsManagement(s *Snapshot) []Finding {
 		for _, ss := range secScopedExtra(s, gkSealedSecret) {
 			// Older controllers set no status; only an explicit Synced=False is a failure.
 			if status, detail, found := secCondition(ss, "Synced"); found && status != string(metav1.ConditionTrue) {
-				out = append(out, Failf(secExtraRef(ss), "SealedSecret is Synced=%s (%s), so it was not unsealed", status, Truncate(detail, 200)))
+				out = append(out, check.Failf(secExtraRef(ss), "SealedSecret is Synced=%s (%s), so it was not unsealed", status, check.Truncate(detail, 200)))
 			}
 		}
 	}
@@ -1051,7 +980,7 @@ func secSecretsManagement(s *Snapshot) []Finding {
 		inUse = append(inUse, hook)
 	}
 	if len(inUse) == 0 && len(out) == 0 {
-		out = append(out, Failf(ObjectRef{}, "no secrets-management solution found: no Ready SecretStore or ClusterSecretStore, "+
+		out = append(out, check.Failf(check.ObjectRef{}, "no secrets-management solution found: no Ready SecretStore or ClusterSecretStore, "+
 			"no SecretProviderClass, no SealedSecret and no MutatingWebhookConfiguration matching Secrets.SecretInjectorWebhooks "+
 			"(a KMS encryption provider cannot be seen through the API)"))
 	}
@@ -1059,11 +988,11 @@ func secSecretsManagement(s *Snapshot) []Finding {
 }
 
 // secInjectorWebhook names the first secret-injector webhook in the cluster, or returns "".
-func secInjectorWebhook(s *Snapshot) string {
+func secInjectorWebhook(s *check.Snapshot) string {
 	for _, mwc := range s.MutatingWebhookConfigurations {
 		for _, wh := range mwc.Webhooks {
 			for _, p := range s.Params.Secrets.SecretInjectorWebhooks {
-				if GlobMatch(p, wh.Name) {
+				if check.GlobMatch(p, wh.Name) {
 					return fmt.Sprintf("secret injector webhook %s (MutatingWebhookConfiguration %s)", wh.Name, mwc.Name)
 				}
 			}
@@ -1074,12 +1003,12 @@ func secInjectorWebhook(s *Snapshot) string {
 
 // --- SEC-010: legacy ServiceAccount tokens ---
 
-func secLegacyTokens(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("token Secrets are created by the cluster, not by manifests")}
+func secLegacyTokens(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("token Secrets are created by the cluster, not by manifests")}
 	}
 	if f, unread := secSecretsUnread(s); unread {
-		return []Finding{f}
+		return []check.Finding{f}
 	}
 	mounted := map[string]bool{}
 	for _, w := range s.Workloads() {
@@ -1087,7 +1016,7 @@ func secLegacyTokens(s *Snapshot) []Finding {
 			mounted[w.Ref.Namespace+"/"+name] = true
 		}
 	}
-	var out []Finding
+	var out []check.Finding
 	tokens := 0
 	for _, sec := range s.Secrets {
 		if sec.Type != corev1.SecretTypeServiceAccountToken || !s.InScope(sec.Namespace) {
@@ -1099,7 +1028,7 @@ func secLegacyTokens(s *Snapshot) []Finding {
 			problems = append(problems, "no pod mounts it")
 		}
 		issued := sec.CreationTimestamp.UTC()
-		if f, ok := Facts(&sec.ObjectMeta); ok && f.LastDataWrite != nil && f.LastDataWrite.After(issued) {
+		if f, ok := facts.Facts(&sec.ObjectMeta); ok && f.LastDataWrite != nil && f.LastDataWrite.After(issued) {
 			issued = *f.LastDataWrite
 		}
 		if age := s.Now.Sub(issued); !issued.IsZero() && age > s.Params.Secrets.LegacyTokenMaxAge {
@@ -1120,10 +1049,10 @@ func secLegacyTokens(s *Snapshot) []Finding {
 		if len(notes) > 0 {
 			msg += " (" + strings.Join(notes, ", ") + ")"
 		}
-		out = append(out, Failf(secRef(sec), "%s", msg))
+		out = append(out, check.Failf(secRef(sec), "%s", msg))
 	}
 	if tokens == 0 {
-		return []Finding{NotApplicablef("no long-lived ServiceAccount token Secrets in scope: pods use projected tokens")}
+		return []check.Finding{check.NotApplicablef("no long-lived ServiceAccount token Secrets in scope: pods use projected tokens")}
 	}
 	return out
 }

@@ -5,81 +5,21 @@ import (
 	"path"
 	"strings"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/pod-security-admission/policy"
 )
 
-// WorkloadParams are the parameters of the pod-security WKL- checks (WKL-001 to WKL-015).
-type WorkloadParams struct {
-	// ExemptInitContainersFromNonRoot lets init containers run as root in WKL-005: S3.1 allows
-	// root privileges during initialisation, while Pod Security Admission's restricted profile
-	// does not. Off by default.
-	ExemptInitContainersFromNonRoot bool
-	// ForbiddenSELinuxTypes are SELinux process types that lift confinement (WKL-010), such as
-	// spc_t (super-privileged container) and unconfined_t. Globs are allowed.
-	ForbiddenSELinuxTypes []string
-	// SensitiveHostPaths are host paths no workload may mount in any namespace (WKL-014): the
-	// path itself, anything beneath it and any directory above it. "/" matches only itself.
-	SensitiveHostPaths []string
-	// HostPathAllowlist lists the other host paths a namespace may mount (WKL-014); a hostPath
-	// volume matching no entry fails.
-	HostPathAllowlist []HostPathAllowance
-	// RuntimeSocketNames are file names of container-runtime sockets (globs allowed), matched
-	// against the last element of hostPath.path wherever it lies (WKL-015).
-	RuntimeSocketNames []string
-	// RuntimeSocketPaths are the usual locations of runtime sockets; a hostPath volume of one of
-	// these paths or of a directory above one exposes the socket (WKL-015).
-	RuntimeSocketPaths []string
-	// RuntimeSocketRoleLabel is the workload label that marks monitoring or management agents,
-	// which S3.15 allows to mount a runtime socket read-only (WKL-015).
-	RuntimeSocketRoleLabel string
-	// RuntimeSocketRoles are the values of RuntimeSocketRoleLabel that qualify for the exception.
-	RuntimeSocketRoles []string
-	// RuntimeSocketNoException applies seed 002 D26: no workload may mount a runtime socket, not
-	// even a read-only monitoring agent.
-	RuntimeSocketNoException bool
-}
-
-// HostPathAllowance lets the workloads of matching namespaces mount a host path (WKL-014).
-type HostPathAllowance struct {
-	// Namespace is a namespace name or glob; empty matches every namespace.
-	Namespace string
-	// Path is a host path the allowance covers, with everything beneath it; empty covers every
-	// path that is not sensitive.
-	Path string
-}
-
-func defaultWorkloadParams() WorkloadParams {
-	return WorkloadParams{
-		ForbiddenSELinuxTypes: []string{"spc_t", "unconfined_t"},
-		SensitiveHostPaths: []string{
-			"/", "/etc", "/boot", "/root", "/proc", "/sys", "/dev",
-			"/var/lib/kubelet", "/var/lib/containerd", "/var/lib/docker",
-		},
-		RuntimeSocketNames: []string{
-			"docker.sock", "containerd.sock", "crio.sock", "dockershim.sock", "cri-dockerd.sock",
-		},
-		RuntimeSocketPaths: []string{
-			"/var/run/docker.sock", "/run/docker.sock",
-			"/run/containerd/containerd.sock", "/var/run/containerd/containerd.sock",
-			"/run/crio/crio.sock", "/var/run/crio/crio.sock",
-			"/var/run/dockershim.sock", "/var/run/cri-dockerd.sock", "/run/cri-dockerd.sock",
-		},
-		RuntimeSocketRoleLabel: "kubeposture.io/role",
-		RuntimeSocketRoles:     []string{"monitoring", "management"},
-	}
-}
-
 // workloadChecks returns the WKL- checks: pod and workload specifications.
-func workloadChecks() []Check {
-	return []Check{
+func workloadChecks() []check.Check {
+	return []check.Check{
 		{
 			ID:       "WKL-001",
 			Title:    "No container runs privileged",
-			Domain:   DomainWorkloads,
-			Level:    L1,
-			Severity: SeverityCritical,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L1,
+			Severity: check.SeverityCritical,
+			References: check.References{
 				Standard: []string{"S3.5"}, NIST: []string{"3.4.3"}, MLPS: []string{"G4f"}, CIS: []string{"5.2.2"},
 			},
 			Rationale: "A privileged container has every capability and full access to the host's devices; " +
@@ -93,10 +33,10 @@ func workloadChecks() []Check {
 		{
 			ID:       "WKL-002",
 			Title:    "No container adds a capability outside the baseline set",
-			Domain:   DomainWorkloads,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S3.5"}, CIS: []string{"5.2.9"},
 			},
 			Rationale: "Capabilities such as SYS_ADMIN, NET_ADMIN or SYS_PTRACE give a container most of the " +
@@ -113,10 +53,10 @@ func workloadChecks() []Check {
 		{
 			ID:       "WKL-003",
 			Title:    "Every container drops all capabilities and adds back at most NET_BIND_SERVICE",
-			Domain:   DomainWorkloads,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				CIS: []string{"5.2.8", "5.2.10"},
 			},
 			Rationale: "The runtime's default capability set still includes NET_RAW, SETUID and others an " +
@@ -131,10 +71,10 @@ func workloadChecks() []Check {
 		{
 			ID:       "WKL-004",
 			Title:    "Every container sets allowPrivilegeEscalation: false",
-			Domain:   DomainWorkloads,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S3.5"}, CIS: []string{"5.2.6"},
 			},
 			Rationale: "Unless allowPrivilegeEscalation is false, a process can gain privileges through setuid " +
@@ -149,10 +89,10 @@ func workloadChecks() []Check {
 		{
 			ID:       "WKL-005",
 			Title:    "Containers run as a non-root user",
-			Domain:   DomainWorkloads,
-			Level:    L2,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L2,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S3.1"}, MLPS: []string{"G4f", "G6b"}, CIS: []string{"5.2.7"},
 			},
 			Rationale: "Root in a container is root on the host's kernel: any escape or writable host mount is " +
@@ -163,7 +103,7 @@ func workloadChecks() []Check {
 			Remediation: "Set securityContext.runAsNonRoot: true on the pod (or every container) and remove any " +
 				"runAsUser: 0; build the image with a non-root USER.",
 			AutoRemediation: "PodSecurityLabels (warn/audit restricted; enforce when enabled)",
-			Evaluate: eachWorkload(func(s *Snapshot, w *Workload) []string {
+			Evaluate: eachWorkload(func(s *check.Snapshot, w *check.Workload) []string {
 				spec := w.Spec
 				if s.Params.Workload.ExemptInitContainersFromNonRoot && len(spec.InitContainers) > 0 {
 					trimmed := *spec // a shallow copy: the snapshot's spec is never modified
@@ -176,10 +116,10 @@ func workloadChecks() []Check {
 		{
 			ID:       "WKL-006",
 			Title:    "Containers run as the non-root user their image defines",
-			Domain:   DomainWorkloads,
-			Level:    L3,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L3,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S3.3"}, MLPS: []string{"G6b"},
 			},
 			Rationale: "With runAsNonRoot: true and no runAsUser, the kubelet refuses to start an image whose USER " +
@@ -188,9 +128,9 @@ func workloadChecks() []Check {
 				"from the registry.",
 			Remediation: "Give every image a non-root USER in its Dockerfile, set runAsNonRoot: true and remove " +
 				"runAsUser from the pod and container security contexts.",
-			Evaluate: eachWorkload(func(_ *Snapshot, w *Workload) []string {
+			Evaluate: eachWorkload(func(_ *check.Snapshot, w *check.Workload) []string {
 				var problems []string
-				EachContainer(w.Spec, func(c *corev1.Container, kind ContainerKind) {
+				check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 					nonRoot, uid, level := effectiveRunAs(w.Spec.SecurityContext, c.SecurityContext)
 					switch {
 					case nonRoot == nil || !*nonRoot:
@@ -206,10 +146,10 @@ func workloadChecks() []Check {
 		{
 			ID:       "WKL-007",
 			Title:    "Pods run in their own user namespace (hostUsers: false)",
-			Domain:   DomainWorkloads,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S3.2"},
 			},
 			Rationale: "In a user namespace, root and every other UID of the container map to unprivileged host " +
@@ -218,12 +158,12 @@ func workloadChecks() []Check {
 				"status.runtimeHandlers.",
 			Remediation: "Set spec.hostUsers: false in the pod templates once the nodes report user-namespace " +
 				"support; pods that need a host namespace cannot use it and need an exemption.",
-			Evaluate: func(s *Snapshot) []Finding {
-				if s.Source == SourceCluster && len(s.Nodes) > 0 && !anyNodeSupportsUserNamespaces(s.Nodes) {
-					return []Finding{NotApplicablef("no node reports user-namespace support " +
+			Evaluate: func(s *check.Snapshot) []check.Finding {
+				if s.Source == check.SourceCluster && len(s.Nodes) > 0 && !anyNodeSupportsUserNamespaces(s.Nodes) {
+					return []check.Finding{check.NotApplicablef("no node reports user-namespace support " +
 						"(status.runtimeHandlers[].features.userNamespaces), so pods cannot set hostUsers: false")}
 				}
-				return eachWorkload(func(_ *Snapshot, w *Workload) []string {
+				return eachWorkload(func(_ *check.Snapshot, w *check.Workload) []string {
 					if !isPodSpec(w.Spec) || isWindowsPod(w.Spec) {
 						return nil
 					}
@@ -237,10 +177,10 @@ func workloadChecks() []Check {
 		{
 			ID:       "WKL-008",
 			Title:    "Every container runs with the RuntimeDefault or a Localhost seccomp profile",
-			Domain:   DomainWorkloads,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S3.4"}, NIST: []string{"4.4.3"}, CIS: []string{"5.7.2"},
 			},
 			Rationale: "Without a seccomp profile a container can make every system call, including the rarely " +
@@ -256,10 +196,10 @@ func workloadChecks() []Check {
 		{
 			ID:       "WKL-009",
 			Title:    "Every container runs with a specific Localhost seccomp profile",
-			Domain:   DomainWorkloads,
-			Level:    L3,
-			Severity: SeverityLow,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L3,
+			Severity: check.SeverityLow,
+			References: check.References{
 				Standard: []string{"S3.4"}, NIST: []string{"4.4.3"},
 			},
 			Rationale: "The runtime's default seccomp profile allows hundreds of system calls; a profile written " +
@@ -268,12 +208,12 @@ func workloadChecks() []Check {
 			Remediation: "Generate a profile per application (for example with the Security Profiles Operator), " +
 				"install it on the nodes and set seccompProfile.type: Localhost with localhostProfile on the pod " +
 				"or each container.",
-			Evaluate: eachWorkload(func(_ *Snapshot, w *Workload) []string {
+			Evaluate: eachWorkload(func(_ *check.Snapshot, w *check.Workload) []string {
 				if isWindowsPod(w.Spec) {
 					return nil
 				}
 				var problems []string
-				EachContainer(w.Spec, func(c *corev1.Container, kind ContainerKind) {
+				check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 					if p := seccompProblem(w.Spec.SecurityContext, c.SecurityContext); p != "" {
 						problems = append(problems, containerRef(c, kind)+" "+p)
 					}
@@ -284,10 +224,10 @@ func workloadChecks() []Check {
 		{
 			ID:       "WKL-010",
 			Title:    "No container runs without AppArmor or SELinux confinement",
-			Domain:   DomainWorkloads,
-			Level:    L3,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L3,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S2.6"}, NIST: []string{"4.4.3"},
 			},
 			Rationale: "AppArmor and SELinux confine what a container's processes may touch even when other " +
@@ -298,7 +238,7 @@ func workloadChecks() []Check {
 			Remediation: "Remove appArmorProfile.type: Unconfined and the legacy annotation " +
 				"container.apparmor.security.beta.kubernetes.io/<container>: unconfined; use RuntimeDefault or a " +
 				"Localhost profile, and drop seLinuxOptions types such as spc_t and unconfined_t.",
-			Evaluate: eachWorkload(func(s *Snapshot, w *Workload) []string {
+			Evaluate: eachWorkload(func(s *check.Snapshot, w *check.Workload) []string {
 				problems := psaProblems(w, w.Spec, newPSARule(policy.CheckAppArmorProfile()))
 				return append(problems, seLinuxProblems(w.Spec, s.Params.Workload.ForbiddenSELinuxTypes)...)
 			}),
@@ -306,22 +246,22 @@ func workloadChecks() []Check {
 		{
 			ID:       "WKL-011",
 			Title:    "Every container has a read-only root filesystem",
-			Domain:   DomainWorkloads,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S3.9"}, NIST: []string{"4.4.4"},
 			},
 			Rationale: "A writable root filesystem lets an attacker drop tools, alter binaries and persist for " +
 				"the life of the container; read-only, the application writes only to the volumes it declares.",
 			Remediation: "Set securityContext.readOnlyRootFilesystem: true on every container and mount emptyDir " +
 				"volumes where the application needs scratch space (/tmp, caches).",
-			Evaluate: eachWorkload(func(_ *Snapshot, w *Workload) []string {
+			Evaluate: eachWorkload(func(_ *check.Snapshot, w *check.Workload) []string {
 				if isWindowsPod(w.Spec) {
 					return nil
 				}
 				var problems []string
-				EachContainer(w.Spec, func(c *corev1.Container, kind ContainerKind) {
+				check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 					sc := c.SecurityContext
 					if sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
 						problems = append(problems, containerRef(c, kind)+" does not set readOnlyRootFilesystem=true")
@@ -333,10 +273,10 @@ func workloadChecks() []Check {
 		{
 			ID:       "WKL-012",
 			Title:    "Containers have CPU and memory limits and requests; namespaces have a LimitRange and a ResourceQuota",
-			Domain:   DomainWorkloads,
-			Level:    L2,
-			Severity: SeverityMedium,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L2,
+			Severity: check.SeverityMedium,
+			References: check.References{
 				Standard: []string{"S2.5", "S12.2"}, MLPS: []string{"G7d"},
 			},
 			Rationale: "A container without limits can starve its neighbours of CPU and memory, turning one " +
@@ -345,8 +285,8 @@ func workloadChecks() []Check {
 			Remediation: "Set resources.limits and resources.requests for cpu and memory on every container and " +
 				"init container, and create a LimitRange (with default limits) and a ResourceQuota in every " +
 				"application namespace.",
-			Evaluate: func(s *Snapshot) []Finding {
-				out := eachWorkload(func(s *Snapshot, w *Workload) []string {
+			Evaluate: func(s *check.Snapshot) []check.Finding {
+				out := eachWorkload(func(s *check.Snapshot, w *check.Workload) []string {
 					limits, requests := containerDefaults(s, w.Ref.Namespace)
 					return resourceProblems(w, limits, requests)
 				})(s)
@@ -359,7 +299,7 @@ func workloadChecks() []Check {
 						missing = append(missing, "ResourceQuota")
 					}
 					if len(missing) > 0 {
-						out = append(out, Failf(ObjectRef{Kind: "Namespace", Name: ns.Name},
+						out = append(out, check.Failf(check.ObjectRef{Kind: "Namespace", Name: ns.Name},
 							"namespace has no %s", strings.Join(missing, " and no ")))
 					}
 				}
@@ -369,10 +309,10 @@ func workloadChecks() []Check {
 		{
 			ID:       "WKL-013",
 			Title:    "No pod shares the host's network, PID or IPC namespace",
-			Domain:   DomainWorkloads,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				CIS: []string{"5.2.3", "5.2.4", "5.2.5"},
 			},
 			Rationale: "hostPID exposes every process on the node, hostIPC its shared memory, and hostNetwork its " +
@@ -387,10 +327,10 @@ func workloadChecks() []Check {
 		{
 			ID:       "WKL-014",
 			Title:    "Pods mount no sensitive or unapproved host path and use no Bidirectional mount propagation",
-			Domain:   DomainWorkloads,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				NIST: []string{"3.4.3", "4.5.5"}, CIS: []string{"5.2.12"},
 			},
 			Rationale: "A container that mounts /etc, /var/lib/kubelet or a directory above them can read node " +
@@ -402,17 +342,17 @@ func workloadChecks() []Check {
 				"a node agent really needs to HostPathAllowlist for its namespace; use mountPropagation " +
 				"HostToContainer or None.",
 			AutoRemediation: "PodSecurityLabels (warn/audit baseline; enforce when enabled)",
-			Evaluate: eachWorkload(func(s *Snapshot, w *Workload) []string {
+			Evaluate: eachWorkload(func(s *check.Snapshot, w *check.Workload) []string {
 				return hostPathProblems(&s.Params.Workload, w)
 			}),
 		},
 		{
 			ID:       "WKL-015",
 			Title:    "No container mounts a container-runtime socket",
-			Domain:   DomainWorkloads,
-			Level:    L1,
-			Severity: SeverityCritical,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L1,
+			Severity: check.SeverityCritical,
+			References: check.References{
 				Standard: []string{"S3.15"}, NIST: []string{"4.5.5"},
 			},
 			Rationale: "The runtime's socket (docker.sock, containerd.sock, crio.sock) accepts commands to start " +
@@ -422,7 +362,7 @@ func workloadChecks() []Check {
 			Remediation: "Remove the socket's hostPath volume. A monitoring or management agent that needs it " +
 				"carries the kubeposture.io/role label (monitoring or management) and mounts it with " +
 				"readOnly: true.",
-			Evaluate: eachWorkload(func(s *Snapshot, w *Workload) []string {
+			Evaluate: eachWorkload(func(s *check.Snapshot, w *check.Workload) []string {
 				return runtimeSocketProblems(&s.Params.Workload, w)
 			}),
 		},
@@ -431,14 +371,14 @@ func workloadChecks() []Check {
 
 // eachWorkload returns an Evaluate function that reports every in-scope workload once, with
 // the problems judge finds in it joined, so the offending count is a count of workloads.
-func eachWorkload(judge func(s *Snapshot, w *Workload) []string) func(s *Snapshot) []Finding {
-	return func(s *Snapshot) []Finding {
-		var out []Finding
+func eachWorkload(judge func(s *check.Snapshot, w *check.Workload) []string) func(s *check.Snapshot) []check.Finding {
+	return func(s *check.Snapshot) []check.Finding {
+		var out []check.Finding
 		workloads := s.Workloads()
 		for i := range workloads {
 			w := &workloads[i]
 			if problems := judge(s, w); len(problems) > 0 {
-				out = append(out, Failf(w.Ref, "%s", strings.Join(problems, "; ")))
+				out = append(out, check.Failf(w.Ref, "%s", strings.Join(problems, "; ")))
 			}
 		}
 		return out
@@ -447,7 +387,7 @@ func eachWorkload(judge func(s *Snapshot, w *Workload) []string) func(s *Snapsho
 
 // psaProblems returns the violations of the Pod Security Admission rules by spec, which is
 // the workload's spec or a trimmed copy of it.
-func psaProblems(w *Workload, spec *corev1.PodSpec, rules ...psaRule) []string {
+func psaProblems(w *check.Workload, spec *corev1.PodSpec, rules ...psaRule) []string {
 	var problems []string
 	for _, r := range rules {
 		if v := r.violation(w.Template, spec); v != "" {
@@ -458,7 +398,7 @@ func psaProblems(w *Workload, spec *corev1.PodSpec, rules ...psaRule) []string {
 }
 
 // containerRef names a container in a message, such as `initContainer "migrate"`.
-func containerRef(c *corev1.Container, kind ContainerKind) string {
+func containerRef(c *corev1.Container, kind check.ContainerKind) string {
 	return fmt.Sprintf("%s %q", kind, c.Name)
 }
 
@@ -517,23 +457,23 @@ func seccompProblem(pod *corev1.PodSecurityContext, c *corev1.SecurityContext) s
 // seLinuxProblems lists the pod and containers whose seLinuxOptions.type is forbidden.
 func seLinuxProblems(spec *corev1.PodSpec, forbidden []string) []string {
 	var problems []string
-	check := func(who string, opts *corev1.SELinuxOptions) {
+	inspect := func(who string, opts *corev1.SELinuxOptions) {
 		if opts == nil || opts.Type == "" {
 			return
 		}
 		for _, pattern := range forbidden {
-			if GlobMatch(pattern, opts.Type) {
+			if check.GlobMatch(pattern, opts.Type) {
 				problems = append(problems, fmt.Sprintf("%s sets seLinuxOptions.type %s", who, opts.Type))
 				return
 			}
 		}
 	}
 	if spec.SecurityContext != nil {
-		check("pod", spec.SecurityContext.SELinuxOptions)
+		inspect("pod", spec.SecurityContext.SELinuxOptions)
 	}
-	EachContainer(spec, func(c *corev1.Container, kind ContainerKind) {
+	check.EachContainer(spec, func(c *corev1.Container, kind check.ContainerKind) {
 		if c.SecurityContext != nil {
-			check(containerRef(c, kind), c.SecurityContext.SELinuxOptions)
+			inspect(containerRef(c, kind), c.SecurityContext.SELinuxOptions)
 		}
 	})
 	return problems
@@ -544,7 +484,7 @@ var requiredResources = []corev1.ResourceName{corev1.ResourceCPU, corev1.Resourc
 
 // containerDefaults returns the default limits and requests the namespace's LimitRanges give
 // containers at admission; a default limit is also the default request when none is set.
-func containerDefaults(s *Snapshot, ns string) (limits, requests corev1.ResourceList) {
+func containerDefaults(s *check.Snapshot, ns string) (limits, requests corev1.ResourceList) {
 	limits, requests = corev1.ResourceList{}, corev1.ResourceList{}
 	for _, lr := range s.LimitRanges {
 		if lr.Namespace != ns {
@@ -569,14 +509,14 @@ func containerDefaults(s *Snapshot, ns string) (limits, requests corev1.Resource
 // resourceProblems lists the containers and init containers (ephemeral containers cannot have
 // resources) missing a cpu or memory limit or request, after pod-level resources and the
 // namespace's LimitRange defaults. A request defaults to the limit, as the API server does.
-func resourceProblems(w *Workload, defLimits, defRequests corev1.ResourceList) []string {
+func resourceProblems(w *check.Workload, defLimits, defRequests corev1.ResourceList) []string {
 	var pod corev1.ResourceRequirements
 	if w.Spec.Resources != nil {
 		pod = *w.Spec.Resources
 	}
 	var problems []string
-	EachContainer(w.Spec, func(c *corev1.Container, kind ContainerKind) {
-		if kind == EphemeralContainer {
+	check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
+		if kind == check.EphemeralContainer {
 			return
 		}
 		var missing []string
@@ -605,7 +545,7 @@ func hasQuantity(name corev1.ResourceName, lists ...corev1.ResourceList) bool {
 	return false
 }
 
-func hasLimitRange(s *Snapshot, ns string) bool {
+func hasLimitRange(s *check.Snapshot, ns string) bool {
 	for _, lr := range s.LimitRanges {
 		if lr.Namespace == ns {
 			return true
@@ -614,7 +554,7 @@ func hasLimitRange(s *Snapshot, ns string) bool {
 	return false
 }
 
-func hasResourceQuota(s *Snapshot, ns string) bool {
+func hasResourceQuota(s *check.Snapshot, ns string) bool {
 	for _, rq := range s.ResourceQuotas {
 		if rq.Namespace == ns {
 			return true
@@ -658,9 +598,9 @@ func sensitiveHostPath(p string, sensitive []string) (string, bool) {
 }
 
 // hostPathAllowed reports whether an allowlist entry lets namespace ns mount p.
-func hostPathAllowed(p, ns string, allow []HostPathAllowance) bool {
+func hostPathAllowed(p, ns string, allow []check.HostPathAllowance) bool {
 	for _, a := range allow {
-		if a.Namespace != "" && !GlobMatch(a.Namespace, ns) {
+		if a.Namespace != "" && !check.GlobMatch(a.Namespace, ns) {
 			continue
 		}
 		if a.Path == "" || hostPathWithin(p, cleanHostPath(a.Path)) {
@@ -671,7 +611,7 @@ func hostPathAllowed(p, ns string, allow []HostPathAllowance) bool {
 }
 
 // hostPathProblems lists the sensitive, unapproved and Bidirectional mounts of a workload.
-func hostPathProblems(params *WorkloadParams, w *Workload) []string {
+func hostPathProblems(params *check.WorkloadParams, w *check.Workload) []string {
 	var problems []string
 	for _, v := range w.Spec.Volumes {
 		if v.HostPath == nil {
@@ -694,7 +634,7 @@ func hostPathProblems(params *WorkloadParams, w *Workload) []string {
 				v.Name, p, w.Ref.Namespace))
 		}
 	}
-	EachContainer(w.Spec, func(c *corev1.Container, kind ContainerKind) {
+	check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 		for _, m := range c.VolumeMounts {
 			if m.MountPropagation != nil && *m.MountPropagation == corev1.MountPropagationBidirectional {
 				problems = append(problems, fmt.Sprintf("%s mounts volume %q with mountPropagation Bidirectional", containerRef(c, kind), m.Name))
@@ -706,9 +646,9 @@ func hostPathProblems(params *WorkloadParams, w *Workload) []string {
 
 // runtimeSocket returns the runtime socket hostPath p exposes. direct is true when p is the
 // socket itself rather than a directory holding it.
-func runtimeSocket(p string, params *WorkloadParams) (socket string, direct bool) {
+func runtimeSocket(p string, params *check.WorkloadParams) (socket string, direct bool) {
 	for _, name := range params.RuntimeSocketNames {
-		if name != "" && name != "*" && GlobMatch(name, path.Base(p)) {
+		if name != "" && name != "*" && check.GlobMatch(name, path.Base(p)) {
 			return p, true
 		}
 	}
@@ -729,7 +669,7 @@ func runtimeSocket(p string, params *WorkloadParams) (socket string, direct bool
 
 // runtimeSocketProblems lists the runtime sockets a workload mounts without qualifying for the
 // S3.15 exception: a monitoring or management workload that mounts the socket read-only.
-func runtimeSocketProblems(params *WorkloadParams, w *Workload) []string {
+func runtimeSocketProblems(params *check.WorkloadParams, w *check.Workload) []string {
 	var problems []string
 	for _, v := range w.Spec.Volumes {
 		if v.HostPath == nil {
@@ -751,7 +691,7 @@ func runtimeSocketProblems(params *WorkloadParams, w *Workload) []string {
 			problems = append(problems, fmt.Sprintf("%s, but the workload is not labelled %s=%s", what,
 				params.RuntimeSocketRoleLabel, strings.Join(params.RuntimeSocketRoles, "|")))
 		case len(writers) > 0:
-			problems = append(problems, fmt.Sprintf("%s, writable in %s", what, ContainerNames(writers)))
+			problems = append(problems, fmt.Sprintf("%s, writable in %s", what, check.ContainerNames(writers)))
 		}
 	}
 	return problems
@@ -760,7 +700,7 @@ func runtimeSocketProblems(params *WorkloadParams, w *Workload) []string {
 // writableMounts names the containers that mount the volume without readOnly: true.
 func writableMounts(spec *corev1.PodSpec, volume string) []string {
 	var out []string
-	EachContainer(spec, func(c *corev1.Container, kind ContainerKind) {
+	check.EachContainer(spec, func(c *corev1.Container, kind check.ContainerKind) {
 		for _, m := range c.VolumeMounts {
 			if m.Name == volume && !m.ReadOnly {
 				out = append(out, containerRef(c, kind))
@@ -773,7 +713,7 @@ func writableMounts(spec *corev1.PodSpec, volume string) []string {
 
 // hasRuntimeSocketRole reports whether the workload or its pods carry a monitoring or
 // management role label.
-func hasRuntimeSocketRole(params *WorkloadParams, w *Workload) bool {
+func hasRuntimeSocketRole(params *check.WorkloadParams, w *check.Workload) bool {
 	if params.RuntimeSocketRoleLabel == "" {
 		return false
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -20,64 +21,16 @@ import (
 	psaapi "k8s.io/pod-security-admission/api"
 )
 
-// LifecycleParams are the parameters of the operational WKL- checks (WKL-016 to WKL-030).
-type LifecycleParams struct {
-	// RemoteLoginPorts are container and Service ports that reveal a remote-login service
-	// (WKL-016): SSH and RDP by default.
-	RemoteLoginPorts []int32
-	// RemoteLoginDaemons are glob patterns of executable names, looked for in container command
-	// and args, that start a remote-login daemon (WKL-016).
-	RemoteLoginDaemons []string
-	// SpreadTopologyKeys are the topology keys whose pod anti-affinity or topology spread
-	// constraints keep replicas off a single node (WKL-021). A zone key qualifies too, because
-	// pods in different zones are necessarily on different nodes.
-	SpreadTopologyKeys []string
-	// RecreateStrategyAnnotation, with any non-empty value on a Deployment, justifies the
-	// Recreate strategy, e.g. for a ReadWriteOnce volume (WKL-022).
-	RecreateStrategyAnnotation string
-	// PlaceholderLabelValue is the value the LabelNamespaces action writes into a missing label;
-	// it still counts as missing until a person replaces it (WKL-023).
-	PlaceholderLabelValue string
-	// SandboxRuntimeHandlers are glob patterns of RuntimeClass handlers that run pods in a
-	// sandbox with its own kernel, such as Kata Containers or gVisor (WKL-026).
-	SandboxRuntimeHandlers []string
-	// IsolationLabel and IsolationLabelValue mark a namespace whose pods must run in a sandboxed
-	// RuntimeClass (WKL-026).
-	IsolationLabel      string
-	IsolationLabelValue string
-	// StatefulImages are glob patterns of image names (the last path segment, without registry,
-	// tag or digest) of software that keeps data and needs a persistent volume (WKL-029).
-	StatefulImages []string
-}
-
-func defaultLifecycleParams() LifecycleParams {
-	return LifecycleParams{
-		RemoteLoginPorts:           []int32{22, 3389},
-		RemoteLoginDaemons:         []string{"sshd", "dropbear", "xrdp", "*telnetd"},
-		SpreadTopologyKeys:         []string{"kubernetes.io/hostname", "topology.kubernetes.io/zone"},
-		RecreateStrategyAnnotation: "kubeposture.io/recreate-reason",
-		PlaceholderLabelValue:      "unclassified",
-		SandboxRuntimeHandlers:     []string{"kata*", "runsc*", "gvisor*"},
-		IsolationLabel:             "kubeposture.io/isolation",
-		IsolationLabelValue:        "strong",
-		StatefulImages: []string{
-			"postgres", "postgresql", "mysql", "mariadb", "mongo", "mongodb", "redis", "valkey",
-			"elasticsearch", "opensearch", "cassandra", "etcd", "rabbitmq", "kafka", "cp-kafka",
-			"zookeeper", "cp-zookeeper", "minio", "clickhouse-server", "influxdb", "neo4j", "couchdb",
-		},
-	}
-}
-
 // lifecycleChecks returns the WKL- checks about how workloads are run and operated.
-func lifecycleChecks() []Check {
-	return []Check{
+func lifecycleChecks() []check.Check {
+	return []check.Check{
 		{
 			ID:         "WKL-016",
 			Title:      "No container offers a remote-login service",
-			Domain:     DomainWorkloads,
-			Level:      L1,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S3.12"}, NIST: []string{"4.1.2"}},
+			Domain:     check.DomainWorkloads,
+			Level:      check.L1,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S3.12"}, NIST: []string{"4.1.2"}},
 			Rationale: "An SSH or RDP daemon in a container is a second, unaudited way in that bypasses " +
 				"Kubernetes RBAC and audit logging and usually carries long-lived credentials. The check " +
 				"looks for the ports and for the daemon in command and args; a daemon started by the image's " +
@@ -90,10 +43,10 @@ func lifecycleChecks() []Check {
 		{
 			ID:         "WKL-017",
 			Title:      "Troubleshooting containers are removed after use",
-			Domain:     DomainWorkloads,
-			Level:      L2,
-			Severity:   SeverityHigh,
-			References: References{Standard: []string{"S3.10"}},
+			Domain:     check.DomainWorkloads,
+			Level:      check.L2,
+			Severity:   check.SeverityHigh,
+			References: check.References{Standard: []string{"S3.10"}},
 			Rationale: "Ephemeral debug containers cannot be removed from a pod, so a debugged pod keeps the " +
 				"debug image and its tools until it is replaced; node-debugger pods share the node's " +
 				"namespaces and root filesystem. A privileged debug container is full control of the node.",
@@ -105,10 +58,10 @@ func lifecycleChecks() []Check {
 		{
 			ID:         "WKL-018",
 			Title:      "Containers that are no longer needed are removed",
-			Domain:     DomainWorkloads,
-			Level:      L2,
-			Severity:   SeverityLow,
-			References: References{Standard: []string{"S4.8"}},
+			Domain:     check.DomainWorkloads,
+			Level:      check.L2,
+			Severity:   check.SeverityLow,
+			References: check.References{Standard: []string{"S4.8"}},
 			Rationale: "Terminated and evicted pods keep their specs, logs and volumes around, clutter audits " +
 				"and hide real failures; finished Jobs without a TTL keep their pods forever, and bare pods " +
 				"tend to be forgotten one-offs.",
@@ -120,10 +73,10 @@ func lifecycleChecks() []Check {
 		{
 			ID:         "WKL-019",
 			Title:      "Every pod is recreated automatically by a controller",
-			Domain:     DomainWorkloads,
-			Level:      L1,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S11.4", "S11.5", "S12.3"}, MLPS: []string{"G7a"}},
+			Domain:     check.DomainWorkloads,
+			Level:      check.L1,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S11.4", "S11.5", "S12.3"}, MLPS: []string{"G7a"}},
 			Rationale: "A pod without a controller is not recreated when it is deleted, evicted or its node " +
 				"fails, and cannot be rebuilt from a declared spec; the S12.3 part (L2) asks for nothing more " +
 				"than the controller ownership already required at L1. Static pods are managed by the kubelet " +
@@ -135,10 +88,10 @@ func lifecycleChecks() []Check {
 		{
 			ID:         "WKL-020",
 			Title:      "Long-running containers have liveness and readiness probes",
-			Domain:     DomainWorkloads,
-			Level:      L2,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S9.4"}, MLPS: []string{"G7a"}},
+			Domain:     check.DomainWorkloads,
+			Level:      check.L2,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S9.4"}, MLPS: []string{"G7a"}},
 			Rationale: "Without a liveness probe a hung container is never restarted, and without a readiness " +
 				"probe traffic reaches pods that cannot serve it, including during rollouts.",
 			Remediation: "Add a livenessProbe and a readinessProbe to every container of each Deployment, " +
@@ -148,13 +101,13 @@ func lifecycleChecks() []Check {
 		{
 			ID:         "WKL-021",
 			Title:      "Critical workloads survive the loss of a node",
-			Domain:     DomainWorkloads,
-			Level:      L2,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S12.8"}, MLPS: []string{"G7a"}},
+			Domain:     check.DomainWorkloads,
+			Level:      check.L2,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S12.8"}, MLPS: []string{"G7a"}},
 			Rationale: "A single replica, or replicas packed onto one node, go down with that node; without a " +
 				"PodDisruptionBudget a node drain can evict every replica at once. Only namespaces labelled " +
-				LabelCritical + "=true are held to this.",
+				check.LabelCritical + "=true are held to this.",
 			Remediation: "In critical namespaces run at least 2 replicas, add a PodDisruptionBudget selecting " +
 				"the pods, and spread them with pod anti-affinity or topologySpreadConstraints on " +
 				"kubernetes.io/hostname.",
@@ -163,10 +116,10 @@ func lifecycleChecks() []Check {
 		{
 			ID:         "WKL-022",
 			Title:      "Workloads roll out gradually and can be rolled back",
-			Domain:     DomainWorkloads,
-			Level:      L2,
-			Severity:   SeverityLow,
-			References: References{Standard: []string{"S2.8", "S12.5"}},
+			Domain:     check.DomainWorkloads,
+			Level:      check.L2,
+			Severity:   check.SeverityLow,
+			References: check.References{Standard: []string{"S2.8", "S12.5"}},
 			Rationale: "Recreate and OnDelete strategies take the whole workload down or leave updates to " +
 				"chance, and a revision history of 0 removes the rollback target. Canary tooling (Argo " +
 				"Rollouts, Flagger) is welcome but not required; a Deployment driven by an Argo Rollout is left out.",
@@ -178,10 +131,10 @@ func lifecycleChecks() []Check {
 		{
 			ID:         "WKL-023",
 			Title:      "Namespaces and workloads carry the required identification labels",
-			Domain:     DomainWorkloads,
-			Level:      L1,
-			Severity:   SeverityLow,
-			References: References{Standard: []string{"S1.3", "S4.7"}, NIST: []string{"4.3.4", "6.4"}},
+			Domain:     check.DomainWorkloads,
+			Level:      check.L1,
+			Severity:   check.SeverityLow,
+			References: check.References{Standard: []string{"S1.3", "S4.7"}, NIST: []string{"4.3.4", "6.4"}},
 			Rationale: "Placement, exposure and incident response all start from knowing what data a " +
 				"namespace holds and who owns it. L1 requires the data-classification label on namespaces; " +
 				"L2 adds owner and exposure labels on namespaces and an app identity label on workloads.",
@@ -195,10 +148,10 @@ func lifecycleChecks() []Check {
 		{
 			ID:         "WKL-024",
 			Title:      "Pods on one node share a single data classification",
-			Domain:     DomainWorkloads,
-			Level:      L3,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S4.9"}, NIST: []string{"4.3.4", "4.5.2"}},
+			Domain:     check.DomainWorkloads,
+			Level:      check.L3,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S4.9"}, NIST: []string{"4.3.4", "4.5.2"}},
 			Rationale: "Containers share the node's kernel, so a breakout from a low-classification pod reaches " +
 				"the data of every pod beside it. Classification comes from the pod's label, else its " +
 				"namespace's; DaemonSet pods run everywhere by design and are left out.",
@@ -209,10 +162,10 @@ func lifecycleChecks() []Check {
 		{
 			ID:         "WKL-025",
 			Title:      "Exposed pods do not share nodes with internal pods",
-			Domain:     DomainWorkloads,
-			Level:      L3,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S4.10"}, NIST: []string{"4.3.4"}},
+			Domain:     check.DomainWorkloads,
+			Level:      check.L3,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S4.10"}, NIST: []string{"4.3.4"}},
 			Rationale: "Pods behind LoadBalancer or NodePort Services, external IPs, Ingresses or Gateway routes " +
 				"are the first to be attacked; on a shared node a breakout from them lands next to internal " +
 				"workloads. DaemonSet pods run everywhere by design and are left out.",
@@ -223,10 +176,10 @@ func lifecycleChecks() []Check {
 		{
 			ID:         "WKL-026",
 			Title:      "Strongly isolated namespaces run pods in a sandboxed runtime",
-			Domain:     DomainWorkloads,
-			Level:      L3,
-			Severity:   SeverityMedium,
-			References: References{MLPS: []string{"G2e"}},
+			Domain:     check.DomainWorkloads,
+			Level:      check.L3,
+			Severity:   check.SeverityMedium,
+			References: check.References{MLPS: []string{"G2e"}},
 			Rationale: "A sandboxed runtime (Kata Containers, gVisor) gives each pod its own kernel or a " +
 				"user-space kernel, so a kernel exploit does not reach the node. The cluster must offer such a " +
 				"RuntimeClass, and namespaces labelled for strong isolation must use it.",
@@ -237,10 +190,10 @@ func lifecycleChecks() []Check {
 		{
 			ID:       "WKL-027",
 			Title:    "Every namespace has Pod Security Admission labels at the required level",
-			Domain:   DomainWorkloads,
-			Level:    L1,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L1,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S3.5", "S3.1", "S3.9"}, CIS: []string{"5.2.1"},
 			},
 			Rationale: "Pod Security Admission rejects privileged and otherwise unsafe pods before they run; " +
@@ -258,10 +211,10 @@ func lifecycleChecks() []Check {
 		{
 			ID:       "WKL-028",
 			Title:    "An admission policy layer enforces pod policies",
-			Domain:   DomainWorkloads,
-			Level:    L2,
-			Severity: SeverityHigh,
-			References: References{
+			Domain:   check.DomainWorkloads,
+			Level:    check.L2,
+			Severity: check.SeverityHigh,
+			References: check.References{
 				Standard: []string{"S1.6"}, NIST: []string{"4.1.2", "4.4.5"}, MLPS: []string{"G3b", "G4f"},
 				CIS: []string{"5.2.1"},
 			},
@@ -276,10 +229,10 @@ func lifecycleChecks() []Check {
 		{
 			ID:         "WKL-029",
 			Title:      "Stateful software keeps its data on persistent volumes",
-			Domain:     DomainWorkloads,
-			Level:      L1,
-			Severity:   SeverityMedium,
-			References: References{Standard: []string{"S8.4"}, NIST: []string{"2.1"}},
+			Domain:     check.DomainWorkloads,
+			Level:      check.L1,
+			Severity:   check.SeverityMedium,
+			References: check.References{Standard: []string{"S8.4"}, NIST: []string{"2.1"}},
 			Rationale: "A container's writable layer is lost whenever the pod is replaced, so a database " +
 				"without a persistent volume loses its data on the next reschedule. Recognising databases " +
 				"by image name is a heuristic; a cache that may lose its data is a case for an exemption.",
@@ -290,15 +243,15 @@ func lifecycleChecks() []Check {
 		{
 			ID:         "WKL-030",
 			Title:      "Every namespace has a quarantine NetworkPolicy",
-			Domain:     DomainWorkloads,
-			Level:      L2,
-			Severity:   SeverityMedium,
-			References: References{NIST: []string{"7.3.2"}, MLPS: []string{"G4i", "G5b"}},
+			Domain:     check.DomainWorkloads,
+			Level:      check.L2,
+			Severity:   check.SeverityMedium,
+			References: check.References{NIST: []string{"7.3.2"}, MLPS: []string{"G4i", "G5b"}},
 			Rationale: "Isolating a compromised pod must take one label, not an improvised policy during an " +
 				"incident. Because NetworkPolicies add up, other policies that allow traffic should exclude " +
-				"pods labelled " + LabelQuarantine + "=true for the quarantine to be complete.",
-			Remediation: "In each namespace create a NetworkPolicy whose podSelector matches " + LabelQuarantine +
-				"=true, with policyTypes [Ingress, Egress] and no rules; add " + LabelQuarantine +
+				"pods labelled " + check.LabelQuarantine + "=true for the quarantine to be complete.",
+			Remediation: "In each namespace create a NetworkPolicy whose podSelector matches " + check.LabelQuarantine +
+				"=true, with policyTypes [Ingress, Egress] and no rules; add " + check.LabelQuarantine +
 				" NotIn [\"true\"] to the podSelector of the namespace's allow policies.",
 			AutoRemediation: "QuarantineNetworkPolicy",
 			Evaluate:        lcQuarantinePolicy,
@@ -307,15 +260,15 @@ func lifecycleChecks() []Check {
 }
 
 // WKL-016.
-func lcRemoteLogin(s *Snapshot) []Finding {
+func lcRemoteLogin(s *check.Snapshot) []check.Finding {
 	if len(s.Workloads()) == 0 {
-		return []Finding{NotApplicablef("no in-scope workload")}
+		return []check.Finding{check.NotApplicablef("no in-scope workload")}
 	}
 	p := s.Params.Lifecycle
-	var out []Finding
+	var out []check.Finding
 	for _, w := range s.Workloads() {
 		var problems []string
-		EachContainer(w.Spec, func(c *corev1.Container, kind ContainerKind) {
+		check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 			for _, port := range c.Ports {
 				if lcContainsPort(p.RemoteLoginPorts, port.ContainerPort) {
 					problems = append(problems, fmt.Sprintf("%s %q declares containerPort %d (%s)", kind, c.Name, port.ContainerPort, lcPortService(port.ContainerPort)))
@@ -344,7 +297,7 @@ func lcRemoteLogin(s *Snapshot) []Finding {
 				problems = append(problems, fmt.Sprintf("port %d (%s) leads to %s", sp.Port, lcPortService(sp.Port), targets[0].Ref))
 			}
 		}
-		out = lcAppendProblems(out, ObjectRef{Kind: "Service", Namespace: svc.Namespace, Name: svc.Name}, problems)
+		out = lcAppendProblems(out, check.ObjectRef{Kind: "Service", Namespace: svc.Namespace, Name: svc.Name}, problems)
 	}
 	return out
 }
@@ -357,7 +310,7 @@ func lcRemoteLoginDaemon(c *corev1.Container, daemons []string) string {
 		for _, tok := range strings.FieldsFunc(arg, isSep) {
 			base := path.Base(tok)
 			for _, d := range daemons {
-				if d != "" && GlobMatch(d, base) {
+				if d != "" && check.GlobMatch(d, base) {
 					return base
 				}
 			}
@@ -386,9 +339,9 @@ func lcPortService(port int32) string {
 }
 
 // lcSelectedWorkloads returns the in-scope workloads of ns whose pods the Service selector matches.
-func lcSelectedWorkloads(s *Snapshot, ns string, selector map[string]string) []Workload {
+func lcSelectedWorkloads(s *check.Snapshot, ns string, selector map[string]string) []check.Workload {
 	sel := labels.SelectorFromSet(selector)
-	var out []Workload
+	var out []check.Workload
 	for _, w := range s.Workloads() {
 		if w.Ref.Namespace == ns && !lcEphemeralOnly(w) && sel.Matches(labels.Set(w.Template.Labels)) {
 			out = append(out, w)
@@ -399,7 +352,7 @@ func lcSelectedWorkloads(s *Snapshot, ns string, selector map[string]string) []W
 
 // lcResolveTargetPort returns the container port number a Service port forwards to, looking up a
 // named targetPort in the selected workloads; 0 when it cannot be resolved.
-func lcResolveTargetPort(sp corev1.ServicePort, targets []Workload) int32 {
+func lcResolveTargetPort(sp corev1.ServicePort, targets []check.Workload) int32 {
 	switch {
 	case sp.TargetPort.Type == intstr.Int && sp.TargetPort.IntVal != 0:
 		return sp.TargetPort.IntVal
@@ -420,12 +373,12 @@ func lcResolveTargetPort(sp corev1.ServicePort, targets []Workload) int32 {
 
 // lcEphemeralOnly reports whether w is a controller-owned pod that Workloads lists only for its
 // ephemeral containers; its controller stands for the rest of it.
-func lcEphemeralOnly(w Workload) bool { return w.Pod != nil && len(w.Spec.Containers) == 0 }
+func lcEphemeralOnly(w check.Workload) bool { return w.Pod != nil && len(w.Spec.Containers) == 0 }
 
 // WKL-017.
-func lcDebugContainers(s *Snapshot) []Finding {
+func lcDebugContainers(s *check.Snapshot) []check.Finding {
 	maxAge := s.Params.DebugContainerMaxAge
-	var out []Finding
+	var out []check.Finding
 	inspected := 0
 	for _, p := range s.Pods {
 		if !s.InScope(p.Namespace) {
@@ -457,10 +410,10 @@ func lcDebugContainers(s *Snapshot) []Finding {
 					p.Spec.NodeName, lcApproxDuration(age), lcApproxDuration(maxAge)))
 			}
 		}
-		out = lcAppendProblems(out, ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name}, problems)
+		out = lcAppendProblems(out, check.ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name}, problems)
 	}
 	if inspected == 0 {
-		return []Finding{NotApplicablef("no in-scope pod")}
+		return []check.Finding{check.NotApplicablef("no in-scope pod")}
 	}
 	return out
 }
@@ -498,16 +451,16 @@ func lcApproxDuration(d time.Duration) string {
 }
 
 // WKL-018.
-func lcUnneededPods(s *Snapshot) []Finding {
+func lcUnneededPods(s *check.Snapshot) []check.Finding {
 	maxAge := s.Params.TerminatedPodMaxAge
-	var out []Finding
+	var out []check.Finding
 	inspected := 0
 	for _, p := range s.Pods {
 		if !s.InScope(p.Namespace) || lcIsStaticPod(p) {
 			continue
 		}
 		inspected++
-		ref := ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
+		ref := check.ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
 		owner := metav1.GetControllerOf(p)
 		switch {
 		case lcPodTerminated(p):
@@ -516,11 +469,11 @@ func lcUnneededPods(s *Snapshot) []Finding {
 			}
 			finished, ok := lcPodFinishedAt(p)
 			if ok && s.Now.Sub(finished) > maxAge {
-				out = append(out, Failf(ref, "pod is %s since %s, %s ago (limit %s)",
+				out = append(out, check.Failf(ref, "pod is %s since %s, %s ago (limit %s)",
 					lcPodPhaseReason(p), finished.UTC().Format(time.DateOnly), lcApproxDuration(s.Now.Sub(finished)), lcApproxDuration(maxAge)))
 			}
 		case owner == nil:
-			out = append(out, Failf(ref, "bare pod with no controller ownerReference: nothing recreates or removes it"))
+			out = append(out, check.Failf(ref, "bare pod with no controller ownerReference: nothing recreates or removes it"))
 		}
 	}
 	for _, j := range s.Jobs {
@@ -534,11 +487,11 @@ func lcUnneededPods(s *Snapshot) []Finding {
 		if owner := metav1.GetControllerOf(j); owner != nil && owner.Kind == "CronJob" {
 			continue // the CronJob's history limits remove it
 		}
-		out = append(out, Failf(ObjectRef{Kind: "Job", Namespace: j.Namespace, Name: j.Name},
+		out = append(out, check.Failf(check.ObjectRef{Kind: "Job", Namespace: j.Namespace, Name: j.Name},
 			"finished Job has no spec.ttlSecondsAfterFinished, so it and its pods are kept forever"))
 	}
 	if inspected == 0 {
-		return []Finding{NotApplicablef("no in-scope pod or Job")}
+		return []check.Finding{check.NotApplicablef("no in-scope pod or Job")}
 	}
 	return out
 }
@@ -601,16 +554,16 @@ func lcJobFinished(j *batchv1.Job) bool {
 }
 
 // WKL-019.
-func lcSelfHealing(s *Snapshot) []Finding {
+func lcSelfHealing(s *check.Snapshot) []check.Finding {
 	if len(s.Workloads()) == 0 {
-		return []Finding{NotApplicablef("no in-scope workload")}
+		return []check.Finding{check.NotApplicablef("no in-scope workload")}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, w := range s.Workloads() {
 		switch w.Ref.Kind {
 		case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController":
 			if rp := w.Spec.RestartPolicy; rp != "" && rp != corev1.RestartPolicyAlways {
-				out = append(out, Failf(w.Ref, "pod template has restartPolicy %s; long-running workloads need Always", rp))
+				out = append(out, check.Failf(w.Ref, "pod template has restartPolicy %s; long-running workloads need Always", rp))
 			}
 		case "Pod":
 			p := w.Pod
@@ -621,15 +574,15 @@ func lcSelfHealing(s *Snapshot) []Finding {
 			if rp := p.Spec.RestartPolicy; rp != "" && rp != corev1.RestartPolicyAlways {
 				msg += fmt.Sprintf(", and restartPolicy %s does not restart its containers", rp)
 			}
-			out = append(out, Failf(w.Ref, "%s", msg))
+			out = append(out, check.Failf(w.Ref, "%s", msg))
 		}
 	}
 	return out
 }
 
 // WKL-020.
-func lcProbes(s *Snapshot) []Finding {
-	var out []Finding
+func lcProbes(s *check.Snapshot) []check.Finding {
+	var out []check.Finding
 	inspected := 0
 	for _, w := range s.Workloads() {
 		switch w.Ref.Kind {
@@ -654,43 +607,43 @@ func lcProbes(s *Snapshot) []Finding {
 		out = lcAppendProblems(out, w.Ref, problems)
 	}
 	if inspected == 0 {
-		return []Finding{NotApplicablef("no in-scope Deployment, StatefulSet or DaemonSet")}
+		return []check.Finding{check.NotApplicablef("no in-scope Deployment, StatefulSet or DaemonSet")}
 	}
 	return out
 }
 
 // WKL-021.
-func lcNodeLossTolerance(s *Snapshot) []Finding {
+func lcNodeLossTolerance(s *check.Snapshot) []check.Finding {
 	critical := map[string]bool{}
 	for _, ns := range s.ScopedNamespaces() {
-		if ns.Labels[LabelCritical] == "true" {
+		if ns.Labels[check.LabelCritical] == "true" {
 			critical[ns.Name] = true
 		}
 	}
 	if len(critical) == 0 {
-		return []Finding{NotApplicablef("no in-scope namespace is labelled %s=true", LabelCritical)}
+		return []check.Finding{check.NotApplicablef("no in-scope namespace is labelled %s=true", check.LabelCritical)}
 	}
 	type replicated struct {
-		ref      ObjectRef
+		ref      check.ObjectRef
 		replicas *int32
 		tmpl     *corev1.PodTemplateSpec
 	}
 	var targets []replicated
 	for _, d := range s.Deployments {
 		if critical[d.Namespace] {
-			targets = append(targets, replicated{ObjectRef{Kind: "Deployment", Namespace: d.Namespace, Name: d.Name}, d.Spec.Replicas, &d.Spec.Template})
+			targets = append(targets, replicated{check.ObjectRef{Kind: "Deployment", Namespace: d.Namespace, Name: d.Name}, d.Spec.Replicas, &d.Spec.Template})
 		}
 	}
 	for _, st := range s.StatefulSets {
 		if critical[st.Namespace] {
-			targets = append(targets, replicated{ObjectRef{Kind: "StatefulSet", Namespace: st.Namespace, Name: st.Name}, st.Spec.Replicas, &st.Spec.Template})
+			targets = append(targets, replicated{check.ObjectRef{Kind: "StatefulSet", Namespace: st.Namespace, Name: st.Name}, st.Spec.Replicas, &st.Spec.Template})
 		}
 	}
 	if len(targets) == 0 {
-		return []Finding{NotApplicablef("no Deployment or StatefulSet runs in the critical namespaces")}
+		return []check.Finding{check.NotApplicablef("no Deployment or StatefulSet runs in the critical namespaces")}
 	}
 	keys := s.Params.Lifecycle.SpreadTopologyKeys
-	var out []Finding
+	var out []check.Finding
 	for _, t := range targets {
 		replicas := int32(1)
 		if t.replicas != nil {
@@ -714,7 +667,7 @@ func lcNodeLossTolerance(s *Snapshot) []Finding {
 	return out
 }
 
-func lcHasPDB(s *Snapshot, ns string, podLabels map[string]string) bool {
+func lcHasPDB(s *check.Snapshot, ns string, podLabels map[string]string) bool {
 	for _, pdb := range s.PodDisruptionBudgets {
 		if pdb.Namespace == ns && lcLabelSelectorMatches(pdb.Spec.Selector, podLabels) {
 			return true
@@ -760,13 +713,13 @@ func lcSpreadsAcrossNodes(spec *corev1.PodSpec, podLabels map[string]string, key
 }
 
 // WKL-022.
-func lcRollout(s *Snapshot) []Finding {
+func lcRollout(s *check.Snapshot) []check.Finding {
 	rolloutManaged := lcArgoRolloutWorkloads(s)
 	annotation := s.Params.Lifecycle.RecreateStrategyAnnotation
-	var out []Finding
+	var out []check.Finding
 	inspected := 0
 	for _, d := range s.Deployments {
-		ref := ObjectRef{Kind: "Deployment", Namespace: d.Namespace, Name: d.Name}
+		ref := check.ObjectRef{Kind: "Deployment", Namespace: d.Namespace, Name: d.Name}
 		if !s.InScope(d.Namespace) || rolloutManaged[ref] {
 			continue
 		}
@@ -788,7 +741,7 @@ func lcRollout(s *Snapshot) []Finding {
 			problems = append(problems, "updateStrategy.type is OnDelete: updates wait for pods to be deleted by hand")
 		}
 		problems = append(problems, lcHistoryProblem(st.Spec.RevisionHistoryLimit)...)
-		out = lcAppendProblems(out, ObjectRef{Kind: "StatefulSet", Namespace: st.Namespace, Name: st.Name}, problems)
+		out = lcAppendProblems(out, check.ObjectRef{Kind: "StatefulSet", Namespace: st.Namespace, Name: st.Name}, problems)
 	}
 	for _, ds := range s.DaemonSets {
 		if !s.InScope(ds.Namespace) {
@@ -800,10 +753,10 @@ func lcRollout(s *Snapshot) []Finding {
 			problems = append(problems, "updateStrategy.type is OnDelete: updates wait for pods to be deleted by hand")
 		}
 		problems = append(problems, lcHistoryProblem(ds.Spec.RevisionHistoryLimit)...)
-		out = lcAppendProblems(out, ObjectRef{Kind: "DaemonSet", Namespace: ds.Namespace, Name: ds.Name}, problems)
+		out = lcAppendProblems(out, check.ObjectRef{Kind: "DaemonSet", Namespace: ds.Namespace, Name: ds.Name}, problems)
 	}
 	if inspected == 0 {
-		return []Finding{NotApplicablef("no in-scope Deployment, StatefulSet or DaemonSet")}
+		return []check.Finding{check.NotApplicablef("no in-scope Deployment, StatefulSet or DaemonSet")}
 	}
 	return out
 }
@@ -815,43 +768,43 @@ func lcHistoryProblem(limit *int32) []string {
 	return nil
 }
 
-func lcAppendProblems(out []Finding, ref ObjectRef, problems []string) []Finding {
+func lcAppendProblems(out []check.Finding, ref check.ObjectRef, problems []string) []check.Finding {
 	if len(problems) == 0 {
 		return out
 	}
-	return append(out, Failf(ref, "%s", strings.Join(problems, "; ")))
+	return append(out, check.Failf(ref, "%s", strings.Join(problems, "; ")))
 }
 
 // lcArgoRolloutWorkloads returns the Deployments an Argo Rollout runs through spec.workloadRef;
 // the Rollout, not the Deployment's strategy, decides how they roll out.
-func lcArgoRolloutWorkloads(s *Snapshot) map[ObjectRef]bool {
-	out := map[ObjectRef]bool{}
+func lcArgoRolloutWorkloads(s *check.Snapshot) map[check.ObjectRef]bool {
+	out := map[check.ObjectRef]bool{}
 	for _, r := range s.Extra["Rollout.argoproj.io"] {
 		kind, _, _ := unstructured.NestedString(r.Object, "spec", "workloadRef", "kind")
 		name, _, _ := unstructured.NestedString(r.Object, "spec", "workloadRef", "name")
 		if kind == "Deployment" && name != "" {
-			out[ObjectRef{Kind: kind, Namespace: r.GetNamespace(), Name: name}] = true
+			out[check.ObjectRef{Kind: kind, Namespace: r.GetNamespace(), Name: name}] = true
 		}
 	}
 	return out
 }
 
 // WKL-023.
-func lcRequiredLabels(s *Snapshot) []Finding {
+func lcRequiredLabels(s *check.Snapshot) []check.Finding {
 	p := s.Params
 	nsKeys := []string{p.ClassificationLabel}
-	if s.Level >= L2 {
+	if s.Level >= check.L2 {
 		nsKeys = append(nsKeys, p.OwnerLabel, p.ExposureLabel)
 	}
-	var out []Finding
+	var out []check.Finding
 	namespaces := s.ScopedNamespaces()
 	for _, ns := range namespaces {
 		if problems := lcMissingLabels(ns.Labels, nsKeys, p.Lifecycle.PlaceholderLabelValue); len(problems) > 0 {
-			out = append(out, Failf(ObjectRef{Kind: "Namespace", Name: ns.Name}, "namespace %s", strings.Join(problems, "; ")))
+			out = append(out, check.Failf(check.ObjectRef{Kind: "Namespace", Name: ns.Name}, "namespace %s", strings.Join(problems, "; ")))
 		}
 	}
 	inspected := len(namespaces)
-	if s.Level >= L2 && p.AppLabel != "" {
+	if s.Level >= check.L2 && p.AppLabel != "" {
 		for _, w := range s.Workloads() {
 			if lcEphemeralOnly(w) {
 				continue
@@ -860,14 +813,14 @@ func lcRequiredLabels(s *Snapshot) []Finding {
 			switch {
 			case w.Template.Labels[p.AppLabel] != "" || w.Object.Labels[p.AppLabel] != "":
 			case w.Pod != nil:
-				out = append(out, Failf(w.Ref, "pod has no %s label", p.AppLabel))
+				out = append(out, check.Failf(w.Ref, "pod has no %s label", p.AppLabel))
 			default:
-				out = append(out, Failf(w.Ref, "neither the %s nor its pod template has the label %s", w.Ref.Kind, p.AppLabel))
+				out = append(out, check.Failf(w.Ref, "neither the %s nor its pod template has the label %s", w.Ref.Kind, p.AppLabel))
 			}
 		}
 	}
 	if inspected == 0 {
-		return []Finding{NotApplicablef("no in-scope namespace or workload to inspect")}
+		return []check.Finding{check.NotApplicablef("no in-scope namespace or workload to inspect")}
 	}
 	return out
 }
@@ -901,16 +854,16 @@ func lcMissingLabels(set map[string]string, keys []string, placeholder string) [
 }
 
 // WKL-024.
-func lcClassificationColocation(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("pod placement on nodes is only known in a live cluster")}
+func lcClassificationColocation(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("pod placement on nodes is only known in a live cluster")}
 	}
 	byNode := lcPlacedPodsByNode(s)
 	if len(byNode) == 0 {
-		return []Finding{NotApplicablef("no in-scope pod is scheduled on a node")}
+		return []check.Finding{check.NotApplicablef("no in-scope pod is scheduled on a node")}
 	}
 	key := s.Params.ClassificationLabel
-	var out []Finding
+	var out []check.Finding
 	for _, node := range lcSortedKeys(byNode) {
 		examples := map[string]string{} // classification -> first pod
 		for _, p := range byNode[node] {
@@ -928,7 +881,7 @@ func lcClassificationColocation(s *Snapshot) []Finding {
 			}
 		}
 		if len(examples) > 1 {
-			out = append(out, Failf(ObjectRef{Kind: "Node", Name: node}, "node runs pods of %d data classifications: %s",
+			out = append(out, check.Failf(check.ObjectRef{Kind: "Node", Name: node}, "node runs pods of %d data classifications: %s",
 				len(examples), lcDescribeGroups(examples)))
 		}
 	}
@@ -937,7 +890,7 @@ func lcClassificationColocation(s *Snapshot) []Finding {
 
 // lcPlacedPodsByNode groups the in-scope application pods that run on a node. DaemonSet pods are
 // left out because they run on every node by design, and so are static and finished pods.
-func lcPlacedPodsByNode(s *Snapshot) map[string][]*corev1.Pod {
+func lcPlacedPodsByNode(s *check.Snapshot) map[string][]*corev1.Pod {
 	out := map[string][]*corev1.Pod{}
 	for _, p := range s.Pods {
 		if p.Spec.NodeName == "" || !s.InScope(p.Namespace) || lcPodTerminated(p) || lcIsStaticPod(p) {
@@ -970,16 +923,16 @@ func lcDescribeGroups(examples map[string]string) string {
 }
 
 // WKL-025.
-func lcExposureColocation(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("pod placement on nodes is only known in a live cluster")}
+func lcExposureColocation(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("pod placement on nodes is only known in a live cluster")}
 	}
 	byNode := lcPlacedPodsByNode(s)
 	if len(byNode) == 0 {
-		return []Finding{NotApplicablef("no in-scope pod is scheduled on a node")}
+		return []check.Finding{check.NotApplicablef("no in-scope pod is scheduled on a node")}
 	}
 	exposers := lcExposingServices(s)
-	var out []Finding
+	var out []check.Finding
 	for _, node := range lcSortedKeys(byNode) {
 		var exposed, internal string
 		for _, p := range byNode[node] {
@@ -993,7 +946,7 @@ func lcExposureColocation(s *Snapshot) []Finding {
 			}
 		}
 		if exposed != "" && internal != "" {
-			out = append(out, Failf(ObjectRef{Kind: "Node", Name: node},
+			out = append(out, check.Failf(check.ObjectRef{Kind: "Node", Name: node},
 				"node runs exposed pods (e.g. %s) beside internal pods (e.g. %s)", exposed, internal))
 		}
 	}
@@ -1008,7 +961,7 @@ type lcExposedService struct {
 
 // lcExposingServices returns, per namespace, the Services that are externally reachable: of type
 // LoadBalancer or NodePort, with external IPs, or the backend of an Ingress or Gateway API route.
-func lcExposingServices(s *Snapshot) map[string][]lcExposedService {
+func lcExposingServices(s *check.Snapshot) map[string][]lcExposedService {
 	backends := lcRoutedServices(s)
 	out := map[string][]lcExposedService{}
 	for _, svc := range s.Services {
@@ -1033,7 +986,7 @@ func lcExposingServices(s *Snapshot) map[string][]lcExposedService {
 
 // lcRoutedServices returns, per namespace and Service name, the first Ingress or Gateway API route
 // that sends outside traffic to the Service.
-func lcRoutedServices(s *Snapshot) map[string]map[string]string {
+func lcRoutedServices(s *check.Snapshot) map[string]map[string]string {
 	backends := map[string]map[string]string{}
 	add := func(ns, svc, via string) {
 		if backends[ns] == nil {
@@ -1071,8 +1024,8 @@ func lcRoutedServices(s *Snapshot) map[string]map[string]string {
 }
 
 // lcRouteServiceBackends returns the Services a Gateway API route forwards to.
-func lcRouteServiceBackends(route *unstructured.Unstructured) []ObjectRef {
-	var out []ObjectRef
+func lcRouteServiceBackends(route *unstructured.Unstructured) []check.ObjectRef {
+	var out []check.ObjectRef
 	rules, _, _ := unstructured.NestedSlice(route.Object, "spec", "rules")
 	for _, r := range rules {
 		rule, ok := r.(map[string]any)
@@ -1095,7 +1048,7 @@ func lcRouteServiceBackends(route *unstructured.Unstructured) []ObjectRef {
 			if ns == "" {
 				ns = route.GetNamespace()
 			}
-			out = append(out, ObjectRef{Kind: "Service", Namespace: ns, Name: name})
+			out = append(out, check.ObjectRef{Kind: "Service", Namespace: ns, Name: name})
 		}
 	}
 	return out
@@ -1111,7 +1064,7 @@ func lcPodExposedBy(p *corev1.Pod, services []lcExposedService) string {
 }
 
 // WKL-026.
-func lcSandboxRuntime(s *Snapshot) []Finding {
+func lcSandboxRuntime(s *check.Snapshot) []check.Finding {
 	p := s.Params.Lifecycle
 	sandboxed := map[string]bool{}
 	known := map[string]string{} // RuntimeClass name -> handler
@@ -1123,9 +1076,9 @@ func lcSandboxRuntime(s *Snapshot) []Finding {
 	for _, ok := range sandboxed {
 		anySandbox = anySandbox || ok
 	}
-	var out []Finding
-	if !anySandbox && s.Source == SourceCluster {
-		out = append(out, Failf(ObjectRef{Kind: "RuntimeClass"}, "no RuntimeClass has a sandboxed handler (%s)", strings.Join(p.SandboxRuntimeHandlers, ", ")))
+	var out []check.Finding
+	if !anySandbox && s.Source == check.SourceCluster {
+		out = append(out, check.Failf(check.ObjectRef{Kind: "RuntimeClass"}, "no RuntimeClass has a sandboxed handler (%s)", strings.Join(p.SandboxRuntimeHandlers, ", ")))
 	}
 	isolated := 0
 	for _, w := range s.Workloads() {
@@ -1141,32 +1094,32 @@ func lcSandboxRuntime(s *Snapshot) []Finding {
 		_, defined := known[rc]
 		switch {
 		case rc == "":
-			out = append(out, Failf(w.Ref, "namespace is labelled %s=%s but the pod spec sets no runtimeClassName", p.IsolationLabel, p.IsolationLabelValue))
-		case sandboxed[rc], s.Source == SourceManifests && !defined:
+			out = append(out, check.Failf(w.Ref, "namespace is labelled %s=%s but the pod spec sets no runtimeClassName", p.IsolationLabel, p.IsolationLabelValue))
+		case sandboxed[rc], s.Source == check.SourceManifests && !defined:
 			// Sandboxed, or a manifest scan that cannot see the RuntimeClass.
 		case !defined:
-			out = append(out, Failf(w.Ref, "runtimeClassName %q names no RuntimeClass", rc))
+			out = append(out, check.Failf(w.Ref, "runtimeClassName %q names no RuntimeClass", rc))
 		default:
-			out = append(out, Failf(w.Ref, "runtimeClassName %q uses handler %q, which is not a sandboxed runtime", rc, known[rc]))
+			out = append(out, check.Failf(w.Ref, "runtimeClassName %q uses handler %q, which is not a sandboxed runtime", rc, known[rc]))
 		}
 	}
-	if s.Source == SourceManifests && isolated == 0 {
-		return []Finding{NotApplicablef("the manifests hold no workload in a namespace labelled %s=%s", p.IsolationLabel, p.IsolationLabelValue)}
+	if s.Source == check.SourceManifests && isolated == 0 {
+		return []check.Finding{check.NotApplicablef("the manifests hold no workload in a namespace labelled %s=%s", p.IsolationLabel, p.IsolationLabelValue)}
 	}
 	return out
 }
 
 // WKL-027.
-func lcPSALabels(s *Snapshot) []Finding {
+func lcPSALabels(s *check.Snapshot) []check.Finding {
 	required := psaapi.LevelBaseline
-	if s.Level >= L2 {
+	if s.Level >= check.L2 {
 		required = psaapi.LevelRestricted
 	}
 	namespaces := s.ScopedNamespaces()
 	if len(namespaces) == 0 {
-		return []Finding{NotApplicablef("no in-scope namespace to inspect")}
+		return []check.Finding{check.NotApplicablef("no in-scope namespace to inspect")}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, ns := range namespaces {
 		var missing, weak, invalid []string
 		for _, l := range []struct{ mode, key string }{
@@ -1196,24 +1149,24 @@ func lcPSALabels(s *Snapshot) []Finding {
 		if len(invalid) > 0 {
 			problems = append(problems, fmt.Sprintf("invalid Pod Security level: %s", strings.Join(invalid, ", ")))
 		}
-		out = lcAppendProblems(out, ObjectRef{Kind: "Namespace", Name: ns.Name}, problems)
+		out = lcAppendProblems(out, check.ObjectRef{Kind: "Namespace", Name: ns.Name}, problems)
 	}
 	return out
 }
 
 // WKL-028.
-func lcAdmissionLayer(s *Snapshot) []Finding {
-	if s.Source == SourceManifests {
-		return []Finding{NotApplicablef("admission configuration is a cluster-wide fact a manifest scan cannot see")}
+func lcAdmissionLayer(s *check.Snapshot) []check.Finding {
+	if s.Source == check.SourceManifests {
+		return []check.Finding{check.NotApplicablef("admission configuration is a cluster-wide fact a manifest scan cannot see")}
 	}
-	var gaps, manual []Finding
-	for _, layer := range []func(*Snapshot) (bool, []Finding){lcVAPLayer, lcKyvernoLayer, lcGatekeeperLayer} {
+	var gaps, manual []check.Finding
+	for _, layer := range []func(*check.Snapshot) (bool, []check.Finding){lcVAPLayer, lcKyvernoLayer, lcGatekeeperLayer} {
 		enforcing, findings := layer(s)
 		if enforcing {
 			return nil
 		}
 		for _, f := range findings {
-			if f.Result == Manual {
+			if f.Result == check.Manual {
 				manual = append(manual, f)
 			} else {
 				gaps = append(gaps, f)
@@ -1226,7 +1179,7 @@ func lcAdmissionLayer(s *Snapshot) []Finding {
 	if len(gaps) > 0 {
 		return gaps
 	}
-	return []Finding{Failf(ObjectRef{Kind: "ValidatingAdmissionPolicy"},
+	return []check.Finding{check.Failf(check.ObjectRef{Kind: "ValidatingAdmissionPolicy"},
 		"no admission policy layer: no ValidatingAdmissionPolicy is bound with Deny, and no Kyverno or Gatekeeper webhook is registered")}
 }
 
@@ -1248,14 +1201,14 @@ var lcPodResources = map[string]bool{
 
 // lcVAPLayer reports whether a ValidatingAdmissionPolicy that applies to pods is bound with Deny
 // and fails closed, else the bindings and policies that fall short.
-func lcVAPLayer(s *Snapshot) (bool, []Finding) {
+func lcVAPLayer(s *check.Snapshot) (bool, []check.Finding) {
 	policies := map[string]*admissionregistrationv1.ValidatingAdmissionPolicy{}
 	for _, p := range s.ValidatingAdmissionPolicies {
 		policies[p.Name] = p
 	}
-	var gaps []Finding
+	var gaps []check.Finding
 	for _, b := range s.ValidatingAdmissionPolicyBindings {
-		ref := ObjectRef{Kind: "ValidatingAdmissionPolicyBinding", Name: b.Name}
+		ref := check.ObjectRef{Kind: "ValidatingAdmissionPolicyBinding", Name: b.Name}
 		p := policies[b.Spec.PolicyName]
 		deny := false
 		for _, a := range b.Spec.ValidationActions {
@@ -1263,13 +1216,13 @@ func lcVAPLayer(s *Snapshot) (bool, []Finding) {
 		}
 		switch {
 		case p == nil:
-			gaps = append(gaps, Failf(ref, "binds policy %q, which does not exist", b.Spec.PolicyName))
+			gaps = append(gaps, check.Failf(ref, "binds policy %q, which does not exist", b.Spec.PolicyName))
 		case !lcVAPCoversPods(p):
 			continue // a policy about other resources is no pod policy layer, and no gap either
 		case !deny:
-			gaps = append(gaps, Failf(ref, "validationActions %v has no Deny: policy %q only warns or audits", b.Spec.ValidationActions, p.Name))
+			gaps = append(gaps, check.Failf(ref, "validationActions %v has no Deny: policy %q only warns or audits", b.Spec.ValidationActions, p.Name))
 		case !lcFailClosed(p.Spec.FailurePolicy):
-			gaps = append(gaps, Failf(ObjectRef{Kind: "ValidatingAdmissionPolicy", Name: p.Name}, "failurePolicy is Ignore: pods are admitted when the policy cannot be evaluated"))
+			gaps = append(gaps, check.Failf(check.ObjectRef{Kind: "ValidatingAdmissionPolicy", Name: p.Name}, "failurePolicy is Ignore: pods are admitted when the policy cannot be evaluated"))
 		default:
 			return true, nil
 		}
@@ -1294,7 +1247,7 @@ func lcVAPCoversPods(p *admissionregistrationv1.ValidatingAdmissionPolicy) bool 
 // lcEngineWebhooks reports whether a policy engine registers validating webhooks (recognised by
 // its lower-case name in the configuration or webhook name) and whether any fails closed, with a
 // finding for each that fails open.
-func lcEngineWebhooks(s *Snapshot, engine string) (found, closed bool, open []Finding) {
+func lcEngineWebhooks(s *check.Snapshot, engine string) (found, closed bool, open []check.Finding) {
 	marker := strings.ToLower(engine)
 	for _, vwc := range s.ValidatingWebhookConfigurations {
 		for _, wh := range vwc.Webhooks {
@@ -1305,7 +1258,7 @@ func lcEngineWebhooks(s *Snapshot, engine string) (found, closed bool, open []Fi
 			if lcFailClosed(wh.FailurePolicy) {
 				closed = true
 			} else {
-				open = append(open, Failf(ObjectRef{Kind: "ValidatingWebhookConfiguration", Name: vwc.Name},
+				open = append(open, check.Failf(check.ObjectRef{Kind: "ValidatingWebhookConfiguration", Name: vwc.Name},
 					"webhook %q has failurePolicy Ignore: pods are admitted unchecked when %s is unavailable", wh.Name, engine))
 			}
 		}
@@ -1315,7 +1268,7 @@ func lcEngineWebhooks(s *Snapshot, engine string) (found, closed bool, open []Fi
 
 // lcKyvernoLayer reports whether a fail-closed Kyverno webhook and a policy that enforces on pods
 // are both present, else what falls short.
-func lcKyvernoLayer(s *Snapshot) (bool, []Finding) {
+func lcKyvernoLayer(s *check.Snapshot) (bool, []check.Finding) {
 	found, closed, open := lcEngineWebhooks(s, "Kyverno")
 	if !found {
 		return false, nil
@@ -1325,7 +1278,7 @@ func lcKyvernoLayer(s *Snapshot) (bool, []Finding) {
 	}
 	kinds := []string{"ClusterPolicy.kyverno.io", "Policy.kyverno.io", "ValidatingPolicy.policies.kyverno.io"}
 	seen := false
-	var gaps []Finding
+	var gaps []check.Finding
 	for _, gk := range kinds {
 		seen = seen || s.HasExtra(gk)
 		for _, pol := range s.Extra[gk] {
@@ -1334,16 +1287,16 @@ func lcKyvernoLayer(s *Snapshot) (bool, []Finding) {
 				return true, nil
 			}
 			if applies {
-				gaps = append(gaps, Failf(ObjectRef{Kind: pol.GetKind(), Namespace: pol.GetNamespace(), Name: pol.GetName()},
+				gaps = append(gaps, check.Failf(check.ObjectRef{Kind: pol.GetKind(), Namespace: pol.GetNamespace(), Name: pol.GetName()},
 					"policy applies to pods but only audits (validationFailureAction/failureAction is not Enforce)"))
 			}
 		}
 	}
 	if !seen {
-		return false, []Finding{Manualf("a fail-closed Kyverno webhook is registered but Kyverno policies were not gathered: verify that a policy in Enforce mode covers pods")}
+		return false, []check.Finding{check.Manualf("a fail-closed Kyverno webhook is registered but Kyverno policies were not gathered: verify that a policy in Enforce mode covers pods")}
 	}
 	if len(gaps) == 0 {
-		gaps = append(gaps, Failf(ObjectRef{Kind: "ClusterPolicy"}, "Kyverno is installed but no policy validates pods or their controllers"))
+		gaps = append(gaps, check.Failf(check.ObjectRef{Kind: "ClusterPolicy"}, "Kyverno is installed but no policy validates pods or their controllers"))
 	}
 	return false, gaps
 }
@@ -1417,7 +1370,7 @@ func lcKyvernoRuleMatchesPods(rule map[string]any) bool {
 
 // lcGatekeeperLayer reports whether a fail-closed Gatekeeper webhook and a denying constraint that
 // applies to pods are both present, else what falls short.
-func lcGatekeeperLayer(s *Snapshot) (bool, []Finding) {
+func lcGatekeeperLayer(s *check.Snapshot) (bool, []check.Finding) {
 	found, closed, open := lcEngineWebhooks(s, "Gatekeeper")
 	if !found {
 		return false, nil
@@ -1426,7 +1379,7 @@ func lcGatekeeperLayer(s *Snapshot) (bool, []Finding) {
 		return false, open
 	}
 	seen := false
-	var gaps []Finding
+	var gaps []check.Finding
 	for _, gk := range lcSortedKeys(s.Extra) {
 		if !strings.HasSuffix(gk, ".constraints.gatekeeper.sh") {
 			continue
@@ -1440,15 +1393,15 @@ func lcGatekeeperLayer(s *Snapshot) (bool, []Finding) {
 			if action == "" || action == "deny" || (action == "scoped" && lcGatekeeperScopedDeny(c)) {
 				return true, nil
 			}
-			gaps = append(gaps, Failf(ObjectRef{Kind: c.GetKind(), Name: c.GetName()},
+			gaps = append(gaps, check.Failf(check.ObjectRef{Kind: c.GetKind(), Name: c.GetName()},
 				"constraint applies to pods with enforcementAction %s, so it does not deny", action))
 		}
 	}
 	if !seen {
-		return false, []Finding{Manualf("a fail-closed Gatekeeper webhook is registered but no constraints were gathered: verify that a constraint with enforcementAction deny covers pods")}
+		return false, []check.Finding{check.Manualf("a fail-closed Gatekeeper webhook is registered but no constraints were gathered: verify that a constraint with enforcementAction deny covers pods")}
 	}
 	if len(gaps) == 0 {
-		gaps = append(gaps, Failf(ObjectRef{Kind: "Constraint"}, "Gatekeeper is installed but no constraint applies to pods or their controllers"))
+		gaps = append(gaps, check.Failf(check.ObjectRef{Kind: "Constraint"}, "Gatekeeper is installed but no constraint applies to pods or their controllers"))
 	}
 	return false, gaps
 }
@@ -1494,13 +1447,13 @@ func lcContainsFold(list []string, want string) bool {
 }
 
 // WKL-029.
-func lcDataOnVolumes(s *Snapshot) []Finding {
-	statefulSets := map[ObjectRef]*appsv1.StatefulSet{}
+func lcDataOnVolumes(s *check.Snapshot) []check.Finding {
+	statefulSets := map[check.ObjectRef]*appsv1.StatefulSet{}
 	for _, st := range s.StatefulSets {
-		statefulSets[ObjectRef{Kind: "StatefulSet", Namespace: st.Namespace, Name: st.Name}] = st
+		statefulSets[check.ObjectRef{Kind: "StatefulSet", Namespace: st.Namespace, Name: st.Name}] = st
 	}
 	patterns := s.Params.Lifecycle.StatefulImages
-	var out []Finding
+	var out []check.Finding
 	inspected := 0
 	for _, w := range s.Workloads() {
 		if lcEphemeralOnly(w) || w.Ref.Kind == "Job" || w.Ref.Kind == "CronJob" {
@@ -1523,7 +1476,7 @@ func lcDataOnVolumes(s *Snapshot) []Finding {
 		out = lcAppendProblems(out, w.Ref, problems)
 	}
 	if inspected == 0 {
-		return []Finding{NotApplicablef("no in-scope long-running workload")}
+		return []check.Finding{check.NotApplicablef("no in-scope long-running workload")}
 	}
 	return out
 }
@@ -1541,7 +1494,7 @@ func lcHasPersistentVolume(spec *corev1.PodSpec) bool {
 
 func lcMatchesAnyGlob(patterns []string, name string) bool {
 	for _, p := range patterns {
-		if p != "" && GlobMatch(p, name) {
+		if p != "" && check.GlobMatch(p, name) {
 			return true
 		}
 	}
@@ -1549,10 +1502,10 @@ func lcMatchesAnyGlob(patterns []string, name string) bool {
 }
 
 // WKL-030.
-func lcQuarantinePolicy(s *Snapshot) []Finding {
+func lcQuarantinePolicy(s *check.Snapshot) []check.Finding {
 	namespaces := s.ScopedNamespaces()
 	if len(namespaces) == 0 {
-		return []Finding{NotApplicablef("no in-scope namespace to inspect")}
+		return []check.Finding{check.NotApplicablef("no in-scope namespace to inspect")}
 	}
 	have := map[string]bool{}
 	nearMisses := map[string][]string{} // namespace -> why its quarantine-selecting policies fall short
@@ -1566,16 +1519,16 @@ func lcQuarantinePolicy(s *Snapshot) []Finding {
 			nearMisses[np.Namespace] = append(nearMisses[np.Namespace], fmt.Sprintf("policy %q %s", np.Name, gap))
 		}
 	}
-	var out []Finding
+	var out []check.Finding
 	for _, ns := range namespaces {
 		if have[ns.Name] {
 			continue
 		}
-		msg := fmt.Sprintf("no NetworkPolicy selects pods labelled %s=true and denies all their ingress and egress", LabelQuarantine)
+		msg := fmt.Sprintf("no NetworkPolicy selects pods labelled %s=true and denies all their ingress and egress", check.LabelQuarantine)
 		if misses := nearMisses[ns.Name]; len(misses) > 0 {
 			msg += ": " + strings.Join(misses, "; ")
 		}
-		out = append(out, Failf(ObjectRef{Kind: "Namespace", Name: ns.Name}, "%s", msg))
+		out = append(out, check.Failf(check.ObjectRef{Kind: "Namespace", Name: ns.Name}, "%s", msg))
 	}
 	return out
 }
@@ -1584,7 +1537,7 @@ func lcQuarantinePolicy(s *Snapshot) []Finding {
 // every pod, and if so what keeps it from cutting off all their traffic ("" when nothing does).
 func lcQuarantineGap(spec *networkingv1.NetworkPolicySpec) (selects bool, gap string) {
 	sel, err := metav1.LabelSelectorAsSelector(&spec.PodSelector)
-	if err != nil || !sel.Matches(labels.Set{LabelQuarantine: "true"}) || sel.Matches(labels.Set{}) {
+	if err != nil || !sel.Matches(labels.Set{check.LabelQuarantine: "true"}) || sel.Matches(labels.Set{}) {
 		return false, ""
 	}
 	var ingress, egress bool

@@ -1,4 +1,4 @@
-package benchmarks
+package facts
 
 import (
 	"fmt"
@@ -65,7 +65,7 @@ func secretRules(text string) ([]string, error) {
 // is scanned together with its name, so the generic assignment rule sees the name; a file's
 // content is scanned on its own. ignoreName drops the name heuristic (the name is allowlisted)
 // but keeps the rules, which judge the value.
-func credentialIn(name, value string, ignoreName bool) (string, error) {
+func CredentialIn(name, value string, ignoreName bool) (string, error) {
 	if strings.TrimSpace(value) == "" {
 		return "", nil
 	}
@@ -229,7 +229,7 @@ func (f *ContentFacts) addCredentials(key, value string) {
 		f.PrivateKeyKeys = append(f.PrivateKeyKeys, key)
 		return
 	}
-	why, err := credentialIn(key, value, false)
+	why, err := CredentialIn(key, value, false)
 	switch {
 	case err != nil:
 		f.ParseErrors = append(f.ParseErrors, fmt.Sprintf("%s: %v", key, err))

@@ -1,4 +1,4 @@
-package benchmarks
+package check
 
 import (
 	"path"
@@ -30,7 +30,7 @@ type Workload struct {
 
 // Workloads returns the in-scope workloads of the snapshot, sorted by reference.
 func (s *Snapshot) Workloads() []Workload {
-	d := s.derive()
+	d := s.Derive()
 	d.wlOnce.Do(func() { d.workloads = collectWorkloads(s) })
 	return d.workloads
 }
@@ -96,11 +96,11 @@ func collectWorkloads(s *Snapshot) []Workload {
 		}
 		out = append(out, Workload{Ref: ref, Object: &p.ObjectMeta, Template: &p.ObjectMeta, Spec: &p.Spec, Pod: p})
 	}
-	sort.Slice(out, func(i, j int) bool { return refLess(out[i].Ref, out[j].Ref) })
+	sort.Slice(out, func(i, j int) bool { return RefLess(out[i].Ref, out[j].Ref) })
 	return out
 }
 
-func refLess(a, b ObjectRef) bool {
+func RefLess(a, b ObjectRef) bool {
 	if a.Namespace != b.Namespace {
 		return a.Namespace < b.Namespace
 	}

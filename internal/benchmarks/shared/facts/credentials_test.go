@@ -1,4 +1,4 @@
-package benchmarks
+package facts
 
 import (
 	"strings"
@@ -59,7 +59,7 @@ func TestCredentialIn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := credentialIn(tt.key, tt.value, false)
+			got, err := CredentialIn(tt.key, tt.value, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,10 +74,10 @@ func TestCredentialIn(t *testing.T) {
 }
 
 func TestCredentialInAllowlistedNameKeepsRules(t *testing.T) {
-	if got, _ := credentialIn("DB_PASSWORD", "hunter2", true); got != "" {
+	if got, _ := CredentialIn("DB_PASSWORD", "hunter2", true); got != "" {
 		t.Errorf("an allowlisted name is still reported by name: %q", got)
 	}
-	if got, _ := credentialIn("AWS_KEY_PATH", "AKIAQYLPMN5HHHFPZAM2", true); !strings.Contains(got, "aws-access-token") {
+	if got, _ := CredentialIn("AWS_KEY_PATH", "AKIAQYLPMN5HHHFPZAM2", true); !strings.Contains(got, "aws-access-token") {
 		t.Errorf("a rule match under an allowlisted name is lost: %q", got)
 	}
 }
@@ -97,7 +97,7 @@ func BenchmarkCredentialIn(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(c[1])))
 			for b.Loop() {
-				if _, err := credentialIn(c[0], c[1], false); err != nil {
+				if _, err := CredentialIn(c[0], c[1], false); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,4 +1,4 @@
-package benchmarks
+package facts
 
 import (
 	"bytes"
@@ -134,7 +134,7 @@ func DeriveSecretFacts(sec *corev1.Secret) {
 	facts := ContentFacts{LastDataWrite: lastWrite(sec.ManagedFields, "f:data", "f:stringData")}
 	facts.addCertificates(func(k string) ([]byte, bool) { v, ok := data[k]; return v, ok })
 	if sec.Type == corev1.SecretTypeBootstrapToken {
-		facts.addTokenExpiration(data[bootstrapTokenExpirationKey])
+		facts.addTokenExpiration(data[BootstrapTokenExpirationKey])
 	}
 	if crt, key := data[corev1.TLSCertKey], data[corev1.TLSPrivateKeyKey]; len(crt) > 0 && len(key) > 0 {
 		if _, err := tls.X509KeyPair(crt, key); err == nil {
@@ -234,19 +234,19 @@ func (f *ContentFacts) addCertificates(get func(string) ([]byte, bool)) {
 			f.ParseErrors = append(f.ParseErrors, key+": empty")
 			continue
 		}
-		certs, err := parseCertificates(v)
+		certs, err := ParseCertificates(v)
 		if err != nil {
 			f.ParseErrors = append(f.ParseErrors, fmt.Sprintf("%s: %v", key, err))
 			continue
 		}
 		for _, c := range certs {
-			f.Certificates = append(f.Certificates, certificateFacts(key, c))
+			f.Certificates = append(f.Certificates, CertificateFactsOf(key, c))
 		}
 	}
 }
 
 // bootstrapTokenExpirationKey is the data key of a bootstrap token's expiration (RFC 3339).
-const bootstrapTokenExpirationKey = "expiration"
+const BootstrapTokenExpirationKey = "expiration"
 
 func (f *ContentFacts) addTokenExpiration(v []byte) {
 	raw := strings.TrimSpace(string(v))
@@ -255,13 +255,13 @@ func (f *ContentFacts) addTokenExpiration(v []byte) {
 	}
 	t, err := time.Parse(time.RFC3339, raw)
 	if err != nil {
-		f.ParseErrors = append(f.ParseErrors, fmt.Sprintf("%s: %q is not an RFC 3339 time", bootstrapTokenExpirationKey, raw))
+		f.ParseErrors = append(f.ParseErrors, fmt.Sprintf("%s: %q is not an RFC 3339 time", BootstrapTokenExpirationKey, raw))
 		return
 	}
 	f.TokenExpiration = ptrTo(t.UTC())
 }
 
-func parseCertificates(data []byte) ([]*x509.Certificate, error) {
+func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	rest := data
 	for {
@@ -285,7 +285,7 @@ func parseCertificates(data []byte) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
-func certificateFacts(key string, c *x509.Certificate) CertificateFacts {
+func CertificateFactsOf(key string, c *x509.Certificate) CertificateFacts {
 	cf := CertificateFacts{
 		Key: key, Subject: c.Subject.String(), Issuer: c.Issuer.String(),
 		NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(), DNSNames: c.DNSNames,

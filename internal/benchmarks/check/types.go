@@ -1,4 +1,4 @@
-package benchmarks
+package check
 
 import (
 	"fmt"
@@ -121,7 +121,7 @@ const (
 )
 
 // rank orders results for aggregation: the highest-ranked finding decides a check's result.
-func (r Result) rank() int {
+func (r Result) Rank() int {
 	switch r {
 	case Error:
 		return 6

@@ -1,4 +1,4 @@
-package benchmarks
+package check
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/facts"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -156,7 +157,7 @@ func (s *Snapshot) UnreadMessage() string {
 
 // kubeletOff is the Skipped message of a check that needs kubelet configurations, which are
 // absent: the missing permission when that is why, else off.
-func (s *Snapshot) kubeletOff(off string) string {
+func (s *Snapshot) KubeletOff(off string) string {
 	if s.KubeletUnread != "" {
 		return "kubelet configuration cannot be read: " + s.KubeletUnread
 	}
@@ -170,7 +171,7 @@ func (s *Snapshot) HasExtra(groupKind string) bool {
 	return ok
 }
 
-func (s *Snapshot) derive() *derived {
+func (s *Snapshot) Derive() *derived {
 	if s.derived == nil {
 		s.derived = &derived{}
 	}
@@ -178,7 +179,7 @@ func (s *Snapshot) derive() *derived {
 }
 
 func (s *Snapshot) namespaces() map[string]*corev1.Namespace {
-	d := s.derive()
+	d := s.Derive()
 	d.nsOnce.Do(func() {
 		d.nsByName = make(map[string]*corev1.Namespace, len(s.Namespaces))
 		for _, ns := range s.Namespaces {
@@ -241,11 +242,11 @@ func (s *Snapshot) Add(obj any) bool {
 	case *corev1.ServiceAccount:
 		s.ServiceAccounts = append(s.ServiceAccounts, o)
 	case *corev1.ConfigMap:
-		DeriveConfigMapFacts(o, true) // unchanged when sealed; from a manifest the content is kept
+		facts.DeriveConfigMapFacts(o, true) // unchanged when sealed; from a manifest the content is kept
 
 		s.ConfigMaps = append(s.ConfigMaps, o)
 	case *corev1.Secret:
-		DeriveSecretFacts(o) // unchanged when sealed; from a manifest values are dropped here
+		facts.DeriveSecretFacts(o) // unchanged when sealed; from a manifest values are dropped here
 
 		s.SecretsRead = true
 		s.Secrets = append(s.Secrets, o)
