@@ -3,6 +3,7 @@ package benchmarks
 import (
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/facts"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/netpol"
 )
 
 // The catalog's types live in package check, which the domain packages import; these aliases
@@ -76,3 +77,7 @@ var (
 	StripUnread               = facts.StripUnread
 	Truncate                  = check.Truncate
 )
+
+// IsDefaultDeny reports whether the policy denies all traffic of type t for every pod of its
+// namespace (see netpol.IsDefaultDeny).
+var IsDefaultDeny = netpol.IsDefaultDeny

@@ -1,19 +1,24 @@
 package benchmarks
 
 import (
-	"encoding/json"
+	"cmp"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/cpflags"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/labelsel"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/unstruct"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
@@ -214,26 +219,13 @@ func (r *bakRun) finished() time.Time {
 	return r.Metadata.CreationTimestamp.Time
 }
 
-// bakDecode reads an optional-kind object into a typed view of the fields a check needs.
-func bakDecode(u *unstructured.Unstructured, into any) error {
-	raw, err := json.Marshal(u.Object)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(raw, into)
-}
-
-func bakExtraRef(u *unstructured.Unstructured) check.ObjectRef {
-	return check.ObjectRef{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
-}
-
 // bakSchedules decodes the Velero Schedules; an undecodable one becomes an Error finding.
 func bakSchedules(s *check.Snapshot) ([]*bakSchedule, []check.Finding) {
 	var out []*bakSchedule
 	var errs []check.Finding
 	for _, u := range s.Extra[bakScheduleKind] {
-		sch := &bakSchedule{Ref: bakExtraRef(u)}
-		if err := bakDecode(u, sch); err != nil {
+		sch := &bakSchedule{Ref: unstruct.Ref(u)}
+		if err := unstruct.Decode(u, sch); err != nil {
 			errs = append(errs, check.Errorf(sch.Ref, "cannot read the Schedule: %v", err))
 			continue
 		}
@@ -257,8 +249,8 @@ func bakRuns(s *check.Snapshot, kind string) ([]*bakRun, []check.Finding) {
 	var out []*bakRun
 	var errs []check.Finding
 	for _, u := range s.Extra[kind] {
-		r := &bakRun{Ref: bakExtraRef(u)}
-		if err := bakDecode(u, r); err != nil {
+		r := &bakRun{Ref: unstruct.Ref(u)}
+		if err := unstruct.Decode(u, r); err != nil {
 			errs = append(errs, check.Errorf(r.Ref, "cannot read the %s: %v", u.GetKind(), err))
 			continue
 		}
@@ -306,7 +298,7 @@ func bakStorageLocations(s *check.Snapshot) []check.Finding {
 	maxAge := s.Params.Backups.StorageLocationValidationMaxAge
 	var out []check.Finding
 	for _, u := range s.Extra[bakLocationKind] {
-		ref := bakExtraRef(u)
+		ref := unstruct.Ref(u)
 		var bsl struct {
 			Status struct {
 				Phase              string       `json:"phase"`
@@ -314,7 +306,7 @@ func bakStorageLocations(s *check.Snapshot) []check.Finding {
 				Message            string       `json:"message"`
 			} `json:"status"`
 		}
-		if err := bakDecode(u, &bsl); err != nil {
+		if err := unstruct.Decode(u, &bsl); err != nil {
 			out = append(out, check.Errorf(ref, "cannot read the BackupStorageLocation: %v", err))
 			continue
 		}
@@ -334,7 +326,7 @@ func bakStorageLocations(s *check.Snapshot) []check.Finding {
 			out = append(out, check.Failf(ref, "phase is Available but the location has never been validated"))
 		case s.Now.Sub(st.LastValidationTime.Time) > maxAge:
 			out = append(out, check.Failf(ref, "last validated %s ago (at most %s allowed): validation is off or the Velero server is not running",
-				lcApproxDuration(s.Now.Sub(st.LastValidationTime.Time)), lcApproxDuration(maxAge)))
+				check.ApproxDuration(s.Now.Sub(st.LastValidationTime.Time)), check.ApproxDuration(maxAge)))
 		}
 	}
 	return out
@@ -368,7 +360,7 @@ func bakScheduleFrequency(s *check.Snapshot) []check.Finding {
 			out = append(out, check.Errorf(sch.Ref, "cannot read schedule %q: %v", sch.Spec.Schedule, err))
 		case gap > maxAge:
 			out = append(out, check.Failf(sch.Ref, "schedule %q leaves up to %s between backups (at most %s allowed)",
-				sch.Spec.Schedule, bakGapText(gap), lcApproxDuration(maxAge)))
+				sch.Spec.Schedule, bakGapText(gap), check.ApproxDuration(maxAge)))
 		default:
 			good++
 		}
@@ -384,7 +376,7 @@ func bakGapText(gap time.Duration) string {
 	if gap >= bakCronHorizon {
 		return fmt.Sprintf("more than %d years (it runs at most once in that time)", bakCronHorizon/(366*24*time.Hour))
 	}
-	return lcApproxDuration(gap)
+	return check.ApproxDuration(gap)
 }
 
 // --- BAK-003 ---
@@ -435,7 +427,7 @@ func bakRecentBackups(s *check.Snapshot) []check.Finding {
 			problems = append(problems, "no backup of this schedule has completed")
 		case s.Now.Sub(newest.finished()) > maxAge:
 			problems = append(problems, fmt.Sprintf("newest completed backup %s finished %s ago (at most %s allowed)",
-				newest.Ref.Name, lcApproxDuration(s.Now.Sub(newest.finished())), lcApproxDuration(maxAge)))
+				newest.Ref.Name, check.ApproxDuration(s.Now.Sub(newest.finished())), check.ApproxDuration(maxAge)))
 		}
 		if len(failedSince) > 0 {
 			problems = append(problems, "later runs did not complete: "+check.ContainerNames(failedSince))
@@ -464,7 +456,7 @@ func bakVolumeCoverage(s *check.Snapshot) []check.Finding {
 	}
 	schedules, out := bakSchedules(s)
 	active := bakActiveSchedules(schedules)
-	for _, ns := range lcSortedKeys(byNamespace) {
+	for _, ns := range slices.Sorted(maps.Keys(byNamespace)) {
 		var missing []string
 		reasons := map[string]bool{}
 		for _, pvc := range byNamespace[ns] {
@@ -490,7 +482,7 @@ func bakVolumeCoverage(s *check.Snapshot) []check.Finding {
 		if len(active) == 0 {
 			msg += " (no active Schedule exists)"
 		} else if len(reasons) > 0 {
-			msg += " (" + strings.Join(lcSortedKeys(reasons), "; ") + ")"
+			msg += " (" + strings.Join(slices.Sorted(maps.Keys(reasons)), "; ") + ")"
 		}
 		out = append(out, check.Failf(check.ObjectRef{Kind: "Namespace", Name: ns}, "%s", msg))
 	}
@@ -521,10 +513,10 @@ func bakVolumeGap(spec *bakBackupSpec, pvc *corev1.PersistentVolumeClaim) string
 func bakIncludesNamespace(spec *bakBackupSpec, ns string) bool {
 	included := len(spec.IncludedNamespaces) == 0
 	for _, p := range spec.IncludedNamespaces {
-		included = included || imgWildcard(p, ns)
+		included = included || glob.Wildcard(p, ns)
 	}
 	for _, p := range spec.ExcludedNamespaces {
-		if imgWildcard(p, ns) {
+		if glob.Wildcard(p, ns) {
 			return false
 		}
 	}
@@ -542,7 +534,7 @@ var bakResourceNames = map[string][]string{
 func bakListsResource(list []string, resource string) bool {
 	for _, v := range list {
 		v = strings.TrimSuffix(strings.ToLower(v), ".")
-		if v == "*" || (resource != "" && lcContainsFold(bakResourceNames[resource], v)) {
+		if v == "*" || (resource != "" && check.ContainsFold(bakResourceNames[resource], v)) {
 			return true
 		}
 	}
@@ -573,25 +565,15 @@ func bakSelectsLabels(spec *bakBackupSpec, set map[string]string) bool {
 	if spec.LabelSelector == nil && len(spec.OrLabelSelectors) == 0 {
 		return true
 	}
-	if spec.LabelSelector != nil && bakSelectorMatches(spec.LabelSelector, set) {
+	if spec.LabelSelector != nil && labelsel.Matches(spec.LabelSelector, set) {
 		return true
 	}
 	for _, sel := range spec.OrLabelSelectors {
-		if sel != nil && bakSelectorMatches(sel, set) {
+		if sel != nil && labelsel.Matches(sel, set) {
 			return true
 		}
 	}
 	return false
-}
-
-// bakSelectorMatches applies a label selector; nil or empty selects everything, and an invalid one
-// nothing.
-func bakSelectorMatches(sel *metav1.LabelSelector, set map[string]string) bool {
-	if sel == nil {
-		return true
-	}
-	s, err := metav1.LabelSelectorAsSelector(sel)
-	return err == nil && s.Matches(labels.Set(set))
 }
 
 func bakCapturesVolumes(spec *bakBackupSpec) bool {
@@ -662,7 +644,7 @@ func bakEtcdSnapshots(s *check.Snapshot) []check.Finding {
 		}
 	}
 	if etcdPods == 0 {
-		if len(kubeAPIServerFlags(s)) == 0 {
+		if len(cpflags.KubeAPIServer(s)) == 0 {
 			return []check.Finding{check.Manualf("managed control plane (no etcd or kube-apiserver pods in kube-system): verify with your " +
 				"provider that etcd is backed up at least weekly and how it is restored, and attest it")}
 		}
@@ -698,12 +680,12 @@ func bakEtcdSnapshots(s *check.Snapshot) []check.Finding {
 		case last == nil:
 			problems = append(problems, "it has never completed successfully")
 		case s.Now.Sub(last.Time) > maxAge:
-			problems = append(problems, fmt.Sprintf("last successful run was %s ago", lcApproxDuration(s.Now.Sub(last.Time))))
+			problems = append(problems, fmt.Sprintf("last successful run was %s ago", check.ApproxDuration(s.Now.Sub(last.Time))))
 		}
 		if len(problems) == 0 {
 			return nil // one healthy snapshot job is enough
 		}
-		out = append(out, check.Failf(ref, "etcd snapshots are not taken at least every %s: %s", lcApproxDuration(maxAge), strings.Join(problems, "; ")))
+		out = append(out, check.Failf(ref, "etcd snapshots are not taken at least every %s: %s", check.ApproxDuration(maxAge), strings.Join(problems, "; ")))
 	}
 	return out
 }
@@ -723,7 +705,7 @@ func bakEtcdBackupJobs(s *check.Snapshot) ([]*batchv1.CronJob, error) {
 		byLabel := sel != nil && !sel.Empty() && sel.Matches(labels.Set(cj.Labels))
 		byName := false
 		for _, pat := range p.EtcdBackupNamePatterns {
-			byName = byName || imgWildcard(pat, cj.Name)
+			byName = byName || glob.Wildcard(pat, cj.Name)
 		}
 		if byLabel || byName {
 			out = append(out, cj)
@@ -761,14 +743,14 @@ func bakRestoreTests(s *check.Snapshot) []check.Finding {
 	if len(failed) > 0 {
 		sort.Strings(failed)
 		return append(out, check.Failf(check.ObjectRef{Kind: "Restore"}, "no restore completed within %s; restore attempts in that time did not succeed: %s",
-			lcApproxDuration(window), check.ContainerNames(failed)))
+			check.ApproxDuration(window), check.ContainerNames(failed)))
 	}
 	last := "no Velero Restore exists in this cluster"
 	if newest != nil {
-		last = fmt.Sprintf("the newest completed Velero Restore, %s, finished %s ago", newest.Ref.Name, lcApproxDuration(s.Now.Sub(newest.finished())))
+		last = fmt.Sprintf("the newest completed Velero Restore, %s, finished %s ago", newest.Ref.Name, check.ApproxDuration(s.Now.Sub(newest.finished())))
 	}
 	return append(out, check.Manualf("%s (a restore test is due every %s): run a test restore, or attest a restore test done in another cluster",
-		last, lcApproxDuration(window)))
+		last, check.ApproxDuration(window)))
 }
 
 // --- BAK-008 ---
@@ -844,7 +826,7 @@ func bakClaimStorageProblems(s *check.Snapshot, pvc *corev1.PersistentVolumeClai
 			problems = append(problems, fmt.Sprintf("PersistentVolume %s is a local volume on one node", pv.Name))
 		}
 		if policy := pv.Spec.PersistentVolumeReclaimPolicy; policy != corev1.PersistentVolumeReclaimRetain {
-			problems = append(problems, fmt.Sprintf("PersistentVolume %s has persistentVolumeReclaimPolicy %s, not Retain", pv.Name, bakOr(string(policy), "unset")))
+			problems = append(problems, fmt.Sprintf("PersistentVolume %s has persistentVolumeReclaimPolicy %s, not Retain", pv.Name, cmp.Or(string(policy), "unset")))
 		}
 	} else if sc != nil && (sc.ReclaimPolicy == nil || *sc.ReclaimPolicy != corev1.PersistentVolumeReclaimRetain) {
 		policy := "Delete (default)"
@@ -860,7 +842,7 @@ func bakClaimStorageProblems(s *check.Snapshot, pvc *corev1.PersistentVolumeClai
 func bakProvisionerProblem(s *check.Snapshot, provisioner string) string {
 	p := s.Params.Backups
 	for _, pat := range p.ProvisionerDenylist {
-		if imgWildcard(pat, provisioner) {
+		if glob.Wildcard(pat, provisioner) {
 			return fmt.Sprintf("uses provisioner %s, which keeps data on a single node", provisioner)
 		}
 	}
@@ -868,18 +850,11 @@ func bakProvisionerProblem(s *check.Snapshot, provisioner string) string {
 		return ""
 	}
 	for _, pat := range p.ProvisionerAllowlist {
-		if imgWildcard(pat, provisioner) {
+		if glob.Wildcard(pat, provisioner) {
 			return ""
 		}
 	}
 	return fmt.Sprintf("uses provisioner %s, which is not on the provisioner allowlist", provisioner)
-}
-
-func bakOr(v, fallback string) string {
-	if v == "" {
-		return fallback
-	}
-	return v
 }
 
 // --- cron schedules ---

@@ -11,6 +11,10 @@ import (
 	"time"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/cpflags"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/imageref"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/labelsel"
 	appsv1 "k8s.io/api/apps/v1"
 	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -171,100 +175,11 @@ func controlPlaneChecks() []check.Check {
 
 // --- Control-plane components ---
 
-// componentFlags is the command line of one control-plane static pod, read from its mirror pod.
-type componentFlags struct {
-	// Ref names the pod.
-	Ref check.ObjectRef
-	// Node is the node the pod runs on.
-	Node string
-	// Flags maps each flag name, without dashes, to its value; a flag given without a value maps
-	// to "true". A flag given twice keeps its last value, as the components do.
-	Flags map[string]string
-}
-
-// controlPlaneComponents are the static pods of a self-managed (kubeadm-style) control plane.
-var controlPlaneComponents = []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"}
-
-// controlPlaneFlags returns the flags of every static pod of component ("kube-apiserver",
-// "etcd", "kube-controller-manager" or "kube-scheduler") in kube-system, sorted by pod name.
-// A pod counts when its component label names the component or, without that label, when its
-// name starts with "<component>-"; pods of controllers other than their Node (mirror pods are
-// owned by it) are not static pods. It returns nil on a managed control plane.
-func controlPlaneFlags(s *check.Snapshot, component string) []componentFlags {
-	var out []componentFlags
-	for _, p := range s.Pods {
-		if !isControlPlanePod(p, component) {
-			continue
-		}
-		c := componentContainer(p, component)
-		if c == nil {
-			continue
-		}
-		out = append(out, componentFlags{
-			Ref:   check.ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name},
-			Node:  p.Spec.NodeName,
-			Flags: parseFlags(slices.Concat(c.Command, c.Args)),
-		})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Ref.Name < out[j].Ref.Name })
-	return out
-}
-
-func isControlPlanePod(p *corev1.Pod, component string) bool {
-	if p.Namespace != metav1.NamespaceSystem {
-		return false
-	}
-	if owner := metav1.GetControllerOf(p); owner != nil && owner.Kind != "Node" {
-		return false
-	}
-	if c, ok := p.Labels["component"]; ok {
-		return c == component
-	}
-	return strings.HasPrefix(p.Name, component+"-")
-}
-
-// componentContainer returns the component's container; static pods with a renamed container
-// still run it first.
-func componentContainer(p *corev1.Pod, component string) *corev1.Container {
-	for i := range p.Spec.Containers {
-		if p.Spec.Containers[i].Name == component {
-			return &p.Spec.Containers[i]
-		}
-	}
-	if len(p.Spec.Containers) > 0 {
-		return &p.Spec.Containers[0]
-	}
-	return nil
-}
-
-// parseFlags reads "--name=value" and "--name value" arguments.
-func parseFlags(argv []string) map[string]string {
-	flags := map[string]string{}
-	for i := 0; i < len(argv); i++ {
-		a := argv[i]
-		if !strings.HasPrefix(a, "-") {
-			continue
-		}
-		a = strings.TrimLeft(a, "-")
-		if name, value, ok := strings.Cut(a, "="); ok {
-			flags[name] = value
-			continue
-		}
-		if i+1 < len(argv) && !strings.HasPrefix(argv[i+1], "-") {
-			flags[a] = argv[i+1]
-			i++
-			continue
-		}
-		flags[a] = "true"
-	}
-	return flags
-}
-
 // cpHasStaticPods reports whether any control-plane component runs as a mirror pod.
 func cpHasStaticPods(s *check.Snapshot) bool {
 	for _, p := range s.Pods {
-		for _, c := range controlPlaneComponents {
-			if isControlPlanePod(p, c) {
+		for _, c := range cpflags.Components {
+			if cpflags.IsControlPlanePod(p, c) {
 				return true
 			}
 		}
@@ -283,7 +198,7 @@ var cpNodeRoleLabels = []string{
 // run a kube-apiserver mirror pod, which covers distributions that do not label them.
 func cpNodes(s *check.Snapshot) []*corev1.Node {
 	apiNodes := map[string]bool{}
-	for _, f := range controlPlaneFlags(s, "kube-apiserver") {
+	for _, f := range cpflags.Of(s, "kube-apiserver") {
 		apiNodes[f.Node] = true
 	}
 	var out []*corev1.Node
@@ -347,7 +262,7 @@ func cpHighAvailability(s *check.Snapshot) []check.Finding {
 	}
 	out = append(out, cpEtcdQuorum(s, minimum)...)
 
-	apiservers := controlPlaneFlags(s, "kube-apiserver")
+	apiservers := cpflags.Of(s, "kube-apiserver")
 	switch {
 	case sliceRef.Name != "" && len(endpoints) < 2:
 		out = append(out, check.Failf(sliceRef, "the kubernetes Service has %d ready API server endpoint(s) (%s); want at least 2",
@@ -391,7 +306,7 @@ func cpAPIServerEndpoints(s *check.Snapshot) ([]string, check.ObjectRef) {
 // pods, nodes with RKE's or k3s's etcd role, or the API server's --etcd-servers.
 func cpEtcdQuorum(s *check.Snapshot, minimum int) []check.Finding {
 	bad := func(n int) bool { return n < minimum || n%2 == 0 }
-	if pods := controlPlaneFlags(s, "etcd"); len(pods) > 0 {
+	if pods := cpflags.Of(s, "etcd"); len(pods) > 0 {
 		members := cpEtcdMembers(pods)
 		if bad(len(members)) {
 			return []check.Finding{check.Failf(check.ObjectRef{Kind: "Pod", Namespace: metav1.NamespaceSystem},
@@ -413,7 +328,7 @@ func cpEtcdQuorum(s *check.Snapshot, minimum int) []check.Finding {
 		return nil
 	}
 	servers := map[string]bool{}
-	for _, api := range controlPlaneFlags(s, "kube-apiserver") {
+	for _, api := range cpflags.Of(s, "kube-apiserver") {
 		for _, u := range strings.Split(api.Flags["etcd-servers"], ",") {
 			if u = strings.TrimSpace(u); u != "" && !cpLoopbackURL(u) {
 				servers[u] = true
@@ -435,7 +350,7 @@ func cpEtcdQuorum(s *check.Snapshot, minimum int) []check.Finding {
 // cpEtcdMembers returns the etcd member names the pods know of: each pod's --name and the
 // members of its --initial-cluster. kubeadm writes --initial-cluster once, when a member joins,
 // so only the union over every pod lists the whole cluster.
-func cpEtcdMembers(pods []componentFlags) []string {
+func cpEtcdMembers(pods []cpflags.Component) []string {
 	members := map[string]bool{}
 	for _, p := range pods {
 		name := p.Flags["name"]
@@ -519,7 +434,7 @@ func cpNoWorkloads(s *check.Snapshot) []check.Finding {
 		}
 	}
 	for _, p := range s.Pods {
-		if !onCP[p.Spec.NodeName] || !s.InScope(p.Namespace) || lcPodTerminated(p) {
+		if !onCP[p.Spec.NodeName] || !s.InScope(p.Namespace) || check.PodTerminated(p) {
 			continue
 		}
 		if owner := metav1.GetControllerOf(p); owner != nil && owner.Kind == "DaemonSet" {
@@ -547,7 +462,7 @@ func cpEtcdAuthentication(s *check.Snapshot) []check.Finding {
 		return []check.Finding{check.NotApplicablef("etcd's configuration is a fact of a live control plane")}
 	}
 	var out []check.Finding
-	if pods := controlPlaneFlags(s, "etcd"); len(pods) > 0 {
+	if pods := cpflags.Of(s, "etcd"); len(pods) > 0 {
 		for _, p := range pods {
 			if file := p.Flags["config-file"]; file != "" {
 				f := check.Manualf("etcd reads its settings from --config-file=%s, which overrides its flags: verify that the file sets "+
@@ -562,7 +477,7 @@ func cpEtcdAuthentication(s *check.Snapshot) []check.Finding {
 		}
 		return out
 	}
-	apiservers := controlPlaneFlags(s, "kube-apiserver")
+	apiservers := cpflags.Of(s, "kube-apiserver")
 	if len(apiservers) == 0 {
 		return []check.Finding{check.Manualf("no etcd or kube-apiserver mirror pod in kube-system (managed or embedded control plane): verify " +
 			"with your provider that etcd accepts only clients and peers with certificates from its own CA, then attest it")}
@@ -644,7 +559,7 @@ func cpAPIServerExposure(s *check.Snapshot) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("the API server's flags are a fact of a live control plane")}
 	}
-	apiservers := controlPlaneFlags(s, "kube-apiserver")
+	apiservers := cpflags.Of(s, "kube-apiserver")
 	if len(apiservers) == 0 {
 		return []check.Finding{check.Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify with your provider " +
 			"that anonymous access is limited to health endpoints, profiling and insecure ports are off and NodeRestriction " +
@@ -733,22 +648,11 @@ func cpRebalancing(s *check.Snapshot) []check.Finding {
 // cpIsDescheduler reports whether the object's name, app labels or a container image name match
 // one of the patterns.
 func cpIsDescheduler(meta *metav1.ObjectMeta, spec *corev1.PodSpec, patterns []string) bool {
-	if objectNameMatches(meta, patterns) {
+	if cpflags.NameMatches(meta, patterns) {
 		return true
 	}
 	for _, c := range spec.Containers {
-		if lcMatchesAnyGlob(patterns, imageBaseName(c.Image)) {
-			return true
-		}
-	}
-	return false
-}
-
-// objectNameMatches reports whether the object's name or one of its app labels (app,
-// app.kubernetes.io/name, k8s-app) matches one of the glob patterns.
-func objectNameMatches(meta *metav1.ObjectMeta, patterns []string) bool {
-	for _, n := range []string{meta.Name, meta.Labels["app.kubernetes.io/name"], meta.Labels["app"], meta.Labels["k8s-app"]} {
-		if n != "" && lcMatchesAnyGlob(patterns, n) {
+		if glob.MatchAny(patterns, imageref.BaseName(c.Image)) {
 			return true
 		}
 	}
@@ -798,7 +702,7 @@ func cpDNSDeploymentProblem(s *check.Snapshot, d *appsv1.Deployment) (check.Find
 	}
 	nodes := map[string]bool{}
 	for _, p := range s.Pods {
-		if p.Namespace == d.Namespace && p.Spec.NodeName != "" && cpPodReady(p) && lcLabelSelectorMatches(d.Spec.Selector, p.Labels) {
+		if p.Namespace == d.Namespace && p.Spec.NodeName != "" && cpPodReady(p) && labelsel.Matches(d.Spec.Selector, p.Labels) {
 			nodes[p.Spec.NodeName] = true
 		}
 	}
@@ -829,7 +733,7 @@ func cpNodeTrust(s *check.Snapshot) []check.Finding {
 		return []check.Finding{check.NotApplicablef("node trust is a fact of a live cluster")}
 	}
 	var out []check.Finding
-	apiservers := controlPlaneFlags(s, "kube-apiserver")
+	apiservers := cpflags.Of(s, "kube-apiserver")
 	if len(apiservers) == 0 {
 		out = append(out, check.Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify with your provider "+
 			"that the NodeRestriction admission plugin is enabled, then attest it"))
@@ -885,7 +789,7 @@ func cpCSRApproved(csr *certificatesv1.CertificateSigningRequest) bool {
 
 func cpCSRExpected(csr *certificatesv1.CertificateSigningRequest, rules []check.CSRApproval) bool {
 	for _, r := range rules {
-		if check.GlobMatch(r.Signer, csr.Spec.SignerName) && (len(r.Requesters) == 0 || lcMatchesAnyGlob(r.Requesters, csr.Spec.Username)) {
+		if glob.Match(r.Signer, csr.Spec.SignerName) && (len(r.Requesters) == 0 || glob.MatchAny(r.Requesters, csr.Spec.Username)) {
 			return true
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
 )
 
 // Exemption accepts the findings of one check, optionally limited by namespace and name pattern.
@@ -335,7 +336,7 @@ func exemptionFor(checkID string, obj check.ObjectRef, exemptions []Exemption) (
 		if e.Namespace != "" && e.Namespace != "*" && e.Namespace != obj.Namespace {
 			continue
 		}
-		if e.Name != "" && !check.GlobMatch(e.Name, obj.Name) {
+		if e.Name != "" && !glob.Match(e.Name, obj.Name) {
 			continue
 		}
 		return e, true

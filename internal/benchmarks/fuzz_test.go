@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/facts"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
 	"github.com/kubeposture/kubeposture/internal/certgen"
 )
 
@@ -104,7 +105,7 @@ func FuzzExemptionMatching(f *testing.F) {
 	f.Add("a?c", "abc", "ns", "other")
 	f.Add("", "", "", "")
 	f.Fuzz(func(t *testing.T, pattern, name, exNamespace, objNamespace string) {
-		got := check.GlobMatch(pattern, name)
+		got := glob.Match(pattern, name)
 		if (pattern == "" || pattern == "*") && !got {
 			t.Fatalf("%q must match %q", pattern, name)
 		}

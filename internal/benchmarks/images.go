@@ -1,16 +1,23 @@
 package benchmarks
 
 import (
+	"cmp"
 	"fmt"
-	"path"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/distribution/reference"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
-	"github.com/opencontainers/go-digest"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/admission"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/cpflags"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/imageref"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/labelsel"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/netpol"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/unstruct"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -54,7 +61,7 @@ func imageChecks() []check.Check {
 				"(@sha256:…) names the exact bytes that were verified.",
 			Remediation: "Resolve tags to digests in the deployment pipeline (e.g. kustomize images digest, " +
 				"Kyverno mutateDigest, or crane digest) and reference image@sha256:… everywhere.",
-			Evaluate: imgEachContainer(func(_ *check.Snapshot, ref imageRef) string {
+			Evaluate: imgEachContainer(func(_ *check.Snapshot, ref imageref.Ref) string {
 				if ref.Digest == "" {
 					return "is not pinned by digest (@sha256:…)"
 				}
@@ -271,174 +278,23 @@ func imageChecks() []check.Check {
 
 // --- image references ---
 
-// imageRef is a parsed container image reference.
-type imageRef struct {
-	// Registry is the registry host, docker.io for Docker Hub and unqualified names.
-	Registry string
-	// Repository is the path in the registry, with library/ for official Docker Hub images.
-	Repository string
-	Tag        string
-	Digest     string
-}
-
-// Name is the fully qualified repository, such as docker.io/library/nginx.
-func (r imageRef) Name() string { return r.Registry + "/" + r.Repository }
-
-// key identifies the image content as precisely as the reference allows: by digest, else by tag
-// (an untagged reference means latest).
-func (r imageRef) key() string {
-	if r.Digest != "" {
-		return r.Name() + "@" + r.Digest
-	}
-	return r.Name() + ":" + bakOr(r.Tag, "latest")
-}
-
-// forms are the spellings a policy pattern may be written against.
-func (r imageRef) forms() []string {
-	names := []string{r.Name()}
-	if r.Registry == "docker.io" {
-		names = append(names, "index.docker.io/"+r.Repository)
-		if repo, ok := strings.CutPrefix(r.Repository, "library/"); ok {
-			names = append(names, "docker.io/"+repo, repo)
-		}
-	}
-	var out []string
-	for _, n := range names {
-		full := n
-		if r.Tag != "" {
-			full += ":" + r.Tag
-		}
-		if r.Digest != "" {
-			out = append(out, full+"@"+r.Digest, n+"@"+r.Digest)
-		}
-		out = append(out, full, n)
-	}
-	return out
-}
-
-// parseImageRef reads an image reference with the grammar of the container runtimes
-// (github.com/distribution/reference): the first path component is a registry host only if it
-// has a dot or a port or is localhost, repositories are lower case, and a digest must be valid
-// for its algorithm (sha256: 64 lower-case hex digits).
-func parseImageRef(image string) (imageRef, error) {
-	var ref imageRef
-	name := strings.TrimSpace(image)
-	if name == "" {
-		return ref, fmt.Errorf("the image is empty")
-	}
-	named, err := reference.ParseNormalizedNamed(name)
-	if err != nil {
-		return ref, imgReferenceError(name, err)
-	}
-	ref.Registry = imgNormalizeHost(reference.Domain(named))
-	ref.Repository = reference.Path(named)
-	if t, ok := named.(reference.Tagged); ok {
-		ref.Tag = t.Tag()
-	}
-	if d, ok := named.(reference.Digested); ok {
-		ref.Digest = d.Digest().String()
-	}
-	return ref, nil
-}
-
-// imgReferenceError explains why a reference does not parse, naming the digest when it is the
-// digest that is wrong.
-func imgReferenceError(image string, err error) error {
-	if _, dgst, ok := strings.Cut(image, "@"); ok {
-		if _, derr := digest.Parse(dgst); derr != nil {
-			return fmt.Errorf("digest %q is not a valid algorithm:hex digest: %w", dgst, derr)
-		}
-	}
-	return err
-}
-
-// imageBaseName returns the last path element of an image's repository, without registry, tag
-// or digest: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.0" gives
-// "cluster-autoscaler". It returns "" for a reference that does not parse.
-func imageBaseName(image string) string {
-	ref, err := parseImageRef(image)
-	if err != nil {
-		return ""
-	}
-	return path.Base(ref.Repository)
-}
-
-// imgNormalizeHost lower-cases a registry host and folds Docker Hub's aliases into docker.io.
-func imgNormalizeHost(host string) string {
-	host = strings.ToLower(strings.TrimSpace(host))
-	switch host {
-	case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com":
-		return "docker.io"
-	}
-	return host
-}
-
 // imgRegistryListed reports whether the image matches an entry of a registry list: a host, a
 // host/path prefix, or a wildcard pattern of either.
-func imgRegistryListed(ref imageRef, entries []string) bool {
+func imgRegistryListed(ref imageref.Ref, entries []string) bool {
 	for _, e := range entries {
 		e = strings.ToLower(strings.TrimSpace(e))
 		e = strings.TrimPrefix(strings.TrimPrefix(e, "https://"), "http://")
 		e = strings.TrimSuffix(e, "/")
 		host, path, hasPath := strings.Cut(e, "/")
-		if e == "" || !imgWildcard(imgNormalizeHost(host), ref.Registry) {
+		if e == "" || !glob.Wildcard(imageref.NormalizeHost(host), ref.Registry) {
 			continue
 		}
 		if !hasPath || path == "*" || ref.Repository == path || strings.HasPrefix(ref.Repository, path+"/") ||
-			imgWildcard(path, ref.Repository) {
+			glob.Wildcard(path, ref.Repository) {
 			return true
 		}
 	}
 	return false
-}
-
-// imgWildcard matches s against a pattern where * matches any run of characters, slashes
-// included, and ? one character, as Kyverno and Gatekeeper patterns do.
-func imgWildcard(pattern, s string) bool {
-	p, i, star, mark := 0, 0, -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
-			p++
-			i++
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case star >= 0:
-			p = star + 1
-			mark++
-			i = mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
-}
-
-// imgSigstoreGlob matches the Sigstore policy-controller's globs: * stays within one path
-// segment and ** crosses segments.
-func imgSigstoreGlob(glob, image string) bool {
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(glob); i++ {
-		switch c := glob[i]; {
-		case c == '*' && i+1 < len(glob) && glob[i+1] == '*':
-			b.WriteString(".*")
-			i++
-		case c == '*':
-			b.WriteString("[^/]*")
-		case c == '?':
-			b.WriteString("[^/]")
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString("$")
-	re, err := regexp.Compile(b.String())
-	return err == nil && re.MatchString(image)
 }
 
 // --- per-container evaluation ---
@@ -447,13 +303,13 @@ func imgSigstoreGlob(glob, image string) bool {
 type imgContainer struct {
 	c    *corev1.Container
 	kind check.ContainerKind
-	ref  imageRef
+	ref  imageref.Ref
 	err  error
 }
 
 // name names the container and its image in a message.
 func (ic *imgContainer) name() string {
-	return fmt.Sprintf("%s image %q", containerRef(ic.c, ic.kind), ic.c.Image)
+	return fmt.Sprintf("%s image %q", check.ContainerRef(ic.c, ic.kind), ic.c.Image)
 }
 
 // imgContainers lists a workload's containers. Scanner reports cover the pod template's
@@ -464,7 +320,7 @@ func imgContainers(w *check.Workload, withEphemeral bool) []imgContainer {
 		if kind == check.EphemeralContainer && !withEphemeral {
 			return
 		}
-		ref, err := parseImageRef(c.Image)
+		ref, err := imageref.Parse(c.Image)
 		out = append(out, imgContainer{c: c, kind: kind, ref: ref, err: err})
 	})
 	return out
@@ -473,7 +329,7 @@ func imgContainers(w *check.Workload, withEphemeral bool) []imgContainer {
 // imgEachContainer returns an Evaluate function that reports each workload once with the
 // problems judge finds in its container images; an unreadable image reference makes the finding
 // an Error.
-func imgEachContainer(judge func(s *check.Snapshot, ref imageRef) string) func(s *check.Snapshot) []check.Finding {
+func imgEachContainer(judge func(s *check.Snapshot, ref imageref.Ref) string) func(s *check.Snapshot) []check.Finding {
 	return func(s *check.Snapshot) []check.Finding {
 		var out []check.Finding
 		workloads := s.Workloads()
@@ -503,7 +359,7 @@ func imgEachContainer(judge func(s *check.Snapshot, ref imageRef) string) func(s
 }
 
 // IMG-001.
-func imgTagProblem(_ *check.Snapshot, ref imageRef) string {
+func imgTagProblem(_ *check.Snapshot, ref imageref.Ref) string {
 	switch {
 	case ref.Digest != "":
 		return ""
@@ -521,7 +377,7 @@ func imgTrustedRegistries(s *check.Snapshot) []check.Finding {
 		return []check.Finding{check.Failf(check.ObjectRef{Kind: "SecurityProfile"}, "no trusted registries are configured: "+
 			"set spec.parameters.trustedRegistries to the registries images may come from (e.g. your internal registry)")}
 	}
-	return imgEachContainer(func(s *check.Snapshot, ref imageRef) string {
+	return imgEachContainer(func(s *check.Snapshot, ref imageref.Ref) string {
 		if imgRegistryListed(ref, s.Params.TrustedRegistries) {
 			return ""
 		}
@@ -532,7 +388,7 @@ func imgTrustedRegistries(s *check.Snapshot) []check.Finding {
 // IMG-010.
 func imgAlwaysPull(s *check.Snapshot) []check.Finding {
 	plugin := "AlwaysPullImages cannot be seen on a managed control plane"
-	if servers := kubeAPIServerFlags(s); len(servers) > 0 {
+	if servers := cpflags.KubeAPIServer(s); len(servers) > 0 {
 		all := true
 		for _, srv := range servers {
 			all = all && imgListContains(srv.Flags["enable-admission-plugins"], "AlwaysPullImages")
@@ -556,7 +412,7 @@ func imgAlwaysPull(s *check.Snapshot) []check.Finding {
 			if defaulted {
 				how = " (the default for a tagged or digest reference)"
 			}
-			problems = append(problems, fmt.Sprintf("%s has imagePullPolicy %s%s", containerRef(c, kind), policy, how))
+			problems = append(problems, fmt.Sprintf("%s has imagePullPolicy %s%s", check.ContainerRef(c, kind), policy, how))
 		})
 		if len(problems) > 0 {
 			out = append(out, check.Failf(w.Ref, "%s (%s)", strings.Join(problems, "; "), plugin))
@@ -571,7 +427,7 @@ func imgPullPolicy(c *corev1.Container) (corev1.PullPolicy, bool) {
 	if c.ImagePullPolicy != "" {
 		return c.ImagePullPolicy, false
 	}
-	ref, err := parseImageRef(c.Image)
+	ref, err := imageref.Parse(c.Image)
 	if err == nil && ref.Digest == "" && (ref.Tag == "" || ref.Tag == "latest") {
 		return corev1.PullAlways, true
 	}
@@ -612,7 +468,7 @@ func imgPullCredentials(s *check.Snapshot) []check.Finding {
 		for _, ref := range spec.ImagePullSecrets {
 			used[w.Ref.Namespace+"/"+ref.Name] = true
 		}
-		if sa := accounts[w.Ref.Namespace+"/"+rbacPodServiceAccount(spec)]; sa != nil && len(sa.ImagePullSecrets) > 0 {
+		if sa := accounts[w.Ref.Namespace+"/"+check.PodServiceAccount(spec)]; sa != nil && len(sa.ImagePullSecrets) > 0 {
 			hasSecrets = true
 		}
 		if hasSecrets {
@@ -627,7 +483,7 @@ func imgPullCredentials(s *check.Snapshot) []check.Finding {
 		}
 		if len(problems) > 0 {
 			out = append(out, check.Failf(w.Ref, "%s, but neither the pod nor its ServiceAccount %q has imagePullSecrets",
-				strings.Join(problems, "; "), rbacPodServiceAccount(spec)))
+				strings.Join(problems, "; "), check.PodServiceAccount(spec)))
 		}
 	}
 	return append(out, imgUnusedPullSecrets(s, used)...)
@@ -659,7 +515,7 @@ type imgGate struct {
 	// covers reports whether the gate applies to pods of the namespace.
 	covers func(ns *corev1.Namespace) bool
 	// images reports whether the gate checks the image; nil means every image.
-	images func(ref imageRef) bool
+	images func(ref imageref.Ref) bool
 }
 
 // imgImageRule matches words for images in policy text: image, images, and image fields in CEL
@@ -734,7 +590,7 @@ func imgRegistryEnforcement(s *check.Snapshot) []check.Finding {
 		if g, enforced := imgKyvernoGate(pol, rule, action, policyAction); enforced {
 			gates = append(gates, g)
 		} else {
-			audit = append(audit, bakExtraRef(pol).String())
+			audit = append(audit, unstruct.Ref(pol).String())
 		}
 	})
 	gates = append(gates, imgGatekeeperGates(s, "repo", "registr")...)
@@ -764,22 +620,22 @@ func imgSignatureVerification(s *check.Snapshot) []check.Finding {
 	imgKyvernoRules(s, func(pol *unstructured.Unstructured, rule map[string]any, policyAction string) {
 		entries, _, _ := unstructured.NestedSlice(rule, "verifyImages")
 		for _, e := range entries {
-			entry := lcAsMap(e)
+			entry := unstruct.Map(e)
 			action, _, _ := unstructured.NestedString(entry, "failureAction")
 			refs, _, _ := unstructured.NestedStringSlice(entry, "imageReferences")
 			g, enforced := imgKyvernoGate(pol, rule, action, policyAction)
 			if !enforced {
-				audit = append(audit, bakExtraRef(pol).String())
+				audit = append(audit, unstruct.Ref(pol).String())
 				continue
 			}
-			g.images = func(ref imageRef) bool { return imgAnyForm(ref, refs, imgWildcard) }
+			g.images = func(ref imageref.Ref) bool { return imgAnyForm(ref, refs, glob.Wildcard) }
 			gates = append(gates, g)
 		}
 	})
 	for _, cip := range s.Extra[imgSigstorePolicy] {
 		mode, _, _ := unstructured.NestedString(cip.Object, "spec", "mode")
 		if mode != "" && !strings.EqualFold(mode, "enforce") {
-			audit = append(audit, bakExtraRef(cip).String())
+			audit = append(audit, unstruct.Ref(cip).String())
 			continue
 		}
 		gates = append(gates, imgSigstoreGate(cip))
@@ -831,7 +687,7 @@ func imgScanGate(s *check.Snapshot) []check.Finding {
 	imgKyvernoRules(s, func(pol *unstructured.Unstructured, rule map[string]any, policyAction string) {
 		entries, _, _ := unstructured.NestedSlice(rule, "verifyImages")
 		for _, e := range entries {
-			entry := lcAsMap(e)
+			entry := unstruct.Map(e)
 			if !imgRequiresVulnAttestation(entry["attestations"]) {
 				continue
 			}
@@ -846,14 +702,14 @@ func imgScanGate(s *check.Snapshot) []check.Finding {
 		authorities, _, _ := unstructured.NestedSlice(cip.Object, "spec", "authorities")
 		vuln := false
 		for _, a := range authorities {
-			vuln = vuln || imgRequiresVulnAttestation(lcAsMap(a)["attestations"])
+			vuln = vuln || imgRequiresVulnAttestation(unstruct.Map(a)["attestations"])
 		}
 		if vuln && (mode == "" || strings.EqualFold(mode, "enforce")) {
 			gates = append(gates, imgSigstoreGate(cip))
 		}
 	}
 	if len(gates) == 0 {
-		for _, srv := range kubeAPIServerFlags(s) {
+		for _, srv := range cpflags.KubeAPIServer(s) {
 			if imgListContains(srv.Flags["enable-admission-plugins"], "ImagePolicyWebhook") {
 				return []check.Finding{check.Manualf("the ImagePolicyWebhook admission plugin is enabled on %s: verify that its backend rejects "+
 					"unscanned or vulnerable images and that defaultAllow is false in its admission configuration, and attest it", srv.Ref.Name)}
@@ -870,7 +726,7 @@ func imgScanGate(s *check.Snapshot) []check.Finding {
 func imgRequiresVulnAttestation(v any) bool {
 	list, _ := v.([]any)
 	for _, a := range list {
-		m := lcAsMap(a)
+		m := unstruct.Map(a)
 		for _, key := range []string{"type", "predicateType"} {
 			if t, ok := m[key].(string); ok && strings.Contains(strings.ToLower(t), "vuln") {
 				return true
@@ -880,9 +736,9 @@ func imgRequiresVulnAttestation(v any) bool {
 	return false
 }
 
-func imgAnyForm(ref imageRef, patterns []string, match func(pattern, s string) bool) bool {
+func imgAnyForm(ref imageref.Ref, patterns []string, match func(pattern, s string) bool) bool {
 	for _, p := range patterns {
-		for _, f := range ref.forms() {
+		for _, f := range ref.Forms() {
 			if match(p, f) {
 				return true
 			}
@@ -908,14 +764,14 @@ func imgSigstoreGate(cip *unstructured.Unstructured) imgGate {
 	var globs []string
 	images, _, _ := unstructured.NestedSlice(cip.Object, "spec", "images")
 	for _, im := range images {
-		if g, ok := lcAsMap(im)["glob"].(string); ok {
+		if g, ok := unstruct.Map(im)["glob"].(string); ok {
 			globs = append(globs, g)
 		}
 	}
 	return imgGate{
-		ref:    bakExtraRef(cip),
+		ref:    unstruct.Ref(cip),
 		covers: func(ns *corev1.Namespace) bool { return ns.Labels[imgSigstoreInclude] == "true" },
-		images: func(ref imageRef) bool { return imgAnyForm(ref, globs, imgSigstoreGlob) },
+		images: func(ref imageref.Ref) bool { return imgAnyForm(ref, globs, glob.Sigstore) },
 	}
 }
 
@@ -927,7 +783,7 @@ func imgKyvernoRules(s *check.Snapshot, fn func(pol *unstructured.Unstructured, 
 			action, _, _ := unstructured.NestedString(pol.Object, "spec", "validationFailureAction")
 			rules, _, _ := unstructured.NestedSlice(pol.Object, "spec", "rules")
 			for _, r := range rules {
-				if rule := lcAsMap(r); rule != nil && lcKyvernoRuleMatchesPods(rule) {
+				if rule := unstruct.Map(r); rule != nil && admission.KyvernoRuleMatchesPods(rule) {
 					fn(pol, rule, action)
 				}
 			}
@@ -948,7 +804,7 @@ func imgKyvernoGate(pol *unstructured.Unstructured, rule map[string]any, action,
 	if action == "" {
 		list, _, _ := unstructured.NestedSlice(pol.Object, "spec", "validationFailureActionOverrides")
 		for _, o := range list {
-			m := lcAsMap(o)
+			m := unstruct.Map(o)
 			a, _ := m["action"].(string)
 			nss, _, _ := unstructured.NestedStringSlice(m, "namespaces")
 			overrides = append(overrides, override{enforce: strings.EqualFold(a, "Enforce"), nss: nss, sel: imgLabelSelector(m["namespaceSelector"])})
@@ -961,7 +817,7 @@ func imgKyvernoGate(pol *unstructured.Unstructured, rule map[string]any, action,
 		enforcedSomewhere = enforcedSomewhere || o.enforce
 	}
 	policyNS := pol.GetNamespace()
-	g := imgGate{ref: bakExtraRef(pol), covers: func(ns *corev1.Namespace) bool {
+	g := imgGate{ref: unstruct.Ref(pol), covers: func(ns *corev1.Namespace) bool {
 		if policyNS != "" && ns.Name != policyNS {
 			return false
 		}
@@ -970,7 +826,7 @@ func imgKyvernoGate(pol *unstructured.Unstructured, rule map[string]any, action,
 		}
 		effective := enforce
 		for _, o := range overrides {
-			if (len(o.nss) > 0 && imgAnyWildcard(o.nss, ns.Name)) || (o.sel != nil && bakSelectorMatches(o.sel, ns.Labels)) {
+			if (len(o.nss) > 0 && glob.WildcardAny(o.nss, ns.Name)) || (o.sel != nil && labelsel.Matches(o.sel, ns.Labels)) {
 				effective = o.enforce
 				break
 			}
@@ -983,14 +839,14 @@ func imgKyvernoGate(pol *unstructured.Unstructured, rule map[string]any, action,
 // imgKyvernoFilters returns the resource filters of a match or exclude block and whether all of
 // them must apply.
 func imgKyvernoFilters(block any) (filters []map[string]any, all bool) {
-	m := lcAsMap(block)
+	m := unstruct.Map(block)
 	if m == nil {
 		return nil, false
 	}
 	for _, key := range []string{"any", "all"} {
 		list, _, _ := unstructured.NestedSlice(m, key)
 		for _, f := range list {
-			filters = append(filters, lcAsMap(f))
+			filters = append(filters, unstruct.Map(f))
 		}
 		all = all || (key == "all" && len(list) > 0)
 	}
@@ -1007,9 +863,9 @@ func imgKyvernoMatches(block any, ns *corev1.Namespace) bool {
 		return false
 	}
 	for _, f := range filters {
-		res := lcAsMap(f["resources"])
+		res := unstruct.Map(f["resources"])
 		nss, _, _ := unstructured.NestedStringSlice(res, "namespaces")
-		ok := (len(nss) == 0 || imgAnyWildcard(nss, ns.Name)) && bakSelectorMatches(imgLabelSelector(res["namespaceSelector"]), ns.Labels)
+		ok := (len(nss) == 0 || glob.WildcardAny(nss, ns.Name)) && labelsel.Matches(labelsel.OrEverything(imgLabelSelector(res["namespaceSelector"])), ns.Labels)
 		if ok && !all {
 			return true
 		}
@@ -1025,7 +881,7 @@ func imgKyvernoMatches(block any, ns *corev1.Namespace) bool {
 func imgKyvernoExcludes(block any, ns *corev1.Namespace) bool {
 	filters, _ := imgKyvernoFilters(block)
 	for _, f := range filters {
-		res := lcAsMap(f["resources"])
+		res := unstruct.Map(f["resources"])
 		if f["subjects"] != nil || f["roles"] != nil || f["clusterRoles"] != nil ||
 			res["names"] != nil || res["name"] != nil || res["selector"] != nil || res["annotations"] != nil {
 			continue
@@ -1033,7 +889,7 @@ func imgKyvernoExcludes(block any, ns *corev1.Namespace) bool {
 		kinds, _, _ := unstructured.NestedStringSlice(res, "kinds")
 		podKinds := len(kinds) == 0
 		for _, k := range kinds {
-			podKinds = podKinds || lcPodKinds[k[strings.LastIndex(k, "/")+1:]]
+			podKinds = podKinds || admission.PodKinds[k[strings.LastIndex(k, "/")+1:]]
 		}
 		if !podKinds {
 			continue
@@ -1046,16 +902,7 @@ func imgKyvernoExcludes(block any, ns *corev1.Namespace) bool {
 			}
 			continue
 		}
-		if (len(nss) == 0 || imgAnyWildcard(nss, ns.Name)) && bakSelectorMatches(sel, ns.Labels) {
-			return true
-		}
-	}
-	return false
-}
-
-func imgAnyWildcard(patterns []string, s string) bool {
-	for _, p := range patterns {
-		if imgWildcard(p, s) {
+		if (len(nss) == 0 || glob.WildcardAny(nss, ns.Name)) && labelsel.Matches(labelsel.OrEverything(sel), ns.Labels) {
 			return true
 		}
 	}
@@ -1065,12 +912,12 @@ func imgAnyWildcard(patterns []string, s string) bool {
 // imgLabelSelector reads a label selector from an unstructured value; nil when absent or
 // unreadable.
 func imgLabelSelector(v any) *metav1.LabelSelector {
-	m := lcAsMap(v)
+	m := unstruct.Map(v)
 	if m == nil {
 		return nil
 	}
 	sel := &metav1.LabelSelector{}
-	if err := bakDecode(&unstructured.Unstructured{Object: m}, sel); err != nil {
+	if err := unstruct.Decode(&unstructured.Unstructured{Object: m}, sel); err != nil {
 		return nil
 	}
 	return sel
@@ -1080,7 +927,7 @@ func imgLabelSelector(v any) *metav1.LabelSelector {
 // of the words, such as K8sAllowedRepos for "repo".
 func imgGatekeeperGates(s *check.Snapshot, words ...string) []imgGate {
 	var out []imgGate
-	for _, gk := range lcSortedKeys(s.Extra) {
+	for _, gk := range slices.Sorted(maps.Keys(s.Extra)) {
 		kind, group, _ := strings.Cut(gk, ".")
 		if group != "constraints.gatekeeper.sh" {
 			continue
@@ -1094,17 +941,17 @@ func imgGatekeeperGates(s *check.Snapshot, words ...string) []imgGate {
 		}
 		for _, c := range s.Extra[gk] {
 			action, _, _ := unstructured.NestedString(c.Object, "spec", "enforcementAction")
-			if !lcGatekeeperConstraintAppliesToPods(c) ||
-				!(action == "" || action == "deny" || (action == "scoped" && lcGatekeeperScopedDeny(c))) {
+			if !admission.GatekeeperConstraintAppliesToPods(c) ||
+				!(action == "" || action == "deny" || (action == "scoped" && admission.GatekeeperScopedDeny(c))) {
 				continue
 			}
-			match := lcAsMap(lcAsMap(c.Object["spec"])["match"])
+			match := unstruct.Map(unstruct.Map(c.Object["spec"])["match"])
 			nss, _, _ := unstructured.NestedStringSlice(match, "namespaces")
 			excluded, _, _ := unstructured.NestedStringSlice(match, "excludedNamespaces")
 			sel := imgLabelSelector(match["namespaceSelector"])
-			out = append(out, imgGate{ref: bakExtraRef(c), covers: func(ns *corev1.Namespace) bool {
-				return (len(nss) == 0 || imgAnyWildcard(nss, ns.Name)) && !imgAnyWildcard(excluded, ns.Name) &&
-					bakSelectorMatches(sel, ns.Labels)
+			out = append(out, imgGate{ref: unstruct.Ref(c), covers: func(ns *corev1.Namespace) bool {
+				return (len(nss) == 0 || glob.WildcardAny(nss, ns.Name)) && !glob.WildcardAny(excluded, ns.Name) &&
+					labelsel.Matches(labelsel.OrEverything(sel), ns.Labels)
 			}})
 		}
 	}
@@ -1125,7 +972,7 @@ func imgVAPGates(s *check.Snapshot, relevant func(*admissionregistrationv1.Valid
 		for _, a := range b.Spec.ValidationActions {
 			deny = deny || a == admissionregistrationv1.Deny
 		}
-		if p == nil || !deny || !lcVAPCoversPods(p) || !lcFailClosed(p.Spec.FailurePolicy) || !relevant(p) {
+		if p == nil || !deny || !admission.VAPCoversPods(p) || !admission.FailClosed(p.Spec.FailurePolicy) || !relevant(p) {
 			continue
 		}
 		policySel := p.Spec.MatchConstraints.NamespaceSelector
@@ -1134,7 +981,7 @@ func imgVAPGates(s *check.Snapshot, relevant func(*admissionregistrationv1.Valid
 			bindingSel = b.Spec.MatchResources.NamespaceSelector
 		}
 		out = append(out, imgGate{ref: check.ObjectRef{Kind: "ValidatingAdmissionPolicyBinding", Name: b.Name}, covers: func(ns *corev1.Namespace) bool {
-			return bakSelectorMatches(policySel, ns.Labels) && bakSelectorMatches(bindingSel, ns.Labels)
+			return labelsel.Matches(labelsel.OrEverything(policySel), ns.Labels) && labelsel.Matches(labelsel.OrEverything(bindingSel), ns.Labels)
 		}})
 	}
 	return out
@@ -1145,7 +992,7 @@ func imgVAPGates(s *check.Snapshot, relevant func(*admissionregistrationv1.Valid
 func imgWebhookGates(s *check.Snapshot, patterns []string, withMutating bool) []imgGate {
 	matches := func(names ...string) bool {
 		for _, n := range names {
-			if imgAnyWildcard(patterns, strings.ToLower(n)) {
+			if glob.WildcardAny(patterns, strings.ToLower(n)) {
 				return true
 			}
 		}
@@ -1154,11 +1001,11 @@ func imgWebhookGates(s *check.Snapshot, patterns []string, withMutating bool) []
 	var out []imgGate
 	add := func(kind, config, name string, fp *admissionregistrationv1.FailurePolicyType,
 		rules []admissionregistrationv1.RuleWithOperations, sel *metav1.LabelSelector) {
-		if !matches(config, name) || !lcFailClosed(fp) || !imgWebhookRulesCoverPods(rules) {
+		if !matches(config, name) || !admission.FailClosed(fp) || !imgWebhookRulesCoverPods(rules) {
 			return
 		}
 		out = append(out, imgGate{ref: check.ObjectRef{Kind: kind, Name: config}, covers: func(ns *corev1.Namespace) bool {
-			return bakSelectorMatches(sel, ns.Labels)
+			return labelsel.Matches(labelsel.OrEverything(sel), ns.Labels)
 		}})
 	}
 	for _, vwc := range s.ValidatingWebhookConfigurations {
@@ -1187,7 +1034,7 @@ func imgWebhookRulesCoverPods(rules []admissionregistrationv1.RuleWithOperations
 			continue
 		}
 		for _, res := range r.Resources {
-			if lcPodResources[res] {
+			if admission.PodResources[res] {
 				return true
 			}
 		}
@@ -1215,7 +1062,7 @@ func imgIndexReports(s *check.Snapshot, groupKind string) *imgReports {
 	for _, r := range s.Extra[groupKind] {
 		ix.count++
 		l := r.GetLabels()
-		ns := bakOr(l["trivy-operator.resource.namespace"], r.GetNamespace())
+		ns := cmp.Or(l["trivy-operator.resource.namespace"], r.GetNamespace())
 		if kind, name := l["trivy-operator.resource.kind"], l["trivy-operator.resource.name"]; kind != "" && name != "" {
 			keep(ix.byOwner, ns+"/"+kind+"/"+name+"/"+l["trivy-operator.container.name"], r)
 		}
@@ -1230,18 +1077,18 @@ func imgIndexReports(s *check.Snapshot, groupKind string) *imgReports {
 		if server != "" {
 			image = server + "/" + repo
 		}
-		ref, err := parseImageRef(image)
+		ref, err := imageref.Parse(image)
 		if err != nil {
 			continue
 		}
 		if digest != "" {
 			ref.Digest = digest
-			keep(ix.byImage, ref.key(), r)
+			keep(ix.byImage, ref.Key(), r)
 			ref.Digest = ""
 		}
 		if tag != "" {
 			ref.Tag = tag
-			keep(ix.byImage, ref.key(), r)
+			keep(ix.byImage, ref.Key(), r)
 		}
 	}
 	return ix
@@ -1269,13 +1116,13 @@ func (ix *imgReports) lookup(s *check.Snapshot, w *check.Workload, ic *imgContai
 	if best != nil || ic.err != nil {
 		return best
 	}
-	return ix.byImage[ic.ref.key()]
+	return ix.byImage[ic.ref.Key()]
 }
 
 // imgReportDescribes reports whether a report is about the image ref names. A report left over
 // from an older ReplicaSet of a Deployment describes the image before the last rollout and must
 // not stand for the current one. A report that does not name its image is taken at its word.
-func imgReportDescribes(r *unstructured.Unstructured, ref imageRef) bool {
+func imgReportDescribes(r *unstructured.Unstructured, ref imageref.Ref) bool {
 	server, _, _ := unstructured.NestedString(r.Object, "report", "registry", "server")
 	repo, _, _ := unstructured.NestedString(r.Object, "report", "artifact", "repository")
 	tag, _, _ := unstructured.NestedString(r.Object, "report", "artifact", "tag")
@@ -1286,14 +1133,14 @@ func imgReportDescribes(r *unstructured.Unstructured, ref imageRef) bool {
 	if server != "" {
 		repo = server + "/" + repo
 	}
-	got, err := parseImageRef(repo)
+	got, err := imageref.Parse(repo)
 	if err != nil || got.Name() != ref.Name() {
 		return false
 	}
 	if ref.Digest != "" && digest != "" {
 		return digest == ref.Digest
 	}
-	return tag == "" || tag == bakOr(ref.Tag, "latest")
+	return tag == "" || tag == cmp.Or(ref.Tag, "latest")
 }
 
 // imgReportTime is when the scanner last wrote the report.
@@ -1342,7 +1189,7 @@ func imgEachScanned(s *check.Snapshot, ix *imgReports, judge func(w *check.Workl
 // IMG-006.
 func imgScanCoverage(s *check.Snapshot) []check.Finding {
 	maxAge := s.Params.Images.ScanMaxAge
-	if out, done := imgReportPrelude(s, imgVulnReportKind, fmt.Sprintf("verify that every running image is scanned for vulnerabilities at least every %s and attest it", lcApproxDuration(maxAge))); done {
+	if out, done := imgReportPrelude(s, imgVulnReportKind, fmt.Sprintf("verify that every running image is scanned for vulnerabilities at least every %s and attest it", check.ApproxDuration(maxAge))); done {
 		return out
 	}
 	ix := imgIndexReports(s, imgVulnReportKind)
@@ -1351,7 +1198,7 @@ func imgScanCoverage(s *check.Snapshot) []check.Finding {
 			return "has no vulnerability report"
 		}
 		if age := s.Now.Sub(imgReportTime(r)); age > maxAge {
-			return fmt.Sprintf("was last scanned %s ago (report %s; at most %s allowed)", lcApproxDuration(age), r.GetName(), lcApproxDuration(maxAge))
+			return fmt.Sprintf("was last scanned %s ago (report %s; at most %s allowed)", check.ApproxDuration(age), r.GetName(), check.ApproxDuration(maxAge))
 		}
 		return ""
 	})
@@ -1376,7 +1223,7 @@ func imgVulnerabilities(s *check.Snapshot) []check.Finding {
 	}
 	fixableOnly := s.Params.Images.FixableOnly
 	ix := imgIndexReports(s, imgVulnReportKind)
-	policies := netPoliciesByNamespace(s)
+	policies := netpol.PoliciesByNamespace(s)
 	return imgEachScanned(s, ix, func(w *check.Workload, ic *imgContainer, r *unstructured.Unstructured) string {
 		if r == nil {
 			return "" // IMG-006 reports missing scans
@@ -1428,7 +1275,7 @@ func imgCountVulnerabilities(r *unstructured.Unstructured, severities []string, 
 	seen := map[string]bool{}
 	var ids []string
 	for _, v := range vulns {
-		m := lcAsMap(v)
+		m := unstruct.Map(v)
 		sev, _ := m["severity"].(string)
 		sev = strings.ToUpper(sev)
 		fixed, _ := m["fixedVersion"].(string)
@@ -1450,18 +1297,18 @@ func imgExposure(s *check.Snapshot, w *check.Workload, c *corev1.Container, poli
 	if c.SecurityContext != nil && c.SecurityContext.Privileged != nil && *c.SecurityContext.Privileged {
 		out = append(out, "privileged")
 	}
-	nonRoot, uid, _ := effectiveRunAs(w.Spec.SecurityContext, c.SecurityContext)
+	nonRoot, uid, _ := check.EffectiveRunAs(w.Spec.SecurityContext, c.SecurityContext)
 	if (uid != nil && *uid == 0) || (uid == nil && (nonRoot == nil || !*nonRoot)) {
 		out = append(out, "may run as root")
 	}
 	selected := false
 	for _, np := range policies[w.Ref.Namespace] {
-		selected = selected || netPolicySelects(np, w.Ref.Namespace, w.Template.Labels)
+		selected = selected || netpol.Selects(np, w.Ref.Namespace, w.Template.Labels)
 	}
 	if !selected {
 		out = append(out, "no NetworkPolicy selects it")
 	}
-	if len(rbacPodSecretRefs(w.Spec)) > 0 {
+	if len(check.PodSecretRefs(w.Spec)) > 0 {
 		out = append(out, "reads Secrets")
 	}
 	if ns := s.Namespace(w.Ref.Namespace); ns != nil && ns.Labels[check.LabelCritical] == "true" {
@@ -1500,10 +1347,10 @@ func imgSecretProblem(r *unstructured.Unstructured) string {
 	secrets, listed, _ := unstructured.NestedSlice(r.Object, "report", "secrets")
 	var found []string
 	for _, sec := range secrets {
-		m := lcAsMap(sec)
+		m := unstruct.Map(sec)
 		title, _ := m["title"].(string)
 		target, _ := m["target"].(string)
-		found = append(found, fmt.Sprintf("%s in %s", bakOr(title, "secret"), bakOr(target, "the image")))
+		found = append(found, fmt.Sprintf("%s in %s", cmp.Or(title, "secret"), cmp.Or(target, "the image")))
 	}
 	if len(found) > 0 {
 		return fmt.Sprintf("contains %d exposed secrets: %s", len(found), check.ContainerNames(found))
@@ -1543,7 +1390,7 @@ func imgMinimalImages(s *check.Snapshot) []check.Finding {
 				continue
 			}
 			family, version := imgSbomOS(r)
-			if family == "" || lcContainsFold(minimal, family) {
+			if family == "" || check.ContainsFold(minimal, family) {
 				continue
 			}
 			count, _, _ := unstructured.NestedInt64(r.Object, "report", "summary", "componentsCount")
@@ -1562,7 +1409,7 @@ func imgMinimalImages(s *check.Snapshot) []check.Finding {
 func imgSbomOS(r *unstructured.Unstructured) (family, version string) {
 	components, _, _ := unstructured.NestedSlice(r.Object, "report", "components", "components")
 	for _, c := range components {
-		m := lcAsMap(c)
+		m := unstruct.Map(c)
 		if t, _ := m["type"].(string); t == "operating-system" {
 			family, _ = m["name"].(string)
 			version, _ = m["version"].(string)
@@ -1591,7 +1438,7 @@ func imgImageAge(s *check.Snapshot) []check.Finding {
 		}
 		dated++
 		if age := s.Now.Sub(created); age > maxAge {
-			return fmt.Sprintf("was built %s ago, on %s (rebuild within %s)", lcApproxDuration(age), created.UTC().Format(time.DateOnly), lcApproxDuration(maxAge))
+			return fmt.Sprintf("was built %s ago, on %s (rebuild within %s)", check.ApproxDuration(age), created.UTC().Format(time.DateOnly), check.ApproxDuration(maxAge))
 		}
 		return ""
 	})
@@ -1601,7 +1448,7 @@ func imgImageAge(s *check.Snapshot) []check.Finding {
 			msg = "no SbomReport records an image creation date (" + imgCreatedProperty + ")"
 		}
 		out = append(out, check.Manualf("%s: check the creation dates of the running images in the registry (e.g. crane config "+
-			"IMAGE | jq .created) and rebuild the ones older than %s", msg, lcApproxDuration(maxAge)))
+			"IMAGE | jq .created) and rebuild the ones older than %s", msg, check.ApproxDuration(maxAge)))
 	}
 	return out
 }
@@ -1613,7 +1460,7 @@ func imgCreated(r *unstructured.Unstructured) (time.Time, bool) {
 	}
 	props, _, _ := unstructured.NestedSlice(r.Object, "report", "components", "metadata", "component", "properties")
 	for _, p := range props {
-		m := lcAsMap(p)
+		m := unstruct.Map(p)
 		name, _ := m["name"].(string)
 		value, _ := m["value"].(string)
 		if strings.HasSuffix(name, imgCreatedProperty) {
@@ -1634,10 +1481,10 @@ func imgRegistryTLS(s *check.Snapshot) []check.Finding {
 	runtimes := map[string]bool{}
 	for _, n := range s.Nodes {
 		rt, _, _ := strings.Cut(n.Status.NodeInfo.ContainerRuntimeVersion, "://")
-		runtimes[bakOr(rt, "unknown")] = true
+		runtimes[cmp.Or(rt, "unknown")] = true
 	}
 	var steps []string
-	for _, rt := range lcSortedKeys(runtimes) {
+	for _, rt := range slices.Sorted(maps.Keys(runtimes)) {
 		switch rt {
 		case "containerd":
 			steps = append(steps, "containerd: /etc/containerd/config.toml and /etc/containerd/certs.d/*/hosts.toml must have no "+
@@ -1681,8 +1528,8 @@ func imgInClusterRegistry(s *check.Snapshot) []check.Finding {
 	if len(found) == 0 {
 		return []check.Finding{check.NotApplicablef("no image registry runs in the cluster: an external registry's redundancy, network zone and garbage collection need an attestation")}
 	}
-	policies := netPoliciesByNamespace(s)
-	cni, out := cniPolicies(s)
+	policies := netpol.PoliciesByNamespace(s)
+	cni, out := netpol.CNIPolicies(s)
 	for _, r := range found {
 		replicas := int32(1)
 		if r.replicas != nil {
@@ -1695,9 +1542,9 @@ func imgInClusterRegistry(s *check.Snapshot) []check.Finding {
 		case s.Level >= check.L3 && (replicas < 3 || replicas%2 == 0):
 			problems = append(problems, fmt.Sprintf("runs %d replicas (L3 needs an odd number of at least 3)", replicas))
 		}
-		isolated := cniDefaultDenyIngress(s, cni, r.ref.Namespace) != ""
+		isolated := netpol.CNIDefaultDenyIngress(s, cni, r.ref.Namespace) != ""
 		for _, np := range policies[r.ref.Namespace] {
-			isolated = isolated || IsDefaultDeny(np, networkingv1.PolicyTypeIngress)
+			isolated = isolated || netpol.IsDefaultDeny(np, networkingv1.PolicyTypeIngress)
 		}
 		if !isolated {
 			problems = append(problems, fmt.Sprintf("namespace %s has no default-deny ingress NetworkPolicy", r.ref.Namespace))
@@ -1720,14 +1567,14 @@ func imgInClusterRegistry(s *check.Snapshot) []check.Finding {
 // imgRunsRegistry reports whether a pod template runs a registry image.
 func imgRunsRegistry(s *check.Snapshot, spec *corev1.PodSpec) bool {
 	for _, c := range spec.Containers {
-		ref, err := parseImageRef(c.Image)
+		ref, err := imageref.Parse(c.Image)
 		if err != nil {
 			continue
 		}
 		for _, pat := range s.Params.Images.RegistryImages {
 			segments := strings.Count(pat, "/") + 1
 			parts := strings.Split(ref.Repository, "/")
-			if len(parts) >= segments && imgWildcard(pat, strings.Join(parts[len(parts)-segments:], "/")) {
+			if len(parts) >= segments && glob.Wildcard(pat, strings.Join(parts[len(parts)-segments:], "/")) {
 				return true
 			}
 		}
@@ -1754,7 +1601,7 @@ func imgGarbageCollectionJob(s *check.Snapshot, ns string) string {
 		if cj.Namespace != ns || (cj.Spec.Suspend != nil && *cj.Spec.Suspend) {
 			continue
 		}
-		if strings.Contains(cj.Name, "garbage") || imgWildcard("*gc*", cj.Name) {
+		if strings.Contains(cj.Name, "garbage") || glob.Wildcard("*gc*", cj.Name) {
 			return cj.Name
 		}
 		for _, c := range cj.Spec.JobTemplate.Spec.Template.Spec.Containers {

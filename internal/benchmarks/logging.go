@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/cpflags"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -133,7 +134,7 @@ func logAuditEnabled(s *check.Snapshot) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("API server audit logging is a fact of a live control plane")}
 	}
-	apiservers := controlPlaneFlags(s, "kube-apiserver")
+	apiservers := cpflags.Of(s, "kube-apiserver")
 	if len(apiservers) == 0 {
 		return []check.Finding{check.Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify that the provider's " +
 			"audit logs are enabled (EKS control-plane logging \"audit\", GKE Cloud Audit Logs, AKS diagnostic setting " +
@@ -160,7 +161,7 @@ func logAuditRetention(s *check.Snapshot) []check.Finding {
 		return []check.Finding{check.NotApplicablef("API server audit retention is a fact of a live control plane")}
 	}
 	minDays := int(s.Params.Logging.AuditLogMinRetention.Hours() / 24)
-	apiservers := controlPlaneFlags(s, "kube-apiserver")
+	apiservers := cpflags.Of(s, "kube-apiserver")
 	if len(apiservers) == 0 {
 		return []check.Finding{check.Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify that the provider's "+
 			"audit logs are kept for at least %d days (log bucket or workspace retention) and attest it", minDays)}
@@ -176,7 +177,7 @@ func logAuditRetention(s *check.Snapshot) []check.Finding {
 }
 
 // logAuditRetentionOf judges how long one API server keeps its audit events.
-func logAuditRetentionOf(api componentFlags, minDays int) (check.Finding, bool) {
+func logAuditRetentionOf(api cpflags.Component, minDays int) (check.Finding, bool) {
 	manual := func(format string, args ...any) (check.Finding, bool) {
 		f := check.Manualf(format, args...)
 		f.Object = api.Ref
@@ -235,7 +236,7 @@ func logRuntimeAgents(s *check.Snapshot) []check.Finding {
 func logAgentCoverage(s *check.Snapshot, patterns []string, what string) []check.Finding {
 	var agents []*appsv1.DaemonSet
 	for _, ds := range s.DaemonSets {
-		if objectNameMatches(&ds.ObjectMeta, patterns) {
+		if cpflags.NameMatches(&ds.ObjectMeta, patterns) {
 			agents = append(agents, ds)
 		}
 	}
@@ -351,7 +352,7 @@ func logResourceMetrics(s *check.Snapshot) []check.Finding {
 
 	var exporters []*appsv1.DaemonSet
 	for _, ds := range s.DaemonSets {
-		if objectNameMatches(&ds.ObjectMeta, p.NodeExporters) {
+		if cpflags.NameMatches(&ds.ObjectMeta, p.NodeExporters) {
 			exporters = append(exporters, ds)
 		}
 	}
@@ -367,7 +368,7 @@ func logResourceMetrics(s *check.Snapshot) []check.Finding {
 
 	found := false
 	for _, d := range s.Deployments {
-		if !objectNameMatches(&d.ObjectMeta, p.KubeStateMetrics) {
+		if !cpflags.NameMatches(&d.ObjectMeta, p.KubeStateMetrics) {
 			continue
 		}
 		found = true
@@ -510,8 +511,8 @@ func logVerbosity(s *check.Snapshot) []check.Finding {
 	}
 	maxV := s.Params.Logging.MaxVerbosity
 	var out []check.Finding
-	for _, component := range controlPlaneComponents {
-		for _, c := range controlPlaneFlags(s, component) {
+	for _, component := range cpflags.Components {
+		for _, c := range cpflags.Of(s, component) {
 			if f, bad := logComponentVerbosity(component, c, maxV); bad {
 				out = append(out, f)
 			}
@@ -539,7 +540,7 @@ func logVerbosity(s *check.Snapshot) []check.Finding {
 
 // logComponentVerbosity judges one control-plane pod's log level: klog's --v for the Kubernetes
 // components, --log-level for etcd.
-func logComponentVerbosity(component string, c componentFlags, maxV int) (check.Finding, bool) {
+func logComponentVerbosity(component string, c cpflags.Component, maxV int) (check.Finding, bool) {
 	if component == "etcd" {
 		if level := c.Flags["log-level"]; level == "debug" {
 			return check.Failf(c.Ref, "etcd --log-level=debug; want info or higher"), true

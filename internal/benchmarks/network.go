@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/netpol"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/tlshost"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -232,55 +235,6 @@ func networkChecks() []check.Check {
 	}
 }
 
-// netPoliciesByNamespace groups the snapshot's NetworkPolicies by namespace.
-func netPoliciesByNamespace(s *check.Snapshot) map[string][]*networkingv1.NetworkPolicy {
-	out := map[string][]*networkingv1.NetworkPolicy{}
-	for _, np := range s.NetworkPolicies {
-		out[np.Namespace] = append(out[np.Namespace], np)
-	}
-	return out
-}
-
-// netPolicySelects reports whether np applies to a pod with podLabels in namespace ns. An empty
-// podSelector selects every pod of the policy's namespace.
-func netPolicySelects(np *networkingv1.NetworkPolicy, ns string, podLabels map[string]string) bool {
-	if np.Namespace != ns {
-		return false
-	}
-	if netSelectsAll(np) {
-		return true
-	}
-	sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
-	// The API server rejects an invalid selector, so such a policy protects nothing.
-	return err == nil && sel.Matches(labels.Set(podLabels))
-}
-
-func netSelectsAll(np *networkingv1.NetworkPolicy) bool {
-	return len(np.Spec.PodSelector.MatchLabels) == 0 && len(np.Spec.PodSelector.MatchExpressions) == 0
-}
-
-// netHasPolicyType reports whether np governs traffic in direction t. Manifests may omit
-// policyTypes; the API server then takes Ingress, plus Egress when there are egress rules.
-func netHasPolicyType(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType) bool {
-	if len(np.Spec.PolicyTypes) == 0 {
-		return t == networkingv1.PolicyTypeIngress || (t == networkingv1.PolicyTypeEgress && len(np.Spec.Egress) > 0)
-	}
-	return slices.Contains(np.Spec.PolicyTypes, t)
-}
-
-// IsDefaultDeny reports whether np is a default-deny policy for direction t: it selects every
-// pod of its namespace, governs t, and has no rule for t. NET-002 and NET-003 accept it, and
-// remediation creates one only where no such policy exists.
-func IsDefaultDeny(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType) bool {
-	if !netSelectsAll(np) || !netHasPolicyType(np, t) {
-		return false
-	}
-	if t == networkingv1.PolicyTypeIngress {
-		return len(np.Spec.Ingress) == 0
-	}
-	return len(np.Spec.Egress) == 0
-}
-
 // netCNIEnforcesPolicy is the Evaluate function of NET-001.
 func netCNIEnforcesPolicy(s *check.Snapshot) []check.Finding {
 	if s.Source == check.SourceManifests {
@@ -317,7 +271,7 @@ func netDaemonSetMatches(ds *appsv1.DaemonSet, patterns []string) bool {
 	names := []string{ds.Name, ds.Labels["k8s-app"], ds.Labels["app.kubernetes.io/name"], ds.Labels["app"]}
 	for _, pat := range patterns {
 		for _, n := range names {
-			if n != "" && check.GlobMatch(pat, n) {
+			if n != "" && glob.Match(pat, n) {
 				return true
 			}
 		}
@@ -331,13 +285,13 @@ func netDefaultDenyIngress(s *check.Snapshot) []check.Finding {
 	if len(namespaces) == 0 {
 		return []check.Finding{check.NotApplicablef("no namespace is in scope")}
 	}
-	byNS := netPoliciesByNamespace(s)
-	cni, out := cniPolicies(s)
+	byNS := netpol.PoliciesByNamespace(s)
+	cni, out := netpol.CNIPolicies(s)
 	for _, ns := range namespaces {
 		pols := byNS[ns.Name]
 		if slices.ContainsFunc(pols, func(np *networkingv1.NetworkPolicy) bool {
-			return IsDefaultDeny(np, networkingv1.PolicyTypeIngress)
-		}) || cniDefaultDenyIngress(s, cni, ns.Name) != "" {
+			return netpol.IsDefaultDeny(np, networkingv1.PolicyTypeIngress)
+		}) || netpol.CNIDefaultDenyIngress(s, cni, ns.Name) != "" {
 			continue
 		}
 		has := "it has no NetworkPolicy and needs"
@@ -357,7 +311,7 @@ func netEgressRestricted(s *check.Snapshot) []check.Finding {
 		return []check.Finding{check.NotApplicablef("no namespace is in scope")}
 	}
 	p := s.Params.Network
-	byNS := netPoliciesByNamespace(s)
+	byNS := netpol.PoliciesByNamespace(s)
 	var out []check.Finding
 	for _, ns := range namespaces {
 		pols := byNS[ns.Name]
@@ -383,10 +337,10 @@ func netEgressRestricted(s *check.Snapshot) []check.Finding {
 func netNamespaceEgressGap(pols []*networkingv1.NetworkPolicy) string {
 	var denyAll, restricted bool
 	for _, np := range pols {
-		if !netHasPolicyType(np, networkingv1.PolicyTypeEgress) {
+		if !netpol.HasPolicyType(np, networkingv1.PolicyTypeEgress) {
 			continue
 		}
-		if !netSelectsAll(np) {
+		if !netpol.SelectsAll(np) {
 			continue
 		}
 		if len(np.Spec.Egress) == 0 {
@@ -411,7 +365,7 @@ func netNamespaceEgressGap(pols []*networkingv1.NetworkPolicy) string {
 // namespaces. A rule without destinations limited to DNS ports is accepted: it is the usual DNS
 // allowance.
 func netOpenEgressRules(np *networkingv1.NetworkPolicy) []string {
-	if !netHasPolicyType(np, networkingv1.PolicyTypeEgress) {
+	if !netpol.HasPolicyType(np, networkingv1.PolicyTypeEgress) {
 		return nil
 	}
 	var out []string
@@ -469,12 +423,12 @@ func netIsWholeInternet(cidr string) bool {
 
 // netPodsIngressIsolated is the Evaluate function of NET-004.
 func netPodsIngressIsolated(s *check.Snapshot) []check.Finding {
-	byNS := netPoliciesByNamespace(s)
-	cni, out := cniPolicies(s)
+	byNS := netpol.PoliciesByNamespace(s)
+	cni, out := netpol.CNIPolicies(s)
 	covered := func(ns string, podLabels map[string]string) bool {
 		return slices.ContainsFunc(byNS[ns], func(np *networkingv1.NetworkPolicy) bool {
-			return netHasPolicyType(np, networkingv1.PolicyTypeIngress) && netPolicySelects(np, ns, podLabels)
-		}) || cniIngressSelects(s, cni, ns, podLabels)
+			return netpol.HasPolicyType(np, networkingv1.PolicyTypeIngress) && netpol.Selects(np, ns, podLabels)
+		}) || netpol.CNIIngressSelects(s, cni, ns, podLabels)
 	}
 	const msg = "no NetworkPolicy (nor Cilium or Calico policy) governing ingress selects it, so it accepts traffic from every pod"
 	inspected := 0
@@ -512,7 +466,7 @@ func netNamespaceIsolation(s *check.Snapshot) []check.Finding {
 	var out []check.Finding
 	inspected := 0
 	for _, np := range s.NetworkPolicies {
-		if !s.InScope(np.Namespace) || !netHasPolicyType(np, networkingv1.PolicyTypeIngress) {
+		if !s.InScope(np.Namespace) || !netpol.HasPolicyType(np, networkingv1.PolicyTypeIngress) {
 			continue
 		}
 		if ns := s.Namespace(np.Namespace); ns != nil && ns.Labels[check.LabelSharedNamespace] == "true" {
@@ -1056,7 +1010,7 @@ func netHostTLSProblem(s *check.Snapshot, ing *networkingv1.Ingress, host string
 	problem = "is not covered by spec.tls"
 	for _, t := range ing.Spec.TLS {
 		// A TLS entry without hosts takes the controller's wildcard host.
-		if len(t.Hosts) > 0 && !slices.ContainsFunc(t.Hosts, func(h string) bool { return netHostCovers(h, host) }) {
+		if len(t.Hosts) > 0 && !slices.ContainsFunc(t.Hosts, func(h string) bool { return tlshost.Covers(h, host) }) {
 			continue
 		}
 		if t.SecretName == "" {
@@ -1078,20 +1032,6 @@ func netHostTLSProblem(s *check.Snapshot, ing *networkingv1.Ingress, host string
 		}
 	}
 	return problem, false
-}
-
-// netHostCovers reports whether a TLS host (possibly a wildcard such as *.example.com) covers
-// the rule host.
-func netHostCovers(tlsHost, host string) bool {
-	if strings.EqualFold(tlsHost, host) {
-		return true
-	}
-	suffix, ok := strings.CutPrefix(tlsHost, "*.")
-	if !ok {
-		return false
-	}
-	first, rest, ok := strings.Cut(host, ".")
-	return ok && first != "" && first != "*" && strings.EqualFold(rest, suffix)
 }
 
 // netGatewayPlainListeners describes the HTTP listeners of a Gateway that serve external
@@ -1116,7 +1056,7 @@ func netGatewayPlainListeners(s *check.Snapshot, gw *unstructured.Unstructured) 
 			continue
 		}
 		secured := slices.ContainsFunc(all, func(o listener) bool {
-			return (o.protocol == "HTTPS" || o.protocol == "TLS") && (o.hostname == "" || netHostCovers(o.hostname, l.hostname))
+			return (o.protocol == "HTTPS" || o.protocol == "TLS") && (o.hostname == "" || tlshost.Covers(o.hostname, l.hostname))
 		})
 		if secured {
 			continue

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/cpflags"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/imageref"
 	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -790,7 +793,7 @@ func nodeOSVersions(s *check.Snapshot) []check.Finding {
 		info := n.Status.NodeInfo
 		var problems []string
 		for _, m := range s.Params.Nodes.OSMinimums {
-			if !check.GlobMatch(m.OSImage, info.OSImage) {
+			if !glob.Match(m.OSImage, info.OSImage) {
 				continue
 			}
 			if m.MinOSVersion != "" {
@@ -828,7 +831,7 @@ func nodeContainerOS(s *check.Snapshot) []check.Finding {
 	var out []check.Finding
 	for _, n := range s.Nodes {
 		img := n.Status.NodeInfo.OSImage
-		if !slices.ContainsFunc(s.Params.Nodes.ContainerOSImages, func(p string) bool { return check.GlobMatch(p, img) }) {
+		if !slices.ContainsFunc(s.Params.Nodes.ContainerOSImages, func(p string) bool { return glob.Match(p, img) }) {
 			out = append(out, check.Failf(nodeRef(n), "osImage %q is not a container-specific OS (Nodes.ContainerOSImages)", img))
 		}
 	}
@@ -1097,7 +1100,7 @@ func nodeBenchmarkCurrent(s *check.Snapshot) []check.Finding {
 		return []check.Finding{check.Manualf("no CIS benchmark reports are available through the API (neither %s nor %s is served): "+
 			"confirm that within the last %s a CIS benchmark passed on %s, with the control-plane targets on control-plane "+
 			"nodes, then attest NODE-008; to produce reports, %s",
-			gkKubeBenchReport, gkNodeInfraAssessment, lcApproxDuration(maxAge), nodeEach(nodes, "Linux"), nodeBenchmarkHowTo)}
+			gkKubeBenchReport, gkNodeInfraAssessment, check.ApproxDuration(maxAge), nodeEach(nodes, "Linux"), nodeBenchmarkHowTo)}
 	}
 	cpReports := nodeControlPlaneAssessments(s)
 	var out []check.Finding
@@ -1110,7 +1113,7 @@ func nodeBenchmarkCurrent(s *check.Snapshot) []check.Finding {
 		var problems []string
 		if age := s.Now.Sub(b.Time); age > maxAge {
 			problems = append(problems, fmt.Sprintf("the newest CIS benchmark report (%s %s) is from %s, older than Nodes.BenchmarkMaxAge %s",
-				b.Ref.Kind, b.Ref.Name, b.Time.UTC().Format(time.DateOnly), lcApproxDuration(maxAge)))
+				b.Ref.Kind, b.Ref.Name, b.Time.UTC().Format(time.DateOnly), check.ApproxDuration(maxAge)))
 		}
 		if len(b.Failed) > 0 {
 			problems = append(problems, fmt.Sprintf("%s %s lists failing item(s) %s", b.Ref.Kind, b.Ref.Name, nodeFailedItems(b.Failed)))
@@ -1181,7 +1184,7 @@ func nodeScanCurrent(s *check.Snapshot) []check.Finding {
 		return []check.Finding{check.Manualf("no node vulnerability reports are available through the API (%s is not served): confirm "+
 			"that your host scanner scanned the OS packages and kernel of %s within the last %s, or enable node scanning "+
 			"in the Trivy Operator; then attest NODE-009",
-			gkNodeVulnerabilityReport, nodeEach(s.Nodes, ""), lcApproxDuration(maxAge))}
+			gkNodeVulnerabilityReport, nodeEach(s.Nodes, ""), check.ApproxDuration(maxAge))}
 	}
 	newest := map[string]*unstructured.Unstructured{}
 	for _, u := range s.Extra[gkNodeVulnerabilityReport] {
@@ -1199,12 +1202,12 @@ func nodeScanCurrent(s *check.Snapshot) []check.Finding {
 		switch {
 		case !ok && nodeIsWindows(n):
 			out = append(out, nodeManual(nodeRef(n), "Windows node without a NodeVulnerabilityReport: confirm with your Windows "+
-				"patch tooling that it was scanned within the last %s", lcApproxDuration(maxAge)))
+				"patch tooling that it was scanned within the last %s", check.ApproxDuration(maxAge)))
 		case !ok:
 			out = append(out, check.Failf(nodeRef(n), "no NodeVulnerabilityReport names this node"))
 		case s.Now.Sub(nodeReportTime(u)) > maxAge:
 			out = append(out, check.Failf(nodeRef(n), "the newest NodeVulnerabilityReport %s is from %s, older than Nodes.NodeScanMaxAge %s",
-				u.GetName(), nodeReportTime(u).UTC().Format(time.DateOnly), lcApproxDuration(maxAge)))
+				u.GetName(), nodeReportTime(u).UTC().Format(time.DateOnly), check.ApproxDuration(maxAge)))
 		}
 	}
 	return out
@@ -1358,7 +1361,7 @@ func nodeCSRProblem(s *check.Snapshot, csr *certificatesv1.CertificateSigningReq
 	}
 	if age := s.Now.Sub(csr.CreationTimestamp.Time); age > s.Params.Nodes.CSRPendingMax {
 		return fmt.Sprintf("the kubelet's newest %s CSR %s has been pending for %s: nothing approves it",
-			csr.Spec.SignerName, csr.Name, lcApproxDuration(age))
+			csr.Spec.SignerName, csr.Name, check.ApproxDuration(age))
 	}
 	return ""
 }
@@ -1458,7 +1461,7 @@ func nodeHasAutoscaler(s *check.Snapshot) bool {
 			continue
 		}
 		for _, c := range d.Spec.Template.Spec.Containers {
-			if name := imageBaseName(c.Image); slices.ContainsFunc(p.AutoscalerImages, func(g string) bool { return check.GlobMatch(g, name) }) {
+			if name := imageref.BaseName(c.Image); slices.ContainsFunc(p.AutoscalerImages, func(g string) bool { return glob.Match(g, name) }) {
 				return true
 			}
 		}
@@ -1472,7 +1475,7 @@ func nodeTrafficSeparation(s *check.Snapshot) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
-	servers := controlPlaneFlags(s, "kube-apiserver")
+	servers := cpflags.Of(s, "kube-apiserver")
 	if len(servers) == 0 {
 		return []check.Finding{check.Manualf("no kube-apiserver mirror pod in kube-system (managed control plane?): verify with your provider "+
 			"that the API server endpoint is private or restricted to administrator networks, separate from the subnets of "+
@@ -1483,7 +1486,7 @@ func nodeTrafficSeparation(s *check.Snapshot) []check.Finding {
 		nodes[n.Name] = n
 	}
 	etcdURLs := map[string]string{}
-	for _, e := range controlPlaneFlags(s, "etcd") {
+	for _, e := range cpflags.Of(s, "etcd") {
 		etcdURLs[e.Node] = strings.Trim(e.Flags["listen-client-urls"]+","+e.Flags["listen-peer-urls"], ",")
 	}
 	var out []check.Finding

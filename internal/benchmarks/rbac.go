@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/cpflags"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -561,19 +562,13 @@ func sensitivePermissionGranted(p check.SensitivePermission, rules []rbacv1.Poli
 
 // --- kube-apiserver ---
 
-// kubeAPIServerFlags returns the flags of every kube-apiserver mirror pod in kube-system, sorted
-// by pod name; nil on a managed control plane.
-func kubeAPIServerFlags(s *check.Snapshot) []componentFlags {
-	return controlPlaneFlags(s, "kube-apiserver")
-}
-
 // --- Evaluate functions ---
 
 func evaluateAuthorizationMode(s *check.Snapshot) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("the authorization mode is a fact of a live control plane")}
 	}
-	servers := kubeAPIServerFlags(s)
+	servers := cpflags.KubeAPIServer(s)
 	if len(servers) == 0 {
 		return []check.Finding{check.Manualf("no kube-apiserver mirror pod in kube-system (managed control plane?); %d ClusterRoleBindings "+
 			"and %d RoleBindings exist. Verify with the provider that requests are authorized by RBAC "+
@@ -881,7 +876,7 @@ func evaluateIdentityIntegration(s *check.Snapshot) []check.Finding {
 		return []check.Finding{check.NotApplicablef("identity integration is a fact of a live cluster")}
 	}
 	var out []check.Finding
-	servers := kubeAPIServerFlags(s)
+	servers := cpflags.KubeAPIServer(s)
 	if len(servers) == 0 {
 		out = append(out, check.Manualf("no kube-apiserver mirror pod in kube-system (managed control plane?): verify that "+
 			"people sign in through the provider's IAM integration or OIDC and that static local accounts are disabled"))
@@ -915,8 +910,8 @@ func handedOutTokens(s *check.Snapshot) []check.Finding {
 			continue // a controller-owned pod listed for its ephemeral containers; its template counts
 		}
 		ns := w.Ref.Namespace
-		usedSA[ns+"/"+rbacPodServiceAccount(w.Spec)] = true
-		for _, name := range rbacPodSecretRefs(w.Spec) {
+		usedSA[ns+"/"+check.PodServiceAccount(w.Spec)] = true
+		for _, name := range check.PodSecretRefs(w.Spec) {
 			usedSecret[ns+"/"+name] = true
 		}
 	}
@@ -937,47 +932,6 @@ func handedOutTokens(s *check.Snapshot) []check.Finding {
 			"long-lived token of ServiceAccount %s, which no workload uses%s: it is likely a personal or CI credential",
 			sa, lastUsed))
 	}
-	return out
-}
-
-// rbacPodServiceAccount is the service account a pod runs as, "default" when the spec names none.
-func rbacPodServiceAccount(spec *corev1.PodSpec) string {
-	if spec.ServiceAccountName != "" {
-		return spec.ServiceAccountName
-	}
-	if spec.DeprecatedServiceAccount != "" {
-		return spec.DeprecatedServiceAccount
-	}
-	return "default"
-}
-
-// rbacPodSecretRefs lists the Secrets a pod spec mounts or reads into its environment.
-func rbacPodSecretRefs(spec *corev1.PodSpec) []string {
-	var out []string
-	for _, v := range spec.Volumes {
-		if v.Secret != nil {
-			out = append(out, v.Secret.SecretName)
-		}
-		if v.Projected != nil {
-			for _, src := range v.Projected.Sources {
-				if src.Secret != nil {
-					out = append(out, src.Secret.Name)
-				}
-			}
-		}
-	}
-	check.EachContainer(spec, func(c *corev1.Container, _ check.ContainerKind) {
-		for _, e := range c.Env {
-			if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
-				out = append(out, e.ValueFrom.SecretKeyRef.Name)
-			}
-		}
-		for _, e := range c.EnvFrom {
-			if e.SecretRef != nil {
-				out = append(out, e.SecretRef.Name)
-			}
-		}
-	})
 	return out
 }
 
@@ -1023,7 +977,7 @@ func evaluateDefaultServiceAccounts(s *check.Snapshot) []check.Finding {
 	workloads := s.Workloads()
 	for _, w := range workloads {
 		// A controller-owned pod appears only for its ephemeral containers; its template was judged.
-		if len(w.Spec.Containers) == 0 || rbacPodServiceAccount(w.Spec) != "default" {
+		if len(w.Spec.Containers) == 0 || check.PodServiceAccount(w.Spec) != "default" {
 			continue
 		}
 		switch am := w.Spec.AutomountServiceAccountToken; {

@@ -6,7 +6,10 @@ import (
 	"time"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/cpflags"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/facts"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/tlshost"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -365,7 +368,7 @@ func secEnvCredentials(s *check.Snapshot) []check.Finding {
 
 func secAllowedEnv(s *check.Snapshot, name string) bool {
 	for _, p := range s.Params.Secrets.CredentialEnvAllowlist {
-		if check.GlobMatch(strings.ToUpper(p), strings.ToUpper(name)) {
+		if glob.Match(strings.ToUpper(p), strings.ToUpper(name)) {
 			return true
 		}
 	}
@@ -409,7 +412,7 @@ func secEncryptionAtRest(s *check.Snapshot) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("encryption at rest is a fact of a live control plane")}
 	}
-	servers := kubeAPIServerFlags(s)
+	servers := cpflags.KubeAPIServer(s)
 	if len(servers) == 0 {
 		return []check.Finding{check.Manualf("managed control plane (no kube-apiserver mirror pod in kube-system): verify with the " +
 			"provider that Secrets are encrypted at rest with a KMS key (EKS envelope encryption, GKE application-layer " +
@@ -430,7 +433,7 @@ func secEncryptionKeyRotation(s *check.Snapshot) []check.Finding {
 		return []check.Finding{check.NotApplicablef("encryption keys are a fact of a live control plane")}
 	}
 	maxAge := secSpan(s.Params.Secrets.EncryptionKeyMaxAge)
-	servers := kubeAPIServerFlags(s)
+	servers := cpflags.KubeAPIServer(s)
 	if len(servers) == 0 {
 		return []check.Finding{check.Manualf("managed control plane: verify with the provider that the KMS key encrypting Secrets "+
 			"rotates at least every %s (aws kms get-key-rotation-status; gcloud kms keys describe --format='value(rotationPeriod)'; "+
@@ -745,7 +748,7 @@ func secWeakKey(s *check.Snapshot, c facts.CertificateFacts) string {
 // secSANCovers reports whether a certificate's SANs cover host; a wildcard covers one label.
 func secSANCovers(c facts.CertificateFacts, host string) bool {
 	for _, san := range c.DNSNames {
-		if netHostCovers(san, host) {
+		if tlshost.Covers(san, host) {
 			return true
 		}
 	}
@@ -992,7 +995,7 @@ func secInjectorWebhook(s *check.Snapshot) string {
 	for _, mwc := range s.MutatingWebhookConfigurations {
 		for _, wh := range mwc.Webhooks {
 			for _, p := range s.Params.Secrets.SecretInjectorWebhooks {
-				if check.GlobMatch(p, wh.Name) {
+				if glob.Match(p, wh.Name) {
 					return fmt.Sprintf("secret injector webhook %s (MutatingWebhookConfiguration %s)", wh.Name, mwc.Name)
 				}
 			}
@@ -1012,7 +1015,7 @@ func secLegacyTokens(s *check.Snapshot) []check.Finding {
 	}
 	mounted := map[string]bool{}
 	for _, w := range s.Workloads() {
-		for _, name := range rbacPodSecretRefs(w.Spec) {
+		for _, name := range check.PodSecretRefs(w.Spec) {
 			mounted[w.Ref.Namespace+"/"+name] = true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/pod-security-admission/policy"
 )
@@ -131,13 +132,13 @@ func workloadChecks() []check.Check {
 			Evaluate: eachWorkload(func(_ *check.Snapshot, w *check.Workload) []string {
 				var problems []string
 				check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
-					nonRoot, uid, level := effectiveRunAs(w.Spec.SecurityContext, c.SecurityContext)
+					nonRoot, uid, level := check.EffectiveRunAs(w.Spec.SecurityContext, c.SecurityContext)
 					switch {
 					case nonRoot == nil || !*nonRoot:
-						problems = append(problems, fmt.Sprintf("%s does not run with runAsNonRoot=true", containerRef(c, kind)))
+						problems = append(problems, fmt.Sprintf("%s does not run with runAsNonRoot=true", check.ContainerRef(c, kind)))
 					case uid != nil:
 						problems = append(problems, fmt.Sprintf("%s runs as runAsUser=%d (set on the %s) instead of the image's USER",
-							containerRef(c, kind), *uid, level))
+							check.ContainerRef(c, kind), *uid, level))
 					}
 				})
 				return problems
@@ -215,7 +216,7 @@ func workloadChecks() []check.Check {
 				var problems []string
 				check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 					if p := seccompProblem(w.Spec.SecurityContext, c.SecurityContext); p != "" {
-						problems = append(problems, containerRef(c, kind)+" "+p)
+						problems = append(problems, check.ContainerRef(c, kind)+" "+p)
 					}
 				})
 				return problems
@@ -264,7 +265,7 @@ func workloadChecks() []check.Check {
 				check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 					sc := c.SecurityContext
 					if sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
-						problems = append(problems, containerRef(c, kind)+" does not set readOnlyRootFilesystem=true")
+						problems = append(problems, check.ContainerRef(c, kind)+" does not set readOnlyRootFilesystem=true")
 					}
 				})
 				return problems
@@ -397,11 +398,6 @@ func psaProblems(w *check.Workload, spec *corev1.PodSpec, rules ...psaRule) []st
 	return problems
 }
 
-// containerRef names a container in a message, such as `initContainer "migrate"`.
-func containerRef(c *corev1.Container, kind check.ContainerKind) string {
-	return fmt.Sprintf("%s %q", kind, c.Name)
-}
-
 // isPodSpec reports whether spec is a whole pod spec: a pod folded into its controller is
 // represented by its ephemeral containers alone, and its pod-level fields are judged on the
 // controller.
@@ -411,26 +407,6 @@ func isPodSpec(spec *corev1.PodSpec) bool { return len(spec.Containers) > 0 }
 // (seccomp, readOnlyRootFilesystem, user namespaces) cannot be set.
 func isWindowsPod(spec *corev1.PodSpec) bool {
 	return spec.OS != nil && spec.OS.Name == corev1.Windows
-}
-
-// effectiveRunAs resolves runAsNonRoot and runAsUser for a container, the container's own
-// settings overriding the pod's; level says where runAsUser was set.
-func effectiveRunAs(pod *corev1.PodSecurityContext, c *corev1.SecurityContext) (nonRoot *bool, uid *int64, level string) {
-	if pod != nil {
-		nonRoot = pod.RunAsNonRoot
-		if pod.RunAsUser != nil {
-			uid, level = pod.RunAsUser, "pod"
-		}
-	}
-	if c != nil {
-		if c.RunAsNonRoot != nil {
-			nonRoot = c.RunAsNonRoot
-		}
-		if c.RunAsUser != nil {
-			uid, level = c.RunAsUser, "container"
-		}
-	}
-	return nonRoot, uid, level
 }
 
 // seccompProblem says why a container's effective seccomp profile is not a specific Localhost
@@ -462,7 +438,7 @@ func seLinuxProblems(spec *corev1.PodSpec, forbidden []string) []string {
 			return
 		}
 		for _, pattern := range forbidden {
-			if check.GlobMatch(pattern, opts.Type) {
+			if glob.Match(pattern, opts.Type) {
 				problems = append(problems, fmt.Sprintf("%s sets seLinuxOptions.type %s", who, opts.Type))
 				return
 			}
@@ -473,7 +449,7 @@ func seLinuxProblems(spec *corev1.PodSpec, forbidden []string) []string {
 	}
 	check.EachContainer(spec, func(c *corev1.Container, kind check.ContainerKind) {
 		if c.SecurityContext != nil {
-			inspect(containerRef(c, kind), c.SecurityContext.SELinuxOptions)
+			inspect(check.ContainerRef(c, kind), c.SecurityContext.SELinuxOptions)
 		}
 	})
 	return problems
@@ -529,7 +505,7 @@ func resourceProblems(w *check.Workload, defLimits, defRequests corev1.ResourceL
 			}
 		}
 		if len(missing) > 0 {
-			problems = append(problems, fmt.Sprintf("%s has no %s", containerRef(c, kind), strings.Join(missing, ", ")))
+			problems = append(problems, fmt.Sprintf("%s has no %s", check.ContainerRef(c, kind), strings.Join(missing, ", ")))
 		}
 	})
 	return problems
@@ -600,7 +576,7 @@ func sensitiveHostPath(p string, sensitive []string) (string, bool) {
 // hostPathAllowed reports whether an allowlist entry lets namespace ns mount p.
 func hostPathAllowed(p, ns string, allow []check.HostPathAllowance) bool {
 	for _, a := range allow {
-		if a.Namespace != "" && !check.GlobMatch(a.Namespace, ns) {
+		if a.Namespace != "" && !glob.Match(a.Namespace, ns) {
 			continue
 		}
 		if a.Path == "" || hostPathWithin(p, cleanHostPath(a.Path)) {
@@ -637,7 +613,7 @@ func hostPathProblems(params *check.WorkloadParams, w *check.Workload) []string 
 	check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 		for _, m := range c.VolumeMounts {
 			if m.MountPropagation != nil && *m.MountPropagation == corev1.MountPropagationBidirectional {
-				problems = append(problems, fmt.Sprintf("%s mounts volume %q with mountPropagation Bidirectional", containerRef(c, kind), m.Name))
+				problems = append(problems, fmt.Sprintf("%s mounts volume %q with mountPropagation Bidirectional", check.ContainerRef(c, kind), m.Name))
 			}
 		}
 	})
@@ -648,7 +624,7 @@ func hostPathProblems(params *check.WorkloadParams, w *check.Workload) []string 
 // socket itself rather than a directory holding it.
 func runtimeSocket(p string, params *check.WorkloadParams) (socket string, direct bool) {
 	for _, name := range params.RuntimeSocketNames {
-		if name != "" && name != "*" && check.GlobMatch(name, path.Base(p)) {
+		if name != "" && name != "*" && glob.Match(name, path.Base(p)) {
 			return p, true
 		}
 	}
@@ -703,7 +679,7 @@ func writableMounts(spec *corev1.PodSpec, volume string) []string {
 	check.EachContainer(spec, func(c *corev1.Container, kind check.ContainerKind) {
 		for _, m := range c.VolumeMounts {
 			if m.Name == volume && !m.ReadOnly {
-				out = append(out, containerRef(c, kind))
+				out = append(out, check.ContainerRef(c, kind))
 				return
 			}
 		}

@@ -2,13 +2,18 @@ package benchmarks
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/admission"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/imageref"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/labelsel"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/unstruct"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -310,7 +315,7 @@ func lcRemoteLoginDaemon(c *corev1.Container, daemons []string) string {
 		for _, tok := range strings.FieldsFunc(arg, isSep) {
 			base := path.Base(tok)
 			for _, d := range daemons {
-				if d != "" && check.GlobMatch(d, base) {
+				if d != "" && glob.Match(d, base) {
 					return base
 				}
 			}
@@ -394,7 +399,7 @@ func lcDebugContainers(s *check.Snapshot) []check.Finding {
 			}
 			if started, ok := lcEphemeralStartedAt(p, ec.Name); ok && s.Now.Sub(started) > maxAge {
 				problems = append(problems, fmt.Sprintf("ephemeralContainer %q (image %s) was started %s ago (limit %s)",
-					ec.Name, ec.Image, lcApproxDuration(s.Now.Sub(started)), lcApproxDuration(maxAge)))
+					ec.Name, ec.Image, check.ApproxDuration(s.Now.Sub(started)), check.ApproxDuration(maxAge)))
 			}
 		}
 		if strings.HasPrefix(p.Name, "node-debugger-") {
@@ -407,7 +412,7 @@ func lcDebugContainers(s *check.Snapshot) []check.Finding {
 			}
 			if age := s.Now.Sub(p.CreationTimestamp.Time); !privileged && !p.CreationTimestamp.IsZero() && age > maxAge {
 				problems = append(problems, fmt.Sprintf("node debugger pod on node %q was created %s ago (limit %s)",
-					p.Spec.NodeName, lcApproxDuration(age), lcApproxDuration(maxAge)))
+					p.Spec.NodeName, check.ApproxDuration(age), check.ApproxDuration(maxAge)))
 			}
 		}
 		out = lcAppendProblems(out, check.ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name}, problems)
@@ -439,17 +444,6 @@ func lcEphemeralStartedAt(p *corev1.Pod, name string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// lcApproxDuration renders d the way a person reads an age: days, hours or minutes.
-func lcApproxDuration(d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
-	case d >= time.Hour:
-		return fmt.Sprintf("%dh", int(d/time.Hour))
-	}
-	return fmt.Sprintf("%dm", int(d/time.Minute))
-}
-
 // WKL-018.
 func lcUnneededPods(s *check.Snapshot) []check.Finding {
 	maxAge := s.Params.TerminatedPodMaxAge
@@ -463,14 +457,14 @@ func lcUnneededPods(s *check.Snapshot) []check.Finding {
 		ref := check.ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
 		owner := metav1.GetControllerOf(p)
 		switch {
-		case lcPodTerminated(p):
+		case check.PodTerminated(p):
 			if owner != nil && owner.Kind == "Job" {
 				continue // a Job's pods go with the Job; the Job is judged below
 			}
 			finished, ok := lcPodFinishedAt(p)
 			if ok && s.Now.Sub(finished) > maxAge {
 				out = append(out, check.Failf(ref, "pod is %s since %s, %s ago (limit %s)",
-					lcPodPhaseReason(p), finished.UTC().Format(time.DateOnly), lcApproxDuration(s.Now.Sub(finished)), lcApproxDuration(maxAge)))
+					lcPodPhaseReason(p), finished.UTC().Format(time.DateOnly), check.ApproxDuration(s.Now.Sub(finished)), check.ApproxDuration(maxAge)))
 			}
 		case owner == nil:
 			out = append(out, check.Failf(ref, "bare pod with no controller ownerReference: nothing recreates or removes it"))
@@ -504,10 +498,6 @@ func lcIsStaticPod(p *corev1.Pod) bool {
 	}
 	owner := metav1.GetControllerOf(p)
 	return owner != nil && owner.Kind == "Node"
-}
-
-func lcPodTerminated(p *corev1.Pod) bool {
-	return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
 }
 
 func lcPodPhaseReason(p *corev1.Pod) string {
@@ -567,7 +557,7 @@ func lcSelfHealing(s *check.Snapshot) []check.Finding {
 			}
 		case "Pod":
 			p := w.Pod
-			if lcEphemeralOnly(w) || lcIsStaticPod(p) || lcPodTerminated(p) || metav1.GetControllerOf(p) != nil {
+			if lcEphemeralOnly(w) || lcIsStaticPod(p) || check.PodTerminated(p) || metav1.GetControllerOf(p) != nil {
 				continue // not bare: static, finished, or owned by a controller (an operator's resource counts)
 			}
 			msg := "pod has no controller ownerReference: it is not recreated when deleted, evicted or its node fails"
@@ -669,21 +659,11 @@ func lcNodeLossTolerance(s *check.Snapshot) []check.Finding {
 
 func lcHasPDB(s *check.Snapshot, ns string, podLabels map[string]string) bool {
 	for _, pdb := range s.PodDisruptionBudgets {
-		if pdb.Namespace == ns && lcLabelSelectorMatches(pdb.Spec.Selector, podLabels) {
+		if pdb.Namespace == ns && labelsel.Matches(pdb.Spec.Selector, podLabels) {
 			return true
 		}
 	}
 	return false
-}
-
-// lcLabelSelectorMatches applies a metav1.LabelSelector to a label set; a nil or invalid selector
-// matches nothing.
-func lcLabelSelectorMatches(sel *metav1.LabelSelector, set map[string]string) bool {
-	if sel == nil {
-		return false
-	}
-	s, err := metav1.LabelSelectorAsSelector(sel)
-	return err == nil && s.Matches(labels.Set(set))
 }
 
 // lcSpreadsAcrossNodes reports whether the pod spec keeps its own replicas apart on one of keys,
@@ -691,7 +671,7 @@ func lcLabelSelectorMatches(sel *metav1.LabelSelector, set map[string]string) bo
 func lcSpreadsAcrossNodes(spec *corev1.PodSpec, podLabels map[string]string, keys []string) bool {
 	selectsSelf := func(sel *metav1.LabelSelector, matchLabelKeys []string) bool {
 		// matchLabelKeys adds the incoming pod's own values to the selector, so it selects itself.
-		return lcLabelSelectorMatches(sel, podLabels) || (sel == nil && len(matchLabelKeys) > 0)
+		return labelsel.Matches(sel, podLabels) || (sel == nil && len(matchLabelKeys) > 0)
 	}
 	if a := spec.Affinity; a != nil && a.PodAntiAffinity != nil {
 		terms := append([]corev1.PodAffinityTerm{}, a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution...)
@@ -864,7 +844,7 @@ func lcClassificationColocation(s *check.Snapshot) []check.Finding {
 	}
 	key := s.Params.ClassificationLabel
 	var out []check.Finding
-	for _, node := range lcSortedKeys(byNode) {
+	for _, node := range slices.Sorted(maps.Keys(byNode)) {
 		examples := map[string]string{} // classification -> first pod
 		for _, p := range byNode[node] {
 			class := p.Labels[key]
@@ -893,7 +873,7 @@ func lcClassificationColocation(s *check.Snapshot) []check.Finding {
 func lcPlacedPodsByNode(s *check.Snapshot) map[string][]*corev1.Pod {
 	out := map[string][]*corev1.Pod{}
 	for _, p := range s.Pods {
-		if p.Spec.NodeName == "" || !s.InScope(p.Namespace) || lcPodTerminated(p) || lcIsStaticPod(p) {
+		if p.Spec.NodeName == "" || !s.InScope(p.Namespace) || check.PodTerminated(p) || lcIsStaticPod(p) {
 			continue
 		}
 		if owner := metav1.GetControllerOf(p); owner != nil && owner.Kind == "DaemonSet" {
@@ -904,19 +884,10 @@ func lcPlacedPodsByNode(s *check.Snapshot) map[string][]*corev1.Pod {
 	return out
 }
 
-func lcSortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // lcDescribeGroups renders "a (e.g. ns/pod), b (e.g. ns/pod)" in a stable order.
 func lcDescribeGroups(examples map[string]string) string {
 	var parts []string
-	for _, k := range lcSortedKeys(examples) {
+	for _, k := range slices.Sorted(maps.Keys(examples)) {
 		parts = append(parts, fmt.Sprintf("%s (e.g. %s)", k, examples[k]))
 	}
 	return strings.Join(parts, ", ")
@@ -933,7 +904,7 @@ func lcExposureColocation(s *check.Snapshot) []check.Finding {
 	}
 	exposers := lcExposingServices(s)
 	var out []check.Finding
-	for _, node := range lcSortedKeys(byNode) {
+	for _, node := range slices.Sorted(maps.Keys(byNode)) {
 		var exposed, internal string
 		for _, p := range byNode[node] {
 			name := p.Namespace + "/" + p.Name
@@ -1070,7 +1041,7 @@ func lcSandboxRuntime(s *check.Snapshot) []check.Finding {
 	known := map[string]string{} // RuntimeClass name -> handler
 	for _, rc := range s.RuntimeClasses {
 		known[rc.Name] = rc.Handler
-		sandboxed[rc.Name] = lcMatchesAnyGlob(p.SandboxRuntimeHandlers, rc.Handler)
+		sandboxed[rc.Name] = glob.MatchAny(p.SandboxRuntimeHandlers, rc.Handler)
 	}
 	anySandbox := false
 	for _, ok := range sandboxed {
@@ -1183,22 +1154,6 @@ func lcAdmissionLayer(s *check.Snapshot) []check.Finding {
 		"no admission policy layer: no ValidatingAdmissionPolicy is bound with Deny, and no Kyverno or Gatekeeper webhook is registered")}
 }
 
-func lcFailClosed(fp *admissionregistrationv1.FailurePolicyType) bool {
-	return fp == nil || *fp == admissionregistrationv1.Fail
-}
-
-// lcPodKinds are the kinds whose admission decides what pods run.
-var lcPodKinds = map[string]bool{
-	"*": true, "Pod": true, "Deployment": true, "StatefulSet": true, "DaemonSet": true,
-	"ReplicaSet": true, "Job": true, "CronJob": true,
-}
-
-// lcPodResources are lcPodKinds as API resources.
-var lcPodResources = map[string]bool{
-	"*": true, "*/*": true, "pods": true, "deployments": true, "statefulsets": true, "daemonsets": true,
-	"replicasets": true, "jobs": true, "cronjobs": true,
-}
-
 // lcVAPLayer reports whether a ValidatingAdmissionPolicy that applies to pods is bound with Deny
 // and fails closed, else the bindings and policies that fall short.
 func lcVAPLayer(s *check.Snapshot) (bool, []check.Finding) {
@@ -1217,31 +1172,17 @@ func lcVAPLayer(s *check.Snapshot) (bool, []check.Finding) {
 		switch {
 		case p == nil:
 			gaps = append(gaps, check.Failf(ref, "binds policy %q, which does not exist", b.Spec.PolicyName))
-		case !lcVAPCoversPods(p):
+		case !admission.VAPCoversPods(p):
 			continue // a policy about other resources is no pod policy layer, and no gap either
 		case !deny:
 			gaps = append(gaps, check.Failf(ref, "validationActions %v has no Deny: policy %q only warns or audits", b.Spec.ValidationActions, p.Name))
-		case !lcFailClosed(p.Spec.FailurePolicy):
+		case !admission.FailClosed(p.Spec.FailurePolicy):
 			gaps = append(gaps, check.Failf(check.ObjectRef{Kind: "ValidatingAdmissionPolicy", Name: p.Name}, "failurePolicy is Ignore: pods are admitted when the policy cannot be evaluated"))
 		default:
 			return true, nil
 		}
 	}
 	return false, gaps
-}
-
-func lcVAPCoversPods(p *admissionregistrationv1.ValidatingAdmissionPolicy) bool {
-	if p.Spec.MatchConstraints == nil {
-		return false
-	}
-	for _, r := range p.Spec.MatchConstraints.ResourceRules {
-		for _, res := range r.Resources {
-			if lcPodResources[res] {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // lcEngineWebhooks reports whether a policy engine registers validating webhooks (recognised by
@@ -1255,7 +1196,7 @@ func lcEngineWebhooks(s *check.Snapshot, engine string) (found, closed bool, ope
 				continue
 			}
 			found = true
-			if lcFailClosed(wh.FailurePolicy) {
+			if admission.FailClosed(wh.FailurePolicy) {
 				closed = true
 			} else {
 				open = append(open, check.Failf(check.ObjectRef{Kind: "ValidatingWebhookConfiguration", Name: vwc.Name},
@@ -1308,28 +1249,28 @@ func lcKyvernoPolicyEnforces(pol *unstructured.Unstructured) (enforcing, applies
 		actions, _, _ := unstructured.NestedStringSlice(pol.Object, "spec", "validationActions")
 		rules, _, _ := unstructured.NestedSlice(pol.Object, "spec", "matchConstraints", "resourceRules")
 		for _, r := range rules {
-			res, _, _ := unstructured.NestedStringSlice(lcAsMap(r), "resources")
+			res, _, _ := unstructured.NestedStringSlice(unstruct.Map(r), "resources")
 			for _, x := range res {
-				applies = applies || lcPodResources[x]
+				applies = applies || admission.PodResources[x]
 			}
 		}
-		return applies && lcContainsFold(actions, "Deny"), applies
+		return applies && check.ContainsFold(actions, "Deny"), applies
 	}
 	policyAction, _, _ := unstructured.NestedString(pol.Object, "spec", "validationFailureAction")
 	rules, _, _ := unstructured.NestedSlice(pol.Object, "spec", "rules")
 	for _, r := range rules {
-		rule := lcAsMap(r)
-		if !lcKyvernoRuleMatchesPods(rule) {
+		rule := unstruct.Map(r)
+		if !admission.KyvernoRuleMatchesPods(rule) {
 			continue
 		}
 		var actions []string
 		if v, ok := rule["validate"]; ok {
-			a, _, _ := unstructured.NestedString(lcAsMap(v), "failureAction")
+			a, _, _ := unstructured.NestedString(unstruct.Map(v), "failureAction")
 			actions = append(actions, a)
 		}
 		verify, _, _ := unstructured.NestedSlice(rule, "verifyImages")
 		for _, v := range verify {
-			a, _, _ := unstructured.NestedString(lcAsMap(v), "failureAction")
+			a, _, _ := unstructured.NestedString(unstruct.Map(v), "failureAction")
 			actions = append(actions, a)
 		}
 		for _, a := range actions {
@@ -1345,29 +1286,6 @@ func lcKyvernoPolicyEnforces(pol *unstructured.Unstructured) (enforcing, applies
 	return false, applies
 }
 
-// lcKyvernoRuleMatchesPods reports whether a rule's match block names pods or their controllers.
-func lcKyvernoRuleMatchesPods(rule map[string]any) bool {
-	var blocks []map[string]any
-	if m, ok := rule["match"].(map[string]any); ok {
-		blocks = append(blocks, m)
-		for _, key := range []string{"any", "all"} {
-			list, _, _ := unstructured.NestedSlice(m, key)
-			for _, f := range list {
-				blocks = append(blocks, lcAsMap(f))
-			}
-		}
-	}
-	for _, b := range blocks {
-		kinds, _, _ := unstructured.NestedStringSlice(b, "resources", "kinds")
-		for _, k := range kinds {
-			if lcPodKinds[k[strings.LastIndex(k, "/")+1:]] {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // lcGatekeeperLayer reports whether a fail-closed Gatekeeper webhook and a denying constraint that
 // applies to pods are both present, else what falls short.
 func lcGatekeeperLayer(s *check.Snapshot) (bool, []check.Finding) {
@@ -1380,17 +1298,17 @@ func lcGatekeeperLayer(s *check.Snapshot) (bool, []check.Finding) {
 	}
 	seen := false
 	var gaps []check.Finding
-	for _, gk := range lcSortedKeys(s.Extra) {
+	for _, gk := range slices.Sorted(maps.Keys(s.Extra)) {
 		if !strings.HasSuffix(gk, ".constraints.gatekeeper.sh") {
 			continue
 		}
 		seen = true
 		for _, c := range s.Extra[gk] {
-			if !lcGatekeeperConstraintAppliesToPods(c) {
+			if !admission.GatekeeperConstraintAppliesToPods(c) {
 				continue
 			}
 			action, _, _ := unstructured.NestedString(c.Object, "spec", "enforcementAction")
-			if action == "" || action == "deny" || (action == "scoped" && lcGatekeeperScopedDeny(c)) {
+			if action == "" || action == "deny" || (action == "scoped" && admission.GatekeeperScopedDeny(c)) {
 				return true, nil
 			}
 			gaps = append(gaps, check.Failf(check.ObjectRef{Kind: c.GetKind(), Name: c.GetName()},
@@ -1404,46 +1322,6 @@ func lcGatekeeperLayer(s *check.Snapshot) (bool, []check.Finding) {
 		gaps = append(gaps, check.Failf(check.ObjectRef{Kind: "Constraint"}, "Gatekeeper is installed but no constraint applies to pods or their controllers"))
 	}
 	return false, gaps
-}
-
-func lcGatekeeperConstraintAppliesToPods(c *unstructured.Unstructured) bool {
-	matchKinds, found, _ := unstructured.NestedSlice(c.Object, "spec", "match", "kinds")
-	if !found || len(matchKinds) == 0 {
-		return true // no kinds: the constraint applies to everything its template sees
-	}
-	for _, mk := range matchKinds {
-		kinds, _, _ := unstructured.NestedStringSlice(lcAsMap(mk), "kinds")
-		for _, k := range kinds {
-			if lcPodKinds[k] {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func lcGatekeeperScopedDeny(c *unstructured.Unstructured) bool {
-	scoped, _, _ := unstructured.NestedSlice(c.Object, "spec", "scopedEnforcementActions")
-	for _, sa := range scoped {
-		if a, _, _ := unstructured.NestedString(lcAsMap(sa), "action"); a == "deny" {
-			return true
-		}
-	}
-	return false
-}
-
-func lcAsMap(v any) map[string]any {
-	m, _ := v.(map[string]any)
-	return m
-}
-
-func lcContainsFold(list []string, want string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, want) {
-			return true
-		}
-	}
-	return false
 }
 
 // WKL-029.
@@ -1469,7 +1347,7 @@ func lcDataOnVolumes(s *check.Snapshot) []check.Finding {
 			problems = append(problems, "StatefulSet has no volumeClaimTemplates and no persistent volume")
 		}
 		for _, c := range w.Spec.Containers {
-			if name := imageBaseName(c.Image); lcMatchesAnyGlob(patterns, name) {
+			if name := imageref.BaseName(c.Image); glob.MatchAny(patterns, name) {
 				problems = append(problems, fmt.Sprintf("container %q runs stateful software %q (image %s) without a persistent volume", c.Name, name, c.Image))
 			}
 		}
@@ -1486,15 +1364,6 @@ func lcHasPersistentVolume(spec *corev1.PodSpec) bool {
 	for _, v := range spec.Volumes {
 		if v.PersistentVolumeClaim != nil || v.NFS != nil || v.ISCSI != nil || v.RBD != nil || v.CephFS != nil ||
 			v.FC != nil || v.AzureDisk != nil || v.AzureFile != nil || v.GCEPersistentDisk != nil || v.AWSElasticBlockStore != nil {
-			return true
-		}
-	}
-	return false
-}
-
-func lcMatchesAnyGlob(patterns []string, name string) bool {
-	for _, p := range patterns {
-		if p != "" && check.GlobMatch(p, name) {
 			return true
 		}
 	}

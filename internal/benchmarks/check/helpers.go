@@ -1,7 +1,6 @@
 package check
 
 import (
-	"path"
 	"sort"
 	"strings"
 
@@ -141,15 +140,6 @@ func ContainerNames(names []string) string {
 		return strings.Join(names[:5], ", ") + ", …"
 	}
 	return strings.Join(names, ", ")
-}
-
-// GlobMatch reports whether name matches pattern, where * matches any run of characters.
-func GlobMatch(pattern, name string) bool {
-	if pattern == "" || pattern == "*" {
-		return true
-	}
-	ok, err := path.Match(pattern, name)
-	return err == nil && ok
 }
 
 // Truncate shortens s to at most n runes, marking the cut.

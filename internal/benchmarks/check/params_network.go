@@ -4,7 +4,7 @@ package check
 type NetworkParams struct {
 	// CNINamespaces are searched for CNI DaemonSets (NET-001).
 	CNINamespaces []string
-	// PolicyCNIs are name patterns (see GlobMatch) of CNI or policy-agent DaemonSets that enforce
+	// PolicyCNIs are name patterns (see glob.Match) of CNI or policy-agent DaemonSets that enforce
 	// NetworkPolicy. A DaemonSet matches by its name or its k8s-app, app.kubernetes.io/name or
 	// app label (NET-001).
 	PolicyCNIs []string

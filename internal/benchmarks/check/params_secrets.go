@@ -6,7 +6,7 @@ import (
 
 // SecretParams are the parameters of the SEC- checks.
 type SecretParams struct {
-	// CredentialEnvAllowlist are patterns (see GlobMatch, compared upper-case) of environment
+	// CredentialEnvAllowlist are patterns (see glob.Match, compared upper-case) of environment
 	// variable names that look like credentials but conventionally hold a reference to one, such
 	// as the path of a mounted Secret file (SEC-001).
 	CredentialEnvAllowlist []string
@@ -30,7 +30,7 @@ type SecretParams struct {
 	// RotationIgnoredTypes are Secret types that hold records rather than credentials and are
 	// never rotated, left out of the rotation-age rule (SEC-008).
 	RotationIgnoredTypes []string
-	// SecretInjectorWebhooks are patterns (see GlobMatch) of mutating webhook names, within a
+	// SecretInjectorWebhooks are patterns (see glob.Match) of mutating webhook names, within a
 	// MutatingWebhookConfiguration, of secret injectors such as the Vault agent injector (SEC-009).
 	SecretInjectorWebhooks []string
 	// LegacyTokenMaxAge is the oldest a long-lived ServiceAccount token Secret may be (SEC-010).

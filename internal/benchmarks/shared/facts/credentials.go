@@ -19,9 +19,9 @@ import (
 
 // Credential detection combines two sources. Values are scanned with gitleaks' default rule
 // set (cloud access keys, private keys, bearer tokens, vendor tokens and its generic
-// high-entropy assignment rule), compiled once per process. Names are judged by word: a key or
+// high-entropy assignment rule), compiled once per process. Names are judged by word: a Key or
 // variable, or a NAME=value assignment inside a value, whose name says it holds a password,
-// secret, token or key and whose value could be one. Only rule IDs and names are kept; the
+// secret, token or Key and whose value could be one. Only rule IDs and names are kept; the
 // matched text is dropped as soon as a rule has been found.
 
 // secretDetector returns the gitleaks detector with the default rules; building it costs about
@@ -122,8 +122,8 @@ var (
 		"type", "mode", "enabled", "ttl", "expiry", "expiration", "timeout", "header", "location", "provider",
 		"mount", "namespace", "format", "size", "bits", "algorithm", "alg", "prefix", "version", "hash",
 	}
-	// nonSecretKeyWords qualify "key" as something other than a credential: primary key,
-	// public key, sort key.
+	// nonSecretKeyWords qualify "Key" as something other than a credential: primary Key,
+	// public Key, sort Key.
 	nonSecretKeyWords = []string{
 		"primary", "foreign", "partition", "sort", "hash", "cache", "routing", "group", "idempotency", "public",
 		"label", "annotation", "map", "lookup", "index", "shard", "row", "unique", "composite", "hotkey", "ssh",
@@ -133,7 +133,7 @@ var (
 	identifierNames = []string{"initial cluster token"}
 )
 
-// credentialName reports whether a key or variable name says it holds a credential.
+// credentialName reports whether a Key or variable name says it holds a credential.
 func credentialName(name string) bool {
 	words := nameWords(name)
 	if len(words) == 0 {
@@ -168,7 +168,7 @@ func credentialName(name string) bool {
 }
 
 // nameWords splits a name into lower-case words at separators and camelCase boundaries:
-// "OCI_CLI_KEY_CONTENT" and "ociCliKeyContent" both give [oci cli key content].
+// "OCI_CLI_KEY_CONTENT" and "ociCliKeyContent" both give [oci cli Key content].
 func nameWords(name string) []string {
 	var words []string
 	var cur []rune
@@ -222,7 +222,7 @@ func plausibleCredential(value string) bool {
 	return true
 }
 
-// addCredentials records what the value of one data key reveals: a PEM private key, or a
+// addCredentials records what the value of one data Key reveals: a PEM private Key, or a
 // credential found by rule or by name.
 func (f *ContentFacts) addCredentials(key, value string) {
 	if privateKeyBlock.MatchString(value) {

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// A private key in PEM, generated for this test and used nowhere.
+// A private Key in PEM, generated for this test and used nowhere.
 const testPEMKey = `-----BEGIN RSA PRIVATE KEY-----
 MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu
 KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQJAIJLixBy2qpFoS4DSmoEm

@@ -27,7 +27,7 @@ import (
 // before the content was dropped. Only the operator's cache carries it.
 const FactsAnnotation = "facts.kubeposture.io/content"
 
-// SealAnnotation marks an object whose facts this process derived: an HMAC, under a key made
+// SealAnnotation marks an object whose facts this process derived: an HMAC, under a Key made
 // at start, of the object's identity and its facts. Deriving facts is idempotent because a
 // sealed object is left as it is, and an annotation written by someone else is never trusted:
 // without a valid seal the facts are derived again from the content.
@@ -76,12 +76,12 @@ type ContentFacts struct {
 	LastDataWrite *time.Time `json:"lastDataWrite,omitempty"`
 	// Certificates are parsed from tls.crt and ca.crt, in order.
 	Certificates []CertificateFacts `json:"certificates,omitempty"`
-	// KeyMatches says whether tls.key matches the first certificate of tls.crt; nil when
+	// KeyMatches says whether tls.Key matches the first certificate of tls.crt; nil when
 	// either is missing or unparsable.
 	KeyMatches *bool `json:"keyMatches,omitempty"`
-	// ParseErrors name content that should be a certificate or key and is not.
+	// ParseErrors name content that should be a certificate or Key and is not.
 	ParseErrors []string `json:"parseErrors,omitempty"`
-	// PrivateKeyKeys are data keys whose values contain a PEM private-key block.
+	// PrivateKeyKeys are data keys whose values contain a PEM private-Key block.
 	PrivateKeyKeys []string `json:"privateKeyKeys,omitempty"`
 	// CredentialKeys are data keys whose values hold a credential, each followed by why in
 	// parentheses, such as "db_password (credential-like name)".
@@ -96,7 +96,7 @@ type ContentFacts struct {
 
 // CertificateFacts describe one X.509 certificate.
 type CertificateFacts struct {
-	// Key is the data key it came from, such as "tls.crt".
+	// Key is the data Key it came from, such as "tls.crt".
 	Key          string    `json:"key"`
 	Subject      string    `json:"subject"`
 	Issuer       string    `json:"issuer"`
@@ -245,7 +245,7 @@ func (f *ContentFacts) addCertificates(get func(string) ([]byte, bool)) {
 	}
 }
 
-// bootstrapTokenExpirationKey is the data key of a bootstrap token's expiration (RFC 3339).
+// bootstrapTokenExpirationKey is the data Key of a bootstrap token's expiration (RFC 3339).
 const BootstrapTokenExpirationKey = "expiration"
 
 func (f *ContentFacts) addTokenExpiration(v []byte) {
@@ -261,6 +261,7 @@ func (f *ContentFacts) addTokenExpiration(v []byte) {
 	f.TokenExpiration = ptrTo(t.UTC())
 }
 
+// ParseCertificates reads the PEM certificates of data.
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	rest := data
@@ -285,6 +286,7 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
+// CertificateFactsOf returns the facts the checks read about the certificate held under key.
 func CertificateFactsOf(key string, c *x509.Certificate) CertificateFacts {
 	cf := CertificateFacts{
 		Key: key, Subject: c.Subject.String(), Issuer: c.Issuer.String(),

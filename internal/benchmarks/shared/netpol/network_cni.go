@@ -1,4 +1,4 @@
-package benchmarks
+package netpol
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/unstruct"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -24,10 +25,10 @@ const (
 	gkCalicoCRDGlobalNetworkPolicy   = "GlobalNetworkPolicy.crd.projectcalico.org"
 )
 
-// cniPolicy is one ingress-relevant rule of a Cilium or Calico policy, reduced to what the
+// CNIPolicy is one ingress-relevant rule of a Cilium or Calico policy, reduced to what the
 // isolation checks ask: which pods it selects, whether it isolates them for ingress, and whether
 // it allows any ingress at all.
-type cniPolicy struct {
+type CNIPolicy struct {
 	ref check.ObjectRef
 	// namespace is the policy's namespace; "" for cluster-wide kinds.
 	namespace string
@@ -40,14 +41,14 @@ type cniPolicy struct {
 	selects func(s *check.Snapshot, ns string, podLabels map[string]string) bool
 }
 
-// cniPolicies reads the Cilium and Calico policies of the snapshot. A policy whose selector
+// CNIPolicies reads the Cilium and Calico policies of the snapshot. A policy whose selector
 // cannot be read is returned as an Error finding, never as isolation.
-func cniPolicies(s *check.Snapshot) ([]cniPolicy, []check.Finding) {
-	var out []cniPolicy
+func CNIPolicies(s *check.Snapshot) ([]CNIPolicy, []check.Finding) {
+	var out []CNIPolicy
 	var errs []check.Finding
-	add := func(p []cniPolicy, err error, u *unstructured.Unstructured) {
+	add := func(p []CNIPolicy, err error, u *unstructured.Unstructured) {
 		if err != nil {
-			errs = append(errs, check.Errorf(extRef(u), "the policy cannot be read: %v", err))
+			errs = append(errs, check.Errorf(unstruct.Ref(u), "the policy cannot be read: %v", err))
 			return
 		}
 		out = append(out, p...)
@@ -67,10 +68,6 @@ func cniPolicies(s *check.Snapshot) ([]cniPolicy, []check.Finding) {
 	return out, errs
 }
 
-func extRef(u *unstructured.Unstructured) check.ObjectRef {
-	return check.ObjectRef{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
-}
-
 // --- Cilium ---
 
 // Cilium label sources and the labels it adds to every endpoint.
@@ -83,7 +80,7 @@ const (
 // (spec and specs). A rule with a non-empty ingress or ingressDeny list puts the endpoints it
 // selects into ingress default-deny, unless enableDefaultDeny.ingress is false; an ingress rule
 // that is an empty object allows nothing. Node (host) policies are left out.
-func ciliumPolicies(u *unstructured.Unstructured) ([]cniPolicy, error) {
+func ciliumPolicies(u *unstructured.Unstructured) ([]CNIPolicy, error) {
 	var specs []map[string]any
 	if spec, ok := u.Object["spec"].(map[string]any); ok {
 		specs = append(specs, spec)
@@ -95,7 +92,7 @@ func ciliumPolicies(u *unstructured.Unstructured) ([]cniPolicy, error) {
 			}
 		}
 	}
-	var out []cniPolicy
+	var out []CNIPolicy
 	for _, spec := range specs {
 		raw, ok := spec["endpointSelector"].(map[string]any)
 		if !ok {
@@ -117,8 +114,8 @@ func ciliumPolicies(u *unstructured.Unstructured) ([]cniPolicy, error) {
 		}
 		allowsNone := !slices.ContainsFunc(ingress, func(r any) bool { m, _ := r.(map[string]any); return len(m) > 0 })
 		namespace := u.GetNamespace()
-		out = append(out, cniPolicy{
-			ref: extRef(u), namespace: namespace, ingress: governs, allowsNone: governs && allowsNone,
+		out = append(out, CNIPolicy{
+			ref: unstruct.Ref(u), namespace: namespace, ingress: governs, allowsNone: governs && allowsNone,
 			selects: func(s *check.Snapshot, ns string, podLabels map[string]string) bool {
 				if namespace != "" && namespace != ns {
 					return false
@@ -202,7 +199,7 @@ const (
 // governs ingress always (and egress when it has egress rules). A pod it selects is denied
 // every ingress no rule allows; a rule with action Pass hands the decision to the next tier,
 // so only a policy without Allow and Pass rules allows nothing.
-func calicoPolicy(u *unstructured.Unstructured) ([]cniPolicy, error) {
+func calicoPolicy(u *unstructured.Unstructured) ([]CNIPolicy, error) {
 	spec, _, _ := unstructured.NestedMap(u.Object, "spec")
 	selText, _, _ := unstructured.NestedString(spec, "selector")
 	sel, err := parseCalicoSelector(selText)
@@ -226,8 +223,8 @@ func calicoPolicy(u *unstructured.Unstructured) ([]cniPolicy, error) {
 	if strings.HasPrefix(u.GetKind(), "Global") {
 		namespace = ""
 	}
-	return []cniPolicy{{
-		ref: extRef(u), namespace: namespace, ingress: governs, allowsNone: governs && allowsNone,
+	return []CNIPolicy{{
+		ref: unstruct.Ref(u), namespace: namespace, ingress: governs, allowsNone: governs && allowsNone,
 		selects: func(s *check.Snapshot, ns string, podLabels map[string]string) bool {
 			if namespace != "" && namespace != ns {
 				return false
@@ -257,9 +254,9 @@ func calicoPolicy(u *unstructured.Unstructured) ([]cniPolicy, error) {
 
 // --- use by the isolation checks ---
 
-// cniDefaultDenyIngress returns the Cilium or Calico policy that denies every ingress to every
+// CNIDefaultDenyIngress returns the Cilium or Calico policy that denies every ingress to every
 // pod of namespace ns, or "".
-func cniDefaultDenyIngress(s *check.Snapshot, pols []cniPolicy, ns string) string {
+func CNIDefaultDenyIngress(s *check.Snapshot, pols []CNIPolicy, ns string) string {
 	for _, p := range pols {
 		if p.allowsNone && p.selects(s, ns, nil) {
 			return p.ref.String()
@@ -268,10 +265,10 @@ func cniDefaultDenyIngress(s *check.Snapshot, pols []cniPolicy, ns string) strin
 	return ""
 }
 
-// cniIngressSelects reports whether a Cilium or Calico policy isolates the pod for ingress.
-func cniIngressSelects(s *check.Snapshot, pols []cniPolicy, ns string, podLabels map[string]string) bool {
+// CNIIngressSelects reports whether a Cilium or Calico policy isolates the pod for ingress.
+func CNIIngressSelects(s *check.Snapshot, pols []CNIPolicy, ns string, podLabels map[string]string) bool {
 	if podLabels == nil {
 		podLabels = map[string]string{}
 	}
-	return slices.ContainsFunc(pols, func(p cniPolicy) bool { return p.ingress && p.selects(s, ns, podLabels) })
+	return slices.ContainsFunc(pols, func(p CNIPolicy) bool { return p.ingress && p.selects(s, ns, podLabels) })
 }
