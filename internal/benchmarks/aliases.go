@@ -4,6 +4,7 @@ import (
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/facts"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/netpol"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/workloads"
 )
 
 // The catalog's types live in package check, which the domain packages import; these aliases
@@ -81,3 +82,7 @@ var (
 // IsDefaultDeny reports whether the policy denies all traffic of type t for every pod of its
 // namespace (see netpol.IsDefaultDeny).
 var IsDefaultDeny = netpol.IsDefaultDeny
+
+// PSADedicatedCheck returns the catalog check that judges a Pod Security control on its own,
+// when there is one (see workloads.PSADedicatedCheck).
+var PSADedicatedCheck = workloads.PSADedicatedCheck

@@ -3,7 +3,17 @@ package benchmarks
 import (
 	"sort"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/backups"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/controlplane"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/images"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/logging"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/network"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/nodes"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/organisation"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/rbac"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/secrets"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/workloads"
 )
 
 // All returns every implemented check, sorted by ID. A check that is not implemented is not
@@ -11,18 +21,16 @@ import (
 func All() []check.Check {
 	var all []check.Check
 	for _, domain := range [][]check.Check{
-		workloadChecks(),
-		lifecycleChecks(),
-		psaParityChecks(),
-		rbacChecks(),
-		networkChecks(),
-		nodeChecks(),
-		controlPlaneChecks(),
-		secretChecks(),
-		backupChecks(),
-		imageChecks(),
-		loggingChecks(),
-		organisationalChecks(),
+		workloads.Checks(),
+		rbac.Checks(),
+		network.Checks(),
+		nodes.Checks(),
+		controlplane.Checks(),
+		secrets.Checks(),
+		backups.Checks(),
+		images.Checks(),
+		logging.Checks(),
+		organisation.Checks(),
 	} {
 		all = append(all, domain...)
 	}

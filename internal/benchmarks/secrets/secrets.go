@@ -1,4 +1,4 @@
-package benchmarks
+package secrets
 
 import (
 	"fmt"
@@ -25,8 +25,8 @@ const (
 	gkSealedSecret           = "SealedSecret.bitnami.com"
 )
 
-// secretChecks returns the SEC- checks: secrets, certificates and rotation.
-func secretChecks() []check.Check {
+// Checks returns the SEC- checks: secrets, certificates and rotation.
+func Checks() []check.Check {
 	return []check.Check{
 		{
 			ID:       "SEC-001",

@@ -1,4 +1,4 @@
-package benchmarks
+package nodes
 
 import (
 	"crypto/x509"
@@ -52,8 +52,8 @@ const nodeDebugShell = "kubectl debug node/<node> -it --profile=sysadmin --image
 const kubeletConfigOff = "reading kubelet configuration is off: set spec.parameters.readKubeletConfig: true and grant " +
 	"the operator the optional node-proxy role (config/components/node-proxy)"
 
-// nodeChecks returns the NODE- checks: Nodes.
-func nodeChecks() []check.Check {
+// Checks returns the NODE- checks: Nodes.
+func Checks() []check.Check {
 	return []check.Check{
 		{
 			ID:       "NODE-001",

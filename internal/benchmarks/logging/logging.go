@@ -1,4 +1,4 @@
-package benchmarks
+package logging
 
 import (
 	"fmt"
@@ -13,8 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// loggingChecks returns the LOG- checks: logging and monitoring.
-func loggingChecks() []check.Check {
+// Checks returns the LOG- checks: logging and monitoring.
+func Checks() []check.Check {
 	return []check.Check{
 		{
 			ID:       "LOG-001",

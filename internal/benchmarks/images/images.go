@@ -1,4 +1,4 @@
-package benchmarks
+package images
 
 import (
 	"cmp"
@@ -34,8 +34,8 @@ const (
 	imgSigstoreInclude  = "policy.sigstore.dev/include"
 )
 
-// imageChecks returns the IMG- checks: images and registries.
-func imageChecks() []check.Check {
+// Checks returns the IMG- checks: images and registries.
+func Checks() []check.Check {
 	return []check.Check{
 		{
 			ID:         "IMG-001",

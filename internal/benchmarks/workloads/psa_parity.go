@@ -1,4 +1,4 @@
-package benchmarks
+package workloads
 
 import (
 	"fmt"
@@ -93,10 +93,11 @@ func psaControlsAt(lvl check.Level, levels map[string]check.Level) []policy.Chec
 	return out
 }
 
-// catalogLevels maps the IDs of the catalog to their levels.
+// catalogLevels maps the IDs of the workload checks, which hold every dedicated Pod Security
+// check, to their levels.
 func catalogLevels() map[string]check.Level {
 	out := map[string]check.Level{}
-	for _, c := range All() {
+	for _, c := range Checks() {
 		out[c.ID] = c.Level
 	}
 	return out

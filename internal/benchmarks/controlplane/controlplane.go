@@ -1,4 +1,4 @@
-package benchmarks
+package controlplane
 
 import (
 	"fmt"
@@ -22,8 +22,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// controlPlaneChecks returns the CP- checks: control plane.
-func controlPlaneChecks() []check.Check {
+// Checks returns the CP- checks: control plane.
+func Checks() []check.Check {
 	return []check.Check{
 		{
 			ID:         "CP-001",

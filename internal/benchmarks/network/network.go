@@ -1,4 +1,4 @@
-package benchmarks
+package network
 
 import (
 	"fmt"
@@ -28,8 +28,8 @@ const (
 	gkGateway            = "Gateway.gateway.networking.k8s.io"
 )
 
-// networkChecks returns the NET- checks.
-func networkChecks() []check.Check {
+// Checks returns the NET- checks.
+func Checks() []check.Check {
 	return []check.Check{
 		{
 			ID:       "NET-001",

@@ -1,4 +1,4 @@
-package benchmarks
+package backups
 
 import (
 	"cmp"
@@ -30,8 +30,8 @@ const (
 	bakLocationKind = "BackupStorageLocation.velero.io"
 )
 
-// backupChecks returns the BAK- checks: backups and disaster recovery.
-func backupChecks() []check.Check {
+// Checks returns the BAK- checks: backups and disaster recovery.
+func Checks() []check.Check {
 	return []check.Check{
 		{
 			ID:         "BAK-001",

@@ -1,4 +1,4 @@
-package benchmarks
+package rbac
 
 import (
 	"fmt"
@@ -14,8 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// rbacChecks returns the RBAC- checks.
-func rbacChecks() []check.Check {
+// Checks returns the RBAC- checks.
+func Checks() []check.Check {
 	return []check.Check{
 		{
 			ID:         "RBAC-001",
