@@ -163,7 +163,7 @@ func matchesAny(c check.Check, selectors []string) bool {
 }
 
 // Evaluate runs the checks selected by opts on the snapshot and computes the level and score.
-// The snapshot's Level is set to opts.Level for the duration of the call.
+// It does not modify the snapshot: each check sees a copy whose Level is the level evaluated.
 func Evaluate(s *check.Snapshot, checks []check.Check, opts Options) Report {
 	s.Prepare()
 	rep := Report{Level: opts.Level, Summary: Summary{ByResult: map[check.Result]int{}, FailedBySeverity: map[check.Severity]int{}}}
@@ -189,7 +189,6 @@ func Evaluate(s *check.Snapshot, checks []check.Check, opts Options) Report {
 		}
 		rep.Checks = append(rep.Checks, cr)
 	}
-	s.Level = opts.Level
 
 	weightMet, weightAll := 0, 0
 	for i := range rep.Checks {
@@ -248,8 +247,10 @@ func splitExemptions(all []Exemption, now time.Time) (active, expired []Exemptio
 }
 
 // evaluateAt runs one check at one level, turning a panic into an Error result.
-func evaluateAt(s *check.Snapshot, c *check.Check, lvl check.Level, exemptions []Exemption, attested map[string]Attestation) CheckReport {
-	s.Level = lvl
+func evaluateAt(snap *check.Snapshot, c *check.Check, lvl check.Level, exemptions []Exemption, attested map[string]Attestation) CheckReport {
+	view := *snap // shares the objects and the derived values; only the level differs
+	view.Level = lvl
+	s := &view
 	cr := CheckReport{Check: c}
 	if msg := s.UnreadMessage(); msg != "" {
 		cr.Result, cr.Message = check.Skipped, check.Truncate(msg, 512)

@@ -197,7 +197,8 @@ type Check struct {
 	// (Snapshot.Level); they are evaluated once per level when computing the achieved level.
 	LevelDependent bool
 	// Evaluate inspects the snapshot and returns findings. No findings means Pass. A finding
-	// is about one object where it can be; Evaluate must not modify the snapshot.
+	// is about one object where it can be; Evaluate must not modify the snapshot
+	// (TestChecksDoNotModifySnapshot evaluates every check on every fixture and compares).
 	Evaluate func(s *Snapshot) []Finding
 }
 
