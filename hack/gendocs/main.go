@@ -80,7 +80,7 @@ func main() {
 				fmt.Fprintf(w, "- Admission policy: spec.prevention generates a ValidatingAdmissionPolicy for it\n")
 			}
 			if c.AutoRemediation != "" {
-				fmt.Fprintf(w, "- Automated remediation: %s\n", c.AutoRemediation)
+				fmt.Fprintf(w, "- Automated remediation: %s\n", c.AutoRemediationText())
 			}
 			fmt.Fprintf(w, "\n%s\n", c.Rationale)
 			if c.Scope != "" {

@@ -3,6 +3,8 @@ package check
 import (
 	"fmt"
 	"strings"
+
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 )
 
 // Level is a maturity level: 1 (basic), 2 (standard) or 3 (advanced). Levels are cumulative.
@@ -191,8 +193,11 @@ type Check struct {
 	Scope string
 	// Remediation tells a person how to fix a failure.
 	Remediation string
-	// AutoRemediation names the operator action that can fix a failure, if any.
-	AutoRemediation string
+	// AutoRemediation is the operator's remediation action that can fix a failure, if any.
+	AutoRemediation securityv1alpha1.RemediationAction
+	// AutoRemediationNote says how the action applies to this check, such as "(warn/audit
+	// restricted)"; empty when the action's name says it all.
+	AutoRemediationNote string
 	// LevelDependent marks checks whose criterion grows stricter with the target level
 	// (Snapshot.Level); they are evaluated once per level when computing the achieved level.
 	LevelDependent bool
@@ -247,4 +252,16 @@ func Manualf(format string, args ...any) Finding {
 // Skippedf returns a finding saying the check needs access the profile does not grant.
 func Skippedf(format string, args ...any) Finding {
 	return Finding{Result: Skipped, Message: fmt.Sprintf(format, args...)}
+}
+
+// AutoRemediationText describes the automated remediation for a person, such as
+// "PodSecurityLabels (warn/audit restricted)"; empty when the check has none.
+func (c *Check) AutoRemediationText() string {
+	if c.AutoRemediation == "" {
+		return ""
+	}
+	if c.AutoRemediationNote == "" {
+		return string(c.AutoRemediation)
+	}
+	return string(c.AutoRemediation) + " " + c.AutoRemediationNote
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/netpol"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -26,8 +28,9 @@ func net002() check.Check {
 		Scope: "CIS 5.3.2 asks for NetworkPolicies in every namespace; this check asks for a default-deny ingress policy and also accepts Cilium and Calico policies that deny all ingress to the namespace.",
 		Remediation: "Create a NetworkPolicy with podSelector: {}, policyTypes: [Ingress] and no ingress rules in " +
 			"each namespace, then add policies allowing the traffic each application needs.",
-		AutoRemediation: "DefaultDenyNetworkPolicy (a default-deny ingress policy per namespace)",
-		Evaluate:        netDefaultDenyIngress,
+		AutoRemediation:     securityv1alpha1.ActionDefaultDenyNetworkPolicy,
+		AutoRemediationNote: "(a default-deny ingress policy per namespace)",
+		Evaluate:            netDefaultDenyIngress,
 	}
 }
 

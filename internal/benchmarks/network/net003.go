@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/netpol"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -30,8 +32,9 @@ func net003() check.Check {
 			"policy allowing DNS (port 53) to the cluster DNS, or a namespace-wide policy listing the allowed " +
 			"destinations. In namespaces labelled confidential, secret, sensitive or restricted, replace " +
 			"0.0.0.0/0 and ::/0 ipBlocks with the specific destinations.",
-		AutoRemediation: "DefaultDenyNetworkPolicy with remediation.egress, or at L3 (default-deny egress plus a DNS allowance)",
-		Evaluate:        netEgressRestricted,
+		AutoRemediation:     securityv1alpha1.ActionDefaultDenyNetworkPolicy,
+		AutoRemediationNote: "with remediation.egress, or at L3 (default-deny egress plus a DNS allowance)",
+		Evaluate:            netEgressRestricted,
 	}
 }
 

@@ -3,6 +3,8 @@ package rbac
 import (
 	"strings"
 
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 )
 
@@ -19,7 +21,7 @@ func rbac009() check.Check {
 			"call the API server.",
 		Remediation: "Set automountServiceAccountToken: false on each namespace's default ServiceAccount; give " +
 			"workloads that call the API their own ServiceAccount and bind roles to that instead.",
-		AutoRemediation: "DisableDefaultServiceAccountAutomount",
+		AutoRemediation: securityv1alpha1.ActionDisableDefaultServiceAccountAutomount,
 		Evaluate:        evaluateDefaultServiceAccounts,
 	}
 }

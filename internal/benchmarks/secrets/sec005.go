@@ -3,6 +3,8 @@ package secrets
 import (
 	"time"
 
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/facts"
 	corev1 "k8s.io/api/core/v1"
@@ -24,7 +26,7 @@ func sec005() check.Check {
 		Remediation: "Delete tokens that do not expire or live too long (kubeadm token delete <id>) and create " +
 			"join tokens only when needed with a short TTL (kubeadm token create --ttl 1h). Expired tokens are " +
 			"removed by the kube-controller-manager's tokencleaner controller; make sure it is enabled.",
-		AutoRemediation: "DeleteExpiredBootstrapTokens",
+		AutoRemediation: securityv1alpha1.ActionDeleteExpiredBootstrapTokens,
 		Evaluate:        secBootstrapTokens,
 	}
 }

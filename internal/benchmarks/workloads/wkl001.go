@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"k8s.io/pod-security-admission/policy"
 )
@@ -20,7 +21,8 @@ func wkl001() check.Check {
 		Scope: "The Pod Security baseline control privileged, evaluated with the library on pod templates and running pods, not only at admission.",
 		Remediation: "Remove securityContext.privileged: true from every container, init container and " +
 			"ephemeral container; grant the specific capabilities the workload needs instead.",
-		AutoRemediation: "PodSecurityLabels (warn/audit baseline; enforce when enabled)",
-		Evaluate:        psaEvaluate(newPSARule(policy.CheckPrivileged())),
+		AutoRemediation:     securityv1alpha1.ActionPodSecurityLabels,
+		AutoRemediationNote: "(warn/audit baseline; enforce when enabled)",
+		Evaluate:            psaEvaluate(newPSARule(policy.CheckPrivileged())),
 	}
 }

@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"k8s.io/pod-security-admission/policy"
 )
@@ -23,7 +24,8 @@ func wkl002() check.Check {
 			"MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID and SYS_CHROOT from " +
 			"securityContext.capabilities.add; move a workload that truly needs one to an exempt namespace " +
 			"and record the exemption.",
-		AutoRemediation: "PodSecurityLabels (warn/audit baseline; enforce when enabled)",
-		Evaluate:        psaEvaluate(newPSARule(policy.CheckCapabilitiesBaseline())),
+		AutoRemediation:     securityv1alpha1.ActionPodSecurityLabels,
+		AutoRemediationNote: "(warn/audit baseline; enforce when enabled)",
+		Evaluate:            psaEvaluate(newPSARule(policy.CheckCapabilitiesBaseline())),
 	}
 }

@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"k8s.io/pod-security-admission/policy"
 )
@@ -21,7 +22,8 @@ func wkl003() check.Check {
 		Scope: "The Pod Security restricted control capabilities_restricted, required from L2. CIS 5.2.8 and 5.2.10 ask only to minimise NET_RAW and added capabilities; this check asks for drop ALL, as restricted does.",
 		Remediation: "Set securityContext.capabilities.drop: [\"ALL\"] on every container and add back only " +
 			"NET_BIND_SERVICE when the process binds a port below 1024.",
-		AutoRemediation: "PodSecurityLabels (warn/audit restricted)",
-		Evaluate:        psaEvaluate(newPSARule(policy.CheckCapabilitiesRestricted())),
+		AutoRemediation:     securityv1alpha1.ActionPodSecurityLabels,
+		AutoRemediationNote: "(warn/audit restricted)",
+		Evaluate:            psaEvaluate(newPSARule(policy.CheckCapabilitiesRestricted())),
 	}
 }

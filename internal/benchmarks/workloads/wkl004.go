@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"k8s.io/pod-security-admission/policy"
 )
@@ -21,7 +22,8 @@ func wkl004() check.Check {
 		Scope: "The Pod Security restricted control allowPrivilegeEscalation, required from L2 (CIS 5.2.6 asks to minimise it; restricted forbids it).",
 		Remediation: "Set securityContext.allowPrivilegeEscalation: false on every container, init container " +
 			"and ephemeral container.",
-		AutoRemediation: "PodSecurityLabels (warn/audit restricted)",
-		Evaluate:        psaEvaluate(newPSARule(policy.CheckAllowPrivilegeEscalation())),
+		AutoRemediation:     securityv1alpha1.ActionPodSecurityLabels,
+		AutoRemediationNote: "(warn/audit restricted)",
+		Evaluate:            psaEvaluate(newPSARule(policy.CheckAllowPrivilegeEscalation())),
 	}
 }

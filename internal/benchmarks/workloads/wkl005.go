@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"k8s.io/pod-security-admission/policy"
 )
@@ -22,7 +23,8 @@ func wkl005() check.Check {
 		Scope: "The Pod Security restricted controls runAsNonRoot and runAsUser, from L2. It differs in one way the standard allows: init containers may be exempted with ExemptInitContainersFromNonRoot (S3.1); WKL-031 does not re-judge them.",
 		Remediation: "Set securityContext.runAsNonRoot: true on the pod (or every container) and remove any " +
 			"runAsUser: 0; build the image with a non-root USER.",
-		AutoRemediation: "PodSecurityLabels (warn/audit restricted; enforce when enabled)",
+		AutoRemediation:     securityv1alpha1.ActionPodSecurityLabels,
+		AutoRemediationNote: "(warn/audit restricted; enforce when enabled)",
 		Evaluate: eachWorkload(func(s *check.Snapshot, w *check.Workload) []string {
 			spec := w.Spec
 			if s.Params.Workload.ExemptInitContainersFromNonRoot && len(spec.InitContainers) > 0 {

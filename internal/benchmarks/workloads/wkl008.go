@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"k8s.io/pod-security-admission/policy"
 )
@@ -22,7 +23,8 @@ func wkl008() check.Check {
 		Scope: "The Pod Security restricted control seccompProfile_restricted, from L2. The baseline control (no Unconfined profile) is judged at L1 by WKL-031. A kubelet with seccompDefault is not seen, unlike at runtime.",
 		Remediation: "Set securityContext.seccompProfile.type: RuntimeDefault (or Localhost) on the pod, and " +
 			"remove any Unconfined profile from its containers.",
-		AutoRemediation: "PodSecurityLabels (warn/audit restricted)",
-		Evaluate:        psaEvaluate(newPSARule(policy.CheckSeccompProfileRestricted())),
+		AutoRemediation:     securityv1alpha1.ActionPodSecurityLabels,
+		AutoRemediationNote: "(warn/audit restricted)",
+		Evaluate:            psaEvaluate(newPSARule(policy.CheckSeccompProfileRestricted())),
 	}
 }

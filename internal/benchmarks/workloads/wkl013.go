@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"k8s.io/pod-security-admission/policy"
 )
@@ -21,7 +22,8 @@ func wkl013() check.Check {
 		Scope: "The Pod Security baseline control hostNamespaces (CIS 5.2.3–5.2.5), evaluated with the library.",
 		Remediation: "Remove hostNetwork, hostPID and hostIPC from the pod spec; run node agents that need " +
 			"them in an exempt system namespace.",
-		AutoRemediation: "PodSecurityLabels (warn/audit baseline; enforce when enabled)",
-		Evaluate:        psaEvaluate(newPSARule(policy.CheckHostNamespaces())),
+		AutoRemediation:     securityv1alpha1.ActionPodSecurityLabels,
+		AutoRemediationNote: "(warn/audit baseline; enforce when enabled)",
+		Evaluate:            psaEvaluate(newPSARule(policy.CheckHostNamespaces())),
 	}
 }

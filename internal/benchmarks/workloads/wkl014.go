@@ -3,6 +3,8 @@ package workloads
 import (
 	"fmt"
 
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
 	corev1 "k8s.io/api/core/v1"
@@ -26,7 +28,8 @@ func wkl014() check.Check {
 		Remediation: "Replace hostPath volumes with emptyDir, ConfigMap or persistent volumes; add the paths " +
 			"a node agent really needs to HostPathAllowlist for its namespace; use mountPropagation " +
 			"HostToContainer or None.",
-		AutoRemediation: "PodSecurityLabels (warn/audit baseline; enforce when enabled)",
+		AutoRemediation:     securityv1alpha1.ActionPodSecurityLabels,
+		AutoRemediationNote: "(warn/audit baseline; enforce when enabled)",
 		Evaluate: eachWorkload(func(s *check.Snapshot, w *check.Workload) []string {
 			return hostPathProblems(&s.Params.Workload, w)
 		}),

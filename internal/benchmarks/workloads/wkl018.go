@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -23,7 +25,7 @@ func wkl018() check.Check {
 			"tend to be forgotten one-offs.",
 		Remediation: "Delete terminated pods, set spec.ttlSecondsAfterFinished on Jobs that no CronJob " +
 			"owns, and replace bare pods with a Deployment, StatefulSet or Job.",
-		AutoRemediation: "DeleteTerminatedPods",
+		AutoRemediation: securityv1alpha1.ActionDeleteTerminatedPods,
 		Evaluate:        lcUnneededPods,
 	}
 }

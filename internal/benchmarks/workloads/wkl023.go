@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 )
 
@@ -21,7 +23,7 @@ func wkl023() check.Check {
 		Remediation: "Label every namespace with the classification label (and at L2 the owner and " +
 			"exposure labels), replacing any placeholder value, and give every pod template the app " +
 			"identity label.",
-		AutoRemediation: "LabelNamespaces",
+		AutoRemediation: securityv1alpha1.ActionLabelNamespaces,
 		LevelDependent:  true,
 		Evaluate:        lcRequiredLabels,
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	psaapi "k8s.io/pod-security-admission/api"
 )
@@ -26,9 +28,10 @@ func wkl027() check.Check {
 		Remediation: "Label each namespace pod-security.kubernetes.io/enforce, warn and audit with baseline " +
 			"(L1) or restricted (L2/L3); start with warn and audit to find violators, then enforce. Record " +
 			"exceptions as exemptions of this check.",
-		AutoRemediation: "PodSecurityLabels (warn/audit restricted; enforce when enabled)",
-		LevelDependent:  true,
-		Evaluate:        lcPSALabels,
+		AutoRemediation:     securityv1alpha1.ActionPodSecurityLabels,
+		AutoRemediationNote: "(warn/audit restricted; enforce when enabled)",
+		LevelDependent:      true,
+		Evaluate:            lcPSALabels,
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,7 +26,7 @@ func wkl030() check.Check {
 		Remediation: "In each namespace create a NetworkPolicy whose podSelector matches " + check.LabelQuarantine +
 			"=true, with policyTypes [Ingress, Egress] and no rules; add " + check.LabelQuarantine +
 			" NotIn [\"true\"] to the podSelector of the namespace's allow policies.",
-		AutoRemediation: "QuarantineNetworkPolicy",
+		AutoRemediation: securityv1alpha1.ActionQuarantineNetworkPolicy,
 		Evaluate:        lcQuarantinePolicy,
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
@@ -56,9 +58,10 @@ func wkl031() check.Check {
 		Scope: "Every Pod Security control of k8s.io/pod-security-admission without a check of its own (see WKL-001 to WKL-014): baseline at L1, restricted at L2 and L3, on pod templates and running pods. A control added to the library is judged as soon as the module is updated.",
 		Remediation: "Change the pod template as the control's message says (see the Pod Security Standards " +
 			"for the allowed values), or exempt the workload for this check with a reason.",
-		AutoRemediation: "PodSecurityLabels (warn/audit at the level; enforce when enabled)",
-		LevelDependent:  true,
-		Evaluate:        psaRemainingControls,
+		AutoRemediation:     securityv1alpha1.ActionPodSecurityLabels,
+		AutoRemediationNote: "(warn/audit at the level; enforce when enabled)",
+		LevelDependent:      true,
+		Evaluate:            psaRemainingControls,
 	}
 }
 
