@@ -82,6 +82,9 @@ func main() {
 			if c.AutoRemediation != "" {
 				fmt.Fprintf(w, "- Automated remediation: %s\n", c.AutoRemediationText())
 			}
+			if len(c.Reads) > 0 {
+				fmt.Fprintf(w, "- Reads, when the cluster serves them: %s\n", strings.Join(c.Reads, ", "))
+			}
 			fmt.Fprintf(w, "\n%s\n", c.Rationale)
 			if c.Scope != "" {
 				fmt.Fprintf(w, "\n*Scope compared with CIS and Pod Security:* %s\n", c.Scope)

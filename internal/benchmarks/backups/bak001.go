@@ -21,6 +21,7 @@ func bak001() check.Check {
 			"backup fail quietly. The check recognises Velero; another backup tool needs an exemption.",
 		Remediation: "Install Velero with a BackupStorageLocation in object storage outside the cluster, " +
 			"and fix credentials, bucket or network until `velero backup-location get` shows it Available.",
+		Reads:    []string{bakLocationKind},
 		Evaluate: bakStorageLocations,
 	}
 }
@@ -29,13 +30,13 @@ func bakStorageLocations(s *check.Snapshot) []check.Finding {
 	if out, done := bakVeleroPrelude(s, bakLocationKind, false); done {
 		return out
 	}
-	if len(s.Extra[bakLocationKind]) == 0 {
+	if len(s.ExtraObjects(bakLocationKind)) == 0 {
 		return []check.Finding{check.Failf(check.ObjectRef{Kind: "BackupStorageLocation"},
 			"Velero is installed but has no BackupStorageLocation, so no backup can be written")}
 	}
 	maxAge := s.Params.Backups.StorageLocationValidationMaxAge
 	var out []check.Finding
-	for _, u := range s.Extra[bakLocationKind] {
+	for _, u := range s.ExtraObjects(bakLocationKind) {
 		ref := unstruct.Ref(u)
 		var bsl struct {
 			Status struct {

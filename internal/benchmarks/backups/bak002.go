@@ -19,6 +19,7 @@ func bak002() check.Check {
 			"weekday-only schedule with a long weekend gap is caught; paused schedules do not count.",
 		Remediation: "Create a Velero Schedule (velero schedule create) whose cron runs at least every 7 " +
 			"days, e.g. \"0 2 * * *\", and unpause schedules that should run.",
+		Reads:    []string{bakScheduleKind},
 		Evaluate: bakScheduleFrequency,
 	}
 }

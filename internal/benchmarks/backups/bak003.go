@@ -22,6 +22,7 @@ func bak003() check.Check {
 		Remediation: "Look at `velero backup describe --details` and `velero backup logs` for the failed " +
 			"runs, fix the cause (storage location, volume snapshotter, node agent), and trigger a backup " +
 			"with `velero backup create --from-schedule`.",
+		Reads:    []string{bakBackupKind, bakScheduleKind},
 		Evaluate: bakRecentBackups,
 	}
 }

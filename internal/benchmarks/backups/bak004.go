@@ -27,6 +27,7 @@ func bak004() check.Check {
 		Remediation: "Add the namespace to a Schedule's includedNamespaces (or remove it from " +
 			"excludedNamespaces), make its labelSelector match the PVCs, and leave snapshotVolumes unset " +
 			"or set defaultVolumesToFsBackup: true.",
+		Reads:    []string{bakScheduleKind},
 		Evaluate: bakVolumeCoverage,
 	}
 }

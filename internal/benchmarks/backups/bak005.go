@@ -22,6 +22,7 @@ func bak005() check.Check {
 		Remediation: "Give one Schedule includeClusterResources: true (or leave it unset and back up all " +
 			"namespaces), and remove configmaps and secrets from its excluded resources.",
 		LevelDependent: true,
+		Reads:          []string{bakScheduleKind},
 		Evaluate:       bakFullRestoreCoverage,
 	}
 }

@@ -21,6 +21,7 @@ func bak007() check.Check {
 		Remediation: "Restore a recent backup into a scratch namespace or a DR cluster (velero restore " +
 			"create --from-backup … --namespace-mappings …), check the application, and repeat within the " +
 			"restore-test window; attest tests done elsewhere.",
+		Reads:    []string{bakRestoreKind},
 		Evaluate: bakRestoreTests,
 	}
 }

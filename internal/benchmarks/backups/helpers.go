@@ -78,7 +78,7 @@ func (r *bakRun) finished() time.Time {
 func bakSchedules(s *check.Snapshot) ([]*bakSchedule, []check.Finding) {
 	var out []*bakSchedule
 	var errs []check.Finding
-	for _, u := range s.Extra[bakScheduleKind] {
+	for _, u := range s.ExtraObjects(bakScheduleKind) {
 		sch := &bakSchedule{Ref: unstruct.Ref(u)}
 		if err := unstruct.Decode(u, sch); err != nil {
 			errs = append(errs, check.Errorf(sch.Ref, "cannot read the Schedule: %v", err))
@@ -103,7 +103,7 @@ func bakActiveSchedules(all []*bakSchedule) []*bakSchedule {
 func bakRuns(s *check.Snapshot, kind string) ([]*bakRun, []check.Finding) {
 	var out []*bakRun
 	var errs []check.Finding
-	for _, u := range s.Extra[kind] {
+	for _, u := range s.ExtraObjects(kind) {
 		r := &bakRun{Ref: unstruct.Ref(u)}
 		if err := unstruct.Decode(u, r); err != nil {
 			errs = append(errs, check.Errorf(r.Ref, "cannot read the %s: %v", u.GetKind(), err))
@@ -129,7 +129,7 @@ func bakNoBackupSystem(s *check.Snapshot, groupKind string) (check.Finding, bool
 // specOnly), and a cluster without Velero has no backup system.
 func bakVeleroPrelude(s *check.Snapshot, groupKind string, specOnly bool) ([]check.Finding, bool) {
 	if s.Source == check.SourceManifests {
-		if specOnly && len(s.Extra[groupKind]) > 0 {
+		if specOnly && len(s.ExtraObjects(groupKind)) > 0 {
 			return nil, false
 		}
 		return []check.Finding{check.NotApplicablef("backups are state of a live cluster that manifests do not show")}, true

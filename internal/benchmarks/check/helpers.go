@@ -29,7 +29,7 @@ type Workload struct {
 
 // Workloads returns the in-scope workloads of the snapshot, sorted by reference.
 func (s *Snapshot) Workloads() []Workload {
-	d := s.Derive()
+	d := s.derive()
 	d.wlOnce.Do(func() { d.workloads = collectWorkloads(s) })
 	return d.workloads
 }

@@ -2,6 +2,8 @@ package check
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -108,6 +110,10 @@ type Snapshot struct {
 	// Scope decides which namespaces namespaced checks inspect.
 	Scope Scope
 
+	// ReadHook, when set, is called with every optional kind a check asks the snapshot for; the
+	// catalog's tests use it to prove that each check declares the kinds it reads (Check.Reads).
+	ReadHook func(groupKind string) `json:"-"`
+
 	derived *derived
 }
 
@@ -167,11 +173,28 @@ func (s *Snapshot) KubeletOff(off string) string {
 // HasExtra reports whether the optional kind (a GroupKind such as "Schedule.velero.io") is
 // served by the cluster.
 func (s *Snapshot) HasExtra(groupKind string) bool {
+	s.noteRead(groupKind)
 	_, ok := s.Extra[groupKind]
 	return ok
 }
 
-func (s *Snapshot) Derive() *derived {
+// ExtraObjects returns the objects of the optional kind (a GroupKind such as
+// "Schedule.velero.io"); nil when the cluster does not serve it or holds none.
+func (s *Snapshot) ExtraObjects(groupKind string) []*unstructured.Unstructured {
+	s.noteRead(groupKind)
+	return s.Extra[groupKind]
+}
+
+// ExtraKinds returns the optional kinds the cluster serves, sorted.
+func (s *Snapshot) ExtraKinds() []string { return slices.Sorted(maps.Keys(s.Extra)) }
+
+func (s *Snapshot) noteRead(groupKind string) {
+	if s.ReadHook != nil {
+		s.ReadHook(groupKind)
+	}
+}
+
+func (s *Snapshot) derive() *derived {
 	if s.derived == nil {
 		s.derived = &derived{}
 	}
@@ -179,7 +202,7 @@ func (s *Snapshot) Derive() *derived {
 }
 
 func (s *Snapshot) namespaces() map[string]*corev1.Namespace {
-	d := s.Derive()
+	d := s.derive()
 	d.nsOnce.Do(func() {
 		d.nsByName = make(map[string]*corev1.Namespace, len(s.Namespaces))
 		for _, ns := range s.Namespaces {

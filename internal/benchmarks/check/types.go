@@ -198,6 +198,11 @@ type Check struct {
 	// AutoRemediationNote says how the action applies to this check, such as "(warn/audit
 	// restricted)"; empty when the action's name says it all.
 	AutoRemediationNote string
+	// Reads lists the optional kinds (GroupKinds such as "Schedule.velero.io", or "*.group" for
+	// every kind of a group) the check reads from Snapshot.Extra. The operator watches the
+	// union of them (OptionalKinds in the catalog root); TestChecksDeclareOptionalKinds fails
+	// when a check reads a kind it does not declare.
+	Reads []string
 	// LevelDependent marks checks whose criterion grows stricter with the target level
 	// (Snapshot.Level); they are evaluated once per level when computing the achieved level.
 	LevelDependent bool

@@ -3,8 +3,6 @@ package images
 import (
 	"cmp"
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -193,7 +191,7 @@ func imgSigstoreGate(cip *unstructured.Unstructured) imgGate {
 // applies to pods or their controllers, with the policy's default failure action.
 func imgKyvernoRules(s *check.Snapshot, fn func(pol *unstructured.Unstructured, rule map[string]any, policyAction string)) {
 	for _, gk := range []string{"ClusterPolicy.kyverno.io", "Policy.kyverno.io"} {
-		for _, pol := range s.Extra[gk] {
+		for _, pol := range s.ExtraObjects(gk) {
 			action, _, _ := unstructured.NestedString(pol.Object, "spec", "validationFailureAction")
 			rules, _, _ := unstructured.NestedSlice(pol.Object, "spec", "rules")
 			for _, r := range rules {
@@ -341,7 +339,7 @@ func imgLabelSelector(v any) *metav1.LabelSelector {
 // of the words, such as K8sAllowedRepos for "repo".
 func imgGatekeeperGates(s *check.Snapshot, words ...string) []imgGate {
 	var out []imgGate
-	for _, gk := range slices.Sorted(maps.Keys(s.Extra)) {
+	for _, gk := range s.ExtraKinds() {
 		kind, group, _ := strings.Cut(gk, ".")
 		if group != "constraints.gatekeeper.sh" {
 			continue
@@ -353,7 +351,7 @@ func imgGatekeeperGates(s *check.Snapshot, words ...string) []imgGate {
 		if !relevant {
 			continue
 		}
-		for _, c := range s.Extra[gk] {
+		for _, c := range s.ExtraObjects(gk) {
 			action, _, _ := unstructured.NestedString(c.Object, "spec", "enforcementAction")
 			if !admission.GatekeeperConstraintAppliesToPods(c) ||
 				!(action == "" || action == "deny" || (action == "scoped" && admission.GatekeeperScopedDeny(c))) {
@@ -442,7 +440,7 @@ func imgIndexReports(s *check.Snapshot, groupKind string) *imgReports {
 			m[key] = r
 		}
 	}
-	for _, r := range s.Extra[groupKind] {
+	for _, r := range s.ExtraObjects(groupKind) {
 		ix.count++
 		l := r.GetLabels()
 		ns := cmp.Or(l["trivy-operator.resource.namespace"], r.GetNamespace())

@@ -31,6 +31,7 @@ func img004() check.Check {
 		Remediation: "Deploy a registry restriction (Kyverno restrict-image-registries with failureAction " +
 			"Enforce, Gatekeeper K8sAllowedRepos with enforcementAction deny, or a ValidatingAdmissionPolicy " +
 			"bound with Deny) that matches pods in all application namespaces.",
+		Reads:    []string{"*.constraints.gatekeeper.sh", "ClusterPolicy.kyverno.io", "Policy.kyverno.io"},
 		Evaluate: imgRegistryEnforcement,
 	}
 }

@@ -31,6 +31,7 @@ func img005() check.Check {
 		Remediation: "Sign images in CI (cosign, Notation) and enforce verification: Kyverno verifyImages " +
 			"with failureAction Enforce and imageReferences covering your registries, or Sigstore " +
 			"policy-controller with a ClusterImagePolicy and the include label on every application namespace.",
+		Reads:    []string{imgSigstorePolicy, "ClusterPolicy.kyverno.io", "Policy.kyverno.io"},
 		Evaluate: imgSignatureVerification,
 	}
 }
@@ -57,7 +58,7 @@ func imgSignatureVerification(s *check.Snapshot) []check.Finding {
 			gates = append(gates, g)
 		}
 	})
-	for _, cip := range s.Extra[imgSigstorePolicy] {
+	for _, cip := range s.ExtraObjects(imgSigstorePolicy) {
 		mode, _, _ := unstructured.NestedString(cip.Object, "spec", "mode")
 		if mode != "" && !strings.EqualFold(mode, "enforce") {
 			audit = append(audit, unstruct.Ref(cip).String())

@@ -21,6 +21,7 @@ func img006() check.Check {
 		Remediation: "Install Trivy Operator (or another scanner publishing VulnerabilityReports), make sure " +
 			"it scans every namespace, and let reports expire (report TTL) so images are rescanned with " +
 			"a current vulnerability database.",
+		Reads:    []string{imgVulnReportKind},
 		Evaluate: imgScanCoverage,
 	}
 }

@@ -28,6 +28,7 @@ func img007() check.Check {
 		Remediation: "Rebuild the image on a patched base image or bump the vulnerable packages to the fixed " +
 			"version, redeploy, and check the refreshed VulnerabilityReport.",
 		LevelDependent: true,
+		Reads:          []string{imgVulnReportKind},
 		Evaluate:       imgVulnerabilities,
 	}
 }

@@ -23,6 +23,7 @@ func img008() check.Check {
 		Remediation: "Enable the scanner's admission controller (e.g. StackRox, NeuVector, Aqua) with " +
 			"failurePolicy: Fail, or attach cosign vuln attestations in CI and require them with a Kyverno " +
 			"verifyImages attestation rule or a Sigstore ClusterImagePolicy.",
+		Reads:    []string{imgSigstorePolicy, "ClusterPolicy.kyverno.io", "Policy.kyverno.io"},
 		Evaluate: imgScanGate,
 	}
 }
@@ -49,7 +50,7 @@ func imgScanGate(s *check.Snapshot) []check.Finding {
 			}
 		}
 	})
-	for _, cip := range s.Extra[imgSigstorePolicy] {
+	for _, cip := range s.ExtraObjects(imgSigstorePolicy) {
 		mode, _, _ := unstructured.NestedString(cip.Object, "spec", "mode")
 		authorities, _, _ := unstructured.NestedSlice(cip.Object, "spec", "authorities")
 		vuln := false

@@ -25,6 +25,7 @@ func img009() check.Check {
 		Remediation: "Remove the secret from the image (and its layer history), rotate it, and inject it at " +
 			"run time from a Secret or an external secret store; at L3, scan images for malware and attest it.",
 		LevelDependent: true,
+		Reads:          []string{imgSecretReportKind},
 		Evaluate:       imgExposedSecrets,
 	}
 }

@@ -30,6 +30,7 @@ func img013() check.Check {
 			"and schedule garbage collection (Harbor's GC schedule, or a CronJob running registry " +
 			"garbage-collect).",
 		LevelDependent: true,
+		Reads:          []string{"CiliumClusterwideNetworkPolicy.cilium.io", "CiliumNetworkPolicy.cilium.io", "GlobalNetworkPolicy.crd.projectcalico.org", "GlobalNetworkPolicy.projectcalico.org", "NetworkPolicy.crd.projectcalico.org", "NetworkPolicy.projectcalico.org"},
 		Evaluate:       imgInClusterRegistry,
 	}
 }

@@ -22,6 +22,7 @@ func img014() check.Check {
 			"a judgement, so images on a non-minimal base are left for a person to confirm.",
 		Remediation: "Build on distroless, Alpine, Wolfi or scratch and use multi-stage builds so compilers " +
 			"and package managers stay out of the runtime image; attest the images that need more.",
+		Reads:    []string{imgSbomReportKind},
 		Evaluate: imgMinimalImages,
 	}
 }

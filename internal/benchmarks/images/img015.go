@@ -23,6 +23,7 @@ func img015() check.Check {
 			"the scanner's SBOM records it; otherwise a person must check image ages in the registry.",
 		Remediation: "Rebuild and redeploy images on a schedule (at least within the maximum image age) so " +
 			"base-image fixes reach production.",
+		Reads:    []string{imgSbomReportKind},
 		Evaluate: imgImageAge,
 	}
 }

@@ -23,6 +23,7 @@ func log004() check.Check {
 			"kube-state-metrics feed the history and alerts.",
 		Remediation: "Install metrics-server (or enable the provider's) so the v1beta1.metrics.k8s.io APIService is " +
 			"Available, and a monitoring stack such as kube-prometheus-stack with node-exporter and kube-state-metrics.",
+		Reads:    []string{logAPIServiceKind},
 		Evaluate: logResourceMetrics,
 	}
 }
@@ -80,7 +81,7 @@ func logMetricsAPI(s *check.Snapshot) []check.Finding {
 	if !s.HasExtra(logAPIServiceKind) {
 		return []check.Finding{check.Errorf(ref, "APIService objects were not gathered, so the metrics API cannot be judged")}
 	}
-	for _, svc := range s.Extra[logAPIServiceKind] {
+	for _, svc := range s.ExtraObjects(logAPIServiceKind) {
 		if svc.GetName() != logMetricsAPIService {
 			continue
 		}

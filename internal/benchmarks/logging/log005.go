@@ -22,6 +22,7 @@ func log005() check.Check {
 		Remediation: "Add alerting rules such as kube-prometheus's KubePersistentVolumeFillingUp (kubelet_volume_stats_" +
 			"available_bytes) and KubePodCrashLooping (kube_pod_container_status_waiting_reason{reason=\"CrashLoopBackOff\"} " +
 			"or increases of kube_pod_container_status_restarts_total).",
+		Reads:    []string{"ClusterRules.monitoring.googleapis.com", "GlobalRules.monitoring.googleapis.com", "PrometheusRule.monitoring.coreos.com", "Rules.monitoring.googleapis.com", "VMRule.operator.victoriametrics.com"},
 		Evaluate: logAlertCoverage,
 	}
 }
@@ -38,7 +39,7 @@ func logAlertCoverage(s *check.Snapshot) []check.Finding {
 			continue
 		}
 		served = append(served, kind)
-		for _, obj := range s.Extra[kind] {
+		for _, obj := range s.ExtraObjects(kind) {
 			for _, rule := range logAlertingRules(obj) {
 				if storage == "" && logContainsAny(rule.expr, p.StorageAlertMetrics) {
 					storage = rule.name

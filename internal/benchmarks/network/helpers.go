@@ -89,7 +89,7 @@ func netConfigMapRef(cm *corev1.ConfigMap) check.ObjectRef {
 
 // netExtraObject returns the optional-kind object with the given namespace and name, or nil.
 func netExtraObject(s *check.Snapshot, groupKind, namespace, name string) *unstructured.Unstructured {
-	for _, o := range s.Extra[groupKind] {
+	for _, o := range s.ExtraObjects(groupKind) {
 		if o.GetNamespace() == namespace && o.GetName() == name {
 			return o
 		}

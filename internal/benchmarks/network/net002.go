@@ -30,6 +30,7 @@ func net002() check.Check {
 			"each namespace, then add policies allowing the traffic each application needs.",
 		AutoRemediation:     securityv1alpha1.ActionDefaultDenyNetworkPolicy,
 		AutoRemediationNote: "(a default-deny ingress policy per namespace)",
+		Reads:               []string{"CiliumClusterwideNetworkPolicy.cilium.io", "CiliumNetworkPolicy.cilium.io", "GlobalNetworkPolicy.crd.projectcalico.org", "GlobalNetworkPolicy.projectcalico.org", "NetworkPolicy.crd.projectcalico.org", "NetworkPolicy.projectcalico.org"},
 		Evaluate:            netDefaultDenyIngress,
 	}
 }

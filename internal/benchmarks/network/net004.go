@@ -25,6 +25,7 @@ func net004() check.Check {
 		Scope: "Per pod rather than per namespace (CIS 5.3.2): a running pod must be selected by a policy governing ingress, Kubernetes NetworkPolicy, Cilium or Calico.",
 		Remediation: "Add a default-deny ingress policy to the namespace (see NET-002) or a policy whose podSelector " +
 			"matches the pod's labels.",
+		Reads:    []string{"CiliumClusterwideNetworkPolicy.cilium.io", "CiliumNetworkPolicy.cilium.io", "GlobalNetworkPolicy.crd.projectcalico.org", "GlobalNetworkPolicy.projectcalico.org", "NetworkPolicy.crd.projectcalico.org", "NetworkPolicy.projectcalico.org"},
 		Evaluate: netPodsIngressIsolated,
 	}
 }

@@ -21,6 +21,7 @@ func net006() check.Check {
 		Remediation: "Enable enable-wireguard or enable-ipsec in cilium-config, set wireguardEnabled: true in the " +
 			"default Calico FelixConfiguration, or apply a PeerAuthentication with mtls.mode: STRICT and no selector " +
 			"in the Istio root namespace.",
+		Reads:    []string{gkFelixConfiguration, gkPeerAuthentication},
 		Evaluate: netTrafficEncrypted,
 	}
 }
@@ -48,7 +49,7 @@ func netTrafficEncrypted(s *check.Snapshot) []check.Finding {
 	}
 	if s.HasExtra(gkPeerAuthentication) {
 		root := s.Params.Network.MeshRootNamespace
-		for _, pa := range s.Extra[gkPeerAuthentication] {
+		for _, pa := range s.ExtraObjects(gkPeerAuthentication) {
 			_, hasSelector, _ := unstructured.NestedMap(pa.Object, "spec", "selector")
 			mode, _, _ := unstructured.NestedString(pa.Object, "spec", "mtls", "mode")
 			if pa.GetNamespace() == root && !hasSelector && mode == "STRICT" {

@@ -27,6 +27,7 @@ func net011() check.Check {
 		Remediation: "Add every Ingress host to spec.tls with a Secret of type kubernetes.io/tls (for example issued " +
 			"by cert-manager), and serve external Gateway hostnames on HTTPS or TLS listeners; keep a plain HTTP " +
 			"listener only beside an HTTPS one for the same hostname, to redirect.",
+		Reads:    []string{gkGateway},
 		Evaluate: netIngressTLS,
 	}
 }
@@ -48,7 +49,7 @@ func netIngressTLS(s *check.Snapshot) []check.Finding {
 			out = append(out, f)
 		}
 	}
-	for _, gw := range s.Extra[gkGateway] {
+	for _, gw := range s.ExtraObjects(gkGateway) {
 		if !s.InScope(gw.GetNamespace()) {
 			continue
 		}

@@ -22,6 +22,7 @@ func net012() check.Check {
 		Remediation: "Enable Hubble (enable-hubble: \"true\" in cilium-config), Calico flow logs " +
 			"(flowLogsFileEnabled in the default FelixConfiguration), or deploy a network IDS DaemonSet; add its name " +
 			"to Network.FlowMonitors if it is not recognised.",
+		Reads:    []string{gkFelixConfiguration},
 		Evaluate: netFlowsObserved,
 	}
 }

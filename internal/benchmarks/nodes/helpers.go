@@ -278,14 +278,14 @@ func nodeBenchmarks(s *check.Snapshot) (map[string]nodeBenchmark, bool) {
 			out[node] = b
 		}
 	}
-	for _, u := range s.Extra[gkKubeBenchReport] {
+	for _, u := range s.ExtraObjects(gkKubeBenchReport) {
 		node := nodeReportTarget(u)
 		if node == "" {
 			node = u.GetName() // Starboard names the report after its node
 		}
 		keep(node, nodeKubeBenchResult(u, except))
 	}
-	for _, u := range s.Extra[gkNodeInfraAssessment] {
+	for _, u := range s.ExtraObjects(gkNodeInfraAssessment) {
 		b := nodeBenchmark{Ref: check.ObjectRef{Kind: u.GetKind(), Name: u.GetName()}, Time: nodeReportTime(u)}
 		b.Failed = nodeTrivyFailures(u, except)
 		keep(nodeReportTarget(u), b)

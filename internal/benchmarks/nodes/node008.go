@@ -25,6 +25,7 @@ func node008() check.Check {
 		Remediation: "Schedule kube-bench (for example as a CronJob per node, or through Starboard) or the Trivy " +
 			"Operator so that every node, including control-plane nodes, is benchmarked at least every " +
 			"Nodes.BenchmarkMaxAge, and fix the failures it reports.",
+		Reads:    []string{gkKubeBenchReport, gkNodeInfraAssessment, gkInfraAssessment},
 		Evaluate: nodeBenchmarkCurrent,
 	}
 }
@@ -100,7 +101,7 @@ func nodeControlPlaneAssessments(s *check.Snapshot) map[string]*nodeBenchmark {
 		}
 	}
 	out := map[string]*nodeBenchmark{}
-	for _, u := range s.Extra[gkInfraAssessment] {
+	for _, u := range s.ExtraObjects(gkInfraAssessment) {
 		labels := u.GetLabels()
 		if labels["trivy-operator.resource.kind"] != "Pod" || labels["trivy-operator.resource.namespace"] != "kube-system" {
 			continue

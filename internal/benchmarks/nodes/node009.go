@@ -22,6 +22,7 @@ func node009() check.Check {
 			"a person verifies the host scans.",
 		Remediation: "Enable node scanning in the Trivy Operator (or run your host scanner) so every node is " +
 			"scanned at least every Nodes.NodeScanMaxAge, and patch what it finds.",
+		Reads:    []string{gkNodeVulnerabilityReport},
 		Evaluate: nodeScanCurrent,
 	}
 }
@@ -38,7 +39,7 @@ func nodeScanCurrent(s *check.Snapshot) []check.Finding {
 			gkNodeVulnerabilityReport, nodeEach(s.Nodes, ""), check.ApproxDuration(maxAge))}
 	}
 	newest := map[string]*unstructured.Unstructured{}
-	for _, u := range s.Extra[gkNodeVulnerabilityReport] {
+	for _, u := range s.ExtraObjects(gkNodeVulnerabilityReport) {
 		node, _, _ := unstructured.NestedString(u.Object, "report", "artifact", "nodeName")
 		if node == "" {
 			node = nodeReportTarget(u)

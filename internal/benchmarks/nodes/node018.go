@@ -25,6 +25,7 @@ func node018() check.Check {
 			"OS image or runtime were changed by hand or missed an upgrade.",
 		Remediation: "Run a node autoscaler (or manage the pools through Cluster API) and replace drifting nodes " +
 			"from the pool's current template.",
+		Reads:    []string{"MachineAutoscaler.autoscaling.openshift.io", "MachineDeployment.cluster.x-k8s.io", "MachinePool.cluster.x-k8s.io", "NodeClaim.karpenter.sh", gkKarpenterNodePool},
 		Evaluate: nodeAutoscaling,
 	}
 }
@@ -66,7 +67,7 @@ func nodeAutoscaling(s *check.Snapshot) []check.Finding {
 func nodeHasAutoscaler(s *check.Snapshot) bool {
 	p := s.Params.Nodes
 	for _, gk := range p.AutoscalerKinds {
-		if len(s.Extra[gk]) > 0 {
+		if len(s.ExtraObjects(gk)) > 0 {
 			return true
 		}
 	}

@@ -136,7 +136,7 @@ func secNotReady(u *unstructured.Unstructured, condType string) string {
 // secScopedExtra returns the optional objects of a kind that are cluster-scoped or in scope.
 func secScopedExtra(s *check.Snapshot, gk string) []*unstructured.Unstructured {
 	var out []*unstructured.Unstructured
-	for _, u := range s.Extra[gk] {
+	for _, u := range s.ExtraObjects(gk) {
 		if ns := u.GetNamespace(); ns == "" || s.InScope(ns) {
 			out = append(out, u)
 		}

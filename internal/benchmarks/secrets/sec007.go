@@ -26,6 +26,7 @@ func sec007() check.Check {
 		Remediation: "Renew or reissue the certificate (preferably through cert-manager) with an RSA key of at least " +
 			"2048 bits or an ECDSA P-256 key, a tls.key that matches it, and SANs for every host of the Ingresses " +
 			"that use the Secret; fix the cause that cert-manager reports on Certificates that are not Ready.",
+		Reads:    []string{gkCertManagerCertificate},
 		Evaluate: secTLSCertificates,
 	}
 }

@@ -28,6 +28,7 @@ func sec008() check.Check {
 		Remediation: "Issue certificates through cert-manager with spec.renewBefore set and a duration below " +
 			"CertificateMaxAge; rotate credentials with an external secret store or a rotator that records " +
 			"kubeposture.io/last-rotated on the Secret.",
+		Reads:    []string{gkCertManagerCertificate},
 		Evaluate: secRotation,
 	}
 }

@@ -25,6 +25,7 @@ func sec009() check.Check {
 		Remediation: "Install and use one of External Secrets Operator, the Secrets Store CSI Driver, the Vault agent " +
 			"injector or Sealed Secrets, and fix stores and secrets that are not Ready. If a KMS provider is the " +
 			"chosen solution, record an exemption with the evidence.",
+		Reads:    []string{gkClusterSecretStore, gkExternalSecret, gkSealedSecret, gkSecretProviderClass, gkSecretStore},
 		Evaluate: secSecretsManagement,
 	}
 }
@@ -53,10 +54,10 @@ func secSecretsManagement(s *check.Snapshot) []check.Finding {
 			out = append(out, check.Failf(secExtraRef(es), "ExternalSecret %s, so its Secret is not kept in sync", why))
 		}
 	}
-	if n := len(s.Extra[gkSecretProviderClass]); n > 0 {
+	if n := len(s.ExtraObjects(gkSecretProviderClass)); n > 0 {
 		inUse = append(inUse, fmt.Sprintf("Secrets Store CSI Driver (%d SecretProviderClasses)", n))
 	}
-	if sealed := s.Extra[gkSealedSecret]; len(sealed) > 0 {
+	if sealed := s.ExtraObjects(gkSealedSecret); len(sealed) > 0 {
 		inUse = append(inUse, fmt.Sprintf("Sealed Secrets (%d SealedSecrets)", len(sealed)))
 		for _, ss := range secScopedExtra(s, gkSealedSecret) {
 			// Older controllers set no status; only an explicit Synced=False is a failure.

@@ -22,6 +22,7 @@ func wkl022() check.Check {
 		Remediation: "Use strategy RollingUpdate on Deployments (or justify Recreate with the configured " +
 			"annotation), updateStrategy RollingUpdate on StatefulSets and DaemonSets, and keep " +
 			"revisionHistoryLimit at 1 or more.",
+		Reads:    []string{"Rollout.argoproj.io"},
 		Evaluate: lcRollout,
 	}
 }
@@ -86,7 +87,7 @@ func lcHistoryProblem(limit *int32) []string {
 // the Rollout, not the Deployment's strategy, decides how they roll out.
 func lcArgoRolloutWorkloads(s *check.Snapshot) map[check.ObjectRef]bool {
 	out := map[check.ObjectRef]bool{}
-	for _, r := range s.Extra["Rollout.argoproj.io"] {
+	for _, r := range s.ExtraObjects("Rollout.argoproj.io") {
 		kind, _, _ := unstructured.NestedString(r.Object, "spec", "workloadRef", "kind")
 		name, _, _ := unstructured.NestedString(r.Object, "spec", "workloadRef", "name")
 		if kind == "Deployment" && name != "" {

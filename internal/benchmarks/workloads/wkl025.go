@@ -24,6 +24,7 @@ func wkl025() check.Check {
 			"workloads. DaemonSet pods run everywhere by design and are left out.",
 		Remediation: "Schedule exposed workloads onto a dedicated, tainted node pool (nodeSelector or node " +
 			"affinity plus a toleration) and keep internal workloads off it.",
+		Reads:    []string{"GRPCRoute.gateway.networking.k8s.io", "HTTPRoute.gateway.networking.k8s.io", "TCPRoute.gateway.networking.k8s.io", "TLSRoute.gateway.networking.k8s.io", "UDPRoute.gateway.networking.k8s.io"},
 		Evaluate: lcExposureColocation,
 	}
 }
@@ -119,7 +120,7 @@ func lcRoutedServices(s *check.Snapshot) map[string]map[string]string {
 		}
 	}
 	for _, kind := range []string{"HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"} {
-		for _, route := range s.Extra[kind+".gateway.networking.k8s.io"] {
+		for _, route := range s.ExtraObjects(kind + ".gateway.networking.k8s.io") {
 			via := kind + " " + route.GetNamespace() + "/" + route.GetName()
 			for _, ref := range lcRouteServiceBackends(route) {
 				add(ref.Namespace, ref.Name, via)

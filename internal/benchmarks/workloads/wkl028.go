@@ -1,8 +1,6 @@
 package workloads
 
 import (
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
@@ -29,6 +27,7 @@ func wkl028() check.Check {
 		Remediation: "Bind a ValidatingAdmissionPolicy with validationActions [Deny], or run Kyverno " +
 			"(policies with failureAction Enforce) or Gatekeeper (constraints with enforcementAction deny) " +
 			"with webhook failurePolicy Fail, covering privileged pods, image registries and signatures.",
+		Reads:    []string{"*.constraints.gatekeeper.sh", "ClusterPolicy.kyverno.io", "Policy.kyverno.io", "ValidatingPolicy.policies.kyverno.io"},
 		Evaluate: lcAdmissionLayer,
 	}
 }
@@ -130,7 +129,7 @@ func lcKyvernoLayer(s *check.Snapshot) (bool, []check.Finding) {
 	var gaps []check.Finding
 	for _, gk := range kinds {
 		seen = seen || s.HasExtra(gk)
-		for _, pol := range s.Extra[gk] {
+		for _, pol := range s.ExtraObjects(gk) {
 			enforcing, applies := lcKyvernoPolicyEnforces(pol)
 			if enforcing {
 				return true, nil
@@ -206,12 +205,12 @@ func lcGatekeeperLayer(s *check.Snapshot) (bool, []check.Finding) {
 	}
 	seen := false
 	var gaps []check.Finding
-	for _, gk := range slices.Sorted(maps.Keys(s.Extra)) {
+	for _, gk := range s.ExtraKinds() {
 		if !strings.HasSuffix(gk, ".constraints.gatekeeper.sh") {
 			continue
 		}
 		seen = true
-		for _, c := range s.Extra[gk] {
+		for _, c := range s.ExtraObjects(gk) {
 			if !admission.GatekeeperConstraintAppliesToPods(c) {
 				continue
 			}

@@ -54,13 +54,13 @@ func CNIPolicies(s *check.Snapshot) ([]CNIPolicy, []check.Finding) {
 		out = append(out, p...)
 	}
 	for _, gk := range []string{gkCiliumNetworkPolicy, gkCiliumClusterwideNetworkPolicy} {
-		for _, u := range s.Extra[gk] {
+		for _, u := range s.ExtraObjects(gk) {
 			p, err := ciliumPolicies(u)
 			add(p, err, u)
 		}
 	}
 	for _, gk := range []string{gkCalicoNetworkPolicy, gkCalicoCRDNetworkPolicy, gkCalicoGlobalNetworkPolicy, gkCalicoCRDGlobalNetworkPolicy} {
-		for _, u := range s.Extra[gk] {
+		for _, u := range s.ExtraObjects(gk) {
 			p, err := calicoPolicy(u)
 			add(p, err, u)
 		}
