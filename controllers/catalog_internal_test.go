@@ -1,7 +1,6 @@
 package controllers
 
 import (
-	"strings"
 	"testing"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
@@ -9,23 +8,23 @@ import (
 )
 
 // TestAutoRemediationNamesAnAction keeps the catalog honest: a check that claims an automated
-// remediation names an action the API offers and the remediator implements.
+// remediation names, as a value, an action the API offers and the remediator implements.
 func TestAutoRemediationNamesAnAction(t *testing.T) {
-	known := map[string]bool{}
+	known := map[securityv1alpha1.RemediationAction]bool{}
 	for _, a := range []securityv1alpha1.RemediationAction{
 		securityv1alpha1.ActionDefaultDenyNetworkPolicy, securityv1alpha1.ActionPodSecurityLabels,
 		securityv1alpha1.ActionQuarantineNetworkPolicy, securityv1alpha1.ActionDisableDefaultServiceAccountAutomount,
 		securityv1alpha1.ActionDeleteExpiredBootstrapTokens, securityv1alpha1.ActionDeleteTerminatedPods,
 		securityv1alpha1.ActionLabelNamespaces,
 	} {
-		known[string(a)] = true
+		known[a] = true
 	}
 	for _, c := range benchmarks.All() {
 		if c.AutoRemediation == "" {
 			continue
 		}
-		if action := strings.Fields(c.AutoRemediation)[0]; !known[action] {
-			t.Errorf("%s claims automated remediation %q, which is not an action", c.ID, action)
+		if !known[c.AutoRemediation] {
+			t.Errorf("%s claims automated remediation %q, which is not an action", c.ID, c.AutoRemediation)
 		}
 	}
 }

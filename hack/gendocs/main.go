@@ -80,7 +80,10 @@ func main() {
 				fmt.Fprintf(w, "- Admission policy: spec.prevention generates a ValidatingAdmissionPolicy for it\n")
 			}
 			if c.AutoRemediation != "" {
-				fmt.Fprintf(w, "- Automated remediation: %s\n", c.AutoRemediation)
+				fmt.Fprintf(w, "- Automated remediation: %s\n", c.AutoRemediationText())
+			}
+			if len(c.Reads) > 0 {
+				fmt.Fprintf(w, "- Reads, when the cluster serves them: %s\n", strings.Join(c.Reads, ", "))
 			}
 			fmt.Fprintf(w, "\n%s\n", c.Rationale)
 			if c.Scope != "" {

@@ -6,6 +6,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
 )
 
 // Exemption accepts the findings of one check, optionally limited by namespace and name pattern.
@@ -28,7 +31,7 @@ type Attestation struct {
 // Options select the checks of one audit and the accepted findings.
 type Options struct {
 	// Level is the target level; checks above it do not run.
-	Level Level
+	Level check.Level
 	// Include, when not empty, runs only these check IDs and domains.
 	Include []string
 	// Exclude never runs these check IDs and domains.
@@ -41,24 +44,24 @@ type Options struct {
 
 // CheckReport is the outcome of one check.
 type CheckReport struct {
-	Check *Check
+	Check *check.Check
 	// Result is the check's result at the target level.
-	Result Result
+	Result check.Result
 	// Message explains the result in one line.
 	Message string
 	// Findings are the findings that are not Pass, sorted, with exemptions applied.
-	Findings []Finding
+	Findings []check.Finding
 	// Offending counts findings with the result Fail or Error.
 	Offending int
 	// Exempted counts findings accepted by an exemption.
 	Exempted int
 	// ByLevel holds the result at each level from the check's level up to the target, for
 	// level-dependent checks; other checks have the same result at every level.
-	ByLevel map[Level]Result
+	ByLevel map[check.Level]check.Result
 }
 
 // ResultAt returns the check's result when the target is lvl.
-func (c *CheckReport) ResultAt(lvl Level) Result {
+func (c *CheckReport) ResultAt(lvl check.Level) check.Result {
 	if r, ok := c.ByLevel[lvl]; ok {
 		return r
 	}
@@ -68,17 +71,17 @@ func (c *CheckReport) ResultAt(lvl Level) Result {
 // Summary counts checks by result and failing checks by severity.
 type Summary struct {
 	Total            int
-	ByResult         map[Result]int
-	FailedBySeverity map[Severity]int
+	ByResult         map[check.Result]int
+	FailedBySeverity map[check.Severity]int
 }
 
 // Report is the outcome of one audit.
 type Report struct {
-	Level  Level
+	Level  check.Level
 	Checks []CheckReport
 	// Achieved is the highest level whose every check passes; 0 when L1 is not met or when no
 	// check applies (see Applicable).
-	Achieved Level
+	Achieved check.Level
 	// Applicable counts checks whose result speaks to compliance (not NotApplicable or Skipped).
 	Applicable int
 	// Score is 0–100, weighted by severity; -1 when no check applies.
@@ -95,13 +98,13 @@ type Report struct {
 }
 
 // unknownSelectors returns the selectors of opts that name no check and no domain of checks.
-func unknownSelectors(checks []Check, opts Options) []string {
+func unknownSelectors(checks []check.Check, opts Options) []string {
 	known := map[string]bool{}
 	for _, c := range checks {
 		known[c.ID] = true
 		known[string(c.Domain)] = true
 	}
-	for _, d := range Domains {
+	for _, d := range check.Domains {
 		known[string(d)] = true
 	}
 	var out []string
@@ -132,8 +135,8 @@ func (r *Report) Compliant() bool { return r.Applicable > 0 && r.Achieved >= r.L
 
 // Select returns the checks that run for opts: level at most opts.Level, included and not
 // excluded, sorted by ID.
-func Select(checks []Check, opts Options) []Check {
-	var out []Check
+func Select(checks []check.Check, opts Options) []check.Check {
+	var out []check.Check
 	for _, c := range checks {
 		if c.Level > opts.Level {
 			continue
@@ -150,7 +153,7 @@ func Select(checks []Check, opts Options) []Check {
 	return out
 }
 
-func matchesAny(c Check, selectors []string) bool {
+func matchesAny(c check.Check, selectors []string) bool {
 	for _, s := range selectors {
 		if s == c.ID || s == string(c.Domain) {
 			return true
@@ -160,10 +163,10 @@ func matchesAny(c Check, selectors []string) bool {
 }
 
 // Evaluate runs the checks selected by opts on the snapshot and computes the level and score.
-// The snapshot's Level is set to opts.Level for the duration of the call.
-func Evaluate(s *Snapshot, checks []Check, opts Options) Report {
+// It does not modify the snapshot: each check sees a copy whose Level is the level evaluated.
+func Evaluate(s *check.Snapshot, checks []check.Check, opts Options) Report {
 	s.Prepare()
-	rep := Report{Level: opts.Level, Summary: Summary{ByResult: map[Result]int{}, FailedBySeverity: map[Severity]int{}}}
+	rep := Report{Level: opts.Level, Summary: Summary{ByResult: map[check.Result]int{}, FailedBySeverity: map[check.Severity]int{}}}
 	active, expired := splitExemptions(opts.Exemptions, s.Now)
 	rep.ExpiredExemptions = expired
 	rep.UnknownSelectors = unknownSelectors(checks, opts)
@@ -179,32 +182,31 @@ func Evaluate(s *Snapshot, checks []Check, opts Options) Report {
 	for _, c := range Select(checks, opts) {
 		cr := evaluateAt(s, &c, opts.Level, active, attested)
 		if c.LevelDependent {
-			cr.ByLevel = map[Level]Result{opts.Level: cr.Result}
+			cr.ByLevel = map[check.Level]check.Result{opts.Level: cr.Result}
 			for lvl := c.Level; lvl < opts.Level; lvl++ {
 				cr.ByLevel[lvl] = evaluateAt(s, &c, lvl, active, attested).Result
 			}
 		}
 		rep.Checks = append(rep.Checks, cr)
 	}
-	s.Level = opts.Level
 
 	weightMet, weightAll := 0, 0
 	for i := range rep.Checks {
 		cr := &rep.Checks[i]
 		rep.Summary.Total++
 		rep.Summary.ByResult[cr.Result]++
-		if cr.Result == Fail || cr.Result == Error {
+		if cr.Result == check.Fail || cr.Result == check.Error {
 			rep.Summary.FailedBySeverity[cr.Check.Severity]++
 		}
 		switch cr.Result {
-		case Pass:
+		case check.Pass:
 			weightMet += cr.Check.Severity.Weight()
 			weightAll += cr.Check.Severity.Weight()
 			rep.Applicable++
-		case Fail, Error, Manual:
+		case check.Fail, check.Error, check.Manual:
 			weightAll += cr.Check.Severity.Weight()
 			rep.Applicable++
-		case Exempted:
+		case check.Exempted:
 			rep.Applicable++
 		}
 	}
@@ -220,9 +222,9 @@ func Evaluate(s *Snapshot, checks []Check, opts Options) Report {
 	return rep
 }
 
-func achievedLevel(reports []CheckReport, target Level) Level {
-	achieved := Level(0)
-	for lvl := L1; lvl <= target; lvl++ {
+func achievedLevel(reports []CheckReport, target check.Level) check.Level {
+	achieved := check.Level(0)
+	for lvl := check.L1; lvl <= target; lvl++ {
 		for i := range reports {
 			if reports[i].Check.Level <= lvl && reports[i].ResultAt(lvl).Blocks() {
 				return achieved
@@ -245,65 +247,67 @@ func splitExemptions(all []Exemption, now time.Time) (active, expired []Exemptio
 }
 
 // evaluateAt runs one check at one level, turning a panic into an Error result.
-func evaluateAt(s *Snapshot, c *Check, lvl Level, exemptions []Exemption, attested map[string]Attestation) CheckReport {
-	s.Level = lvl
+func evaluateAt(snap *check.Snapshot, c *check.Check, lvl check.Level, exemptions []Exemption, attested map[string]Attestation) CheckReport {
+	view := *snap // shares the objects and the derived values; only the level differs
+	view.Level = lvl
+	s := &view
 	cr := CheckReport{Check: c}
 	if msg := s.UnreadMessage(); msg != "" {
-		cr.Result, cr.Message = Skipped, Truncate(msg, 512)
-		cr.Findings = []Finding{Skippedf("%s", msg)}
+		cr.Result, cr.Message = check.Skipped, check.Truncate(msg, 512)
+		cr.Findings = []check.Finding{check.Skippedf("%s", msg)}
 		return cr
 	}
 	findings, err := safeEvaluate(c, s)
 	if err != nil {
-		cr.Result = Error
-		cr.Message = Truncate(err.Error(), 512)
-		cr.Findings = []Finding{{Result: Error, Message: cr.Message}}
+		cr.Result = check.Error
+		cr.Message = check.Truncate(err.Error(), 512)
+		cr.Findings = []check.Finding{{Result: check.Error, Message: cr.Message}}
 		cr.Offending = 1
 		return cr
 	}
-	result := Pass
+	result := check.Pass
 	for _, f := range findings {
-		if f.Result == Pass {
+		if f.Result == check.Pass {
 			continue
 		}
-		if f.Result == Fail || f.Result == Error {
+		if f.Result == check.Fail || f.Result == check.Error {
 			if e, ok := exemptionFor(c.ID, f.Object, exemptions); ok {
-				f.Result = Exempted
+				f.Result = check.Exempted
 				f.Message = fmt.Sprintf("%s (exempted: %s)", f.Message, e.Reason)
 			}
 		}
-		if f.Result == Manual {
+		if f.Result == check.Manual {
 			if _, ok := attested[c.ID]; ok {
 				continue // attested: counts as a pass
 			}
 		}
 		switch f.Result {
-		case Fail, Error:
+		case check.Fail, check.Error:
 			cr.Offending++
-		case Exempted:
+		case check.Exempted:
 			cr.Exempted++
 		}
-		if f.Result.rank() > result.rank() || (result == Pass && f.Result == NotApplicable) {
+		if f.Result.Rank() > result.Rank() || (result == check.Pass && f.Result == check.NotApplicable) {
 			result = f.Result
 		}
 		cr.Findings = append(cr.Findings, f)
 	}
-	if result == NotApplicable && hasResult(cr.Findings, Exempted) {
-		result = Exempted
+	if result == check.NotApplicable && hasResult(cr.Findings, check.Exempted) {
+		result = check.Exempted
 	}
 	sort.SliceStable(cr.Findings, func(i, j int) bool {
 		a, b := cr.Findings[i], cr.Findings[j]
-		if a.Result.rank() != b.Result.rank() {
-			return a.Result.rank() > b.Result.rank()
+		if a.Result.Rank() != b.Result.Rank() {
+			return a.Result.Rank() > b.Result.Rank()
 		}
-		return refLess(a.Object, b.Object)
+		return check.RefLess(a.Object, b.Object)
 	})
 	cr.Result = result
 	cr.Message = summarize(c, result, cr, attested)
 	return cr
 }
 
-func hasResult(fs []Finding, r Result) bool {
+func hasResult(fs []check.Finding, r check.Result) bool {
 	for _, f := range fs {
 		if f.Result == r {
 			return true
@@ -312,7 +316,7 @@ func hasResult(fs []Finding, r Result) bool {
 	return false
 }
 
-func safeEvaluate(c *Check, s *Snapshot) (findings []Finding, err error) {
+func safeEvaluate(c *check.Check, s *check.Snapshot) (findings []check.Finding, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			stack := strings.SplitN(string(debug.Stack()), "\n", 12)
@@ -325,7 +329,7 @@ func safeEvaluate(c *Check, s *Snapshot) (findings []Finding, err error) {
 	return c.Evaluate(s), nil
 }
 
-func exemptionFor(checkID string, obj ObjectRef, exemptions []Exemption) (Exemption, bool) {
+func exemptionFor(checkID string, obj check.ObjectRef, exemptions []Exemption) (Exemption, bool) {
 	for _, e := range exemptions {
 		if e.CheckID != checkID {
 			continue
@@ -333,7 +337,7 @@ func exemptionFor(checkID string, obj ObjectRef, exemptions []Exemption) (Exempt
 		if e.Namespace != "" && e.Namespace != "*" && e.Namespace != obj.Namespace {
 			continue
 		}
-		if e.Name != "" && !GlobMatch(e.Name, obj.Name) {
+		if e.Name != "" && !glob.Match(e.Name, obj.Name) {
 			continue
 		}
 		return e, true
@@ -341,14 +345,14 @@ func exemptionFor(checkID string, obj ObjectRef, exemptions []Exemption) (Exempt
 	return Exemption{}, false
 }
 
-func summarize(c *Check, result Result, cr CheckReport, attested map[string]Attestation) string {
+func summarize(c *check.Check, result check.Result, cr CheckReport, attested map[string]Attestation) string {
 	switch result {
-	case Pass:
+	case check.Pass:
 		if a, ok := attested[c.ID]; ok && len(cr.Findings) == 0 {
-			return Truncate(fmt.Sprintf("Attested by %s until %s: %s", a.Owner, a.Expires.UTC().Format(time.DateOnly), a.Evidence), 512)
+			return check.Truncate(fmt.Sprintf("Attested by %s until %s: %s", a.Owner, a.Expires.UTC().Format(time.DateOnly), a.Evidence), 512)
 		}
 		return "No violations found."
-	case Exempted:
+	case check.Exempted:
 		return fmt.Sprintf("All %d findings are exempted.", cr.Exempted)
 	}
 	var first string
@@ -362,7 +366,7 @@ func summarize(c *Check, result Result, cr CheckReport, attested map[string]Atte
 		}
 	}
 	if cr.Offending > 1 {
-		return Truncate(fmt.Sprintf("%d objects: %s (and %d more)", cr.Offending, first, cr.Offending-1), 512)
+		return check.Truncate(fmt.Sprintf("%d objects: %s (and %d more)", cr.Offending, first, cr.Offending-1), 512)
 	}
-	return Truncate(first, 512)
+	return check.Truncate(first, 512)
 }

@@ -8,6 +8,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/facts"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
 	"github.com/kubeposture/kubeposture/internal/certgen"
 )
 
@@ -34,7 +37,7 @@ func FuzzDeriveSecretFacts(f *testing.F) {
 		if bootstrap {
 			sec.Type = corev1.SecretTypeBootstrapToken
 		}
-		DeriveSecretFacts(sec)
+		facts.DeriveSecretFacts(sec)
 		for k, v := range sec.Data {
 			if v != nil {
 				t.Fatalf("value of %s survived: %q", k, v)
@@ -48,19 +51,19 @@ func FuzzDeriveSecretFacts(f *testing.F) {
 		if sec.StringData != nil {
 			t.Fatal("stringData survived")
 		}
-		facts, ok := Facts(&sec.ObjectMeta)
+		got, ok := facts.Facts(&sec.ObjectMeta)
 		if !ok {
 			t.Fatal("no facts recorded")
 		}
-		if !bootstrap && facts.TokenExpiration != nil {
+		if !bootstrap && got.TokenExpiration != nil {
 			t.Fatal("a TLS Secret has a token expiration")
 		}
-		if bootstrap && facts.TokenExpiration == nil && expiration != "" {
+		if bootstrap && got.TokenExpiration == nil && expiration != "" {
 			if _, err := time.Parse(time.RFC3339, expiration); err == nil {
 				t.Fatalf("valid expiration %q not recorded", expiration)
 			}
 		}
-		for _, c := range facts.Certificates {
+		for _, c := range got.Certificates {
 			if c.NotAfter.Before(c.NotBefore) && c.NotAfter.IsZero() {
 				t.Fatalf("certificate fact without validity: %+v", c)
 			}
@@ -76,7 +79,7 @@ func FuzzDeriveConfigMapFacts(f *testing.F) {
 	f.Fuzz(func(t *testing.T, key, value string, keep bool) {
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns"},
 			Data: map[string]string{key: value}, BinaryData: map[string][]byte{"bin": []byte(value)}}
-		DeriveConfigMapFacts(cm, keep)
+		facts.DeriveConfigMapFacts(cm, keep)
 		if _, ok := cm.Data[key]; !ok {
 			t.Fatalf("key %q dropped", key)
 		}
@@ -86,7 +89,7 @@ func FuzzDeriveConfigMapFacts(f *testing.F) {
 		if keep && cm.Data[key] != value {
 			t.Fatalf("kept value of %q changed", key)
 		}
-		if _, ok := Facts(&cm.ObjectMeta); !ok {
+		if _, ok := facts.Facts(&cm.ObjectMeta); !ok {
 			t.Fatal("no facts recorded")
 		}
 	})
@@ -102,7 +105,7 @@ func FuzzExemptionMatching(f *testing.F) {
 	f.Add("a?c", "abc", "ns", "other")
 	f.Add("", "", "", "")
 	f.Fuzz(func(t *testing.T, pattern, name, exNamespace, objNamespace string) {
-		got := GlobMatch(pattern, name)
+		got := glob.Match(pattern, name)
 		if (pattern == "" || pattern == "*") && !got {
 			t.Fatalf("%q must match %q", pattern, name)
 		}
@@ -110,7 +113,7 @@ func FuzzExemptionMatching(f *testing.F) {
 			t.Fatalf("literal pattern %q matching %q = %v", pattern, name, got)
 		}
 		ex := []Exemption{{CheckID: "WKL-001", Namespace: exNamespace, Name: pattern}}
-		obj := ObjectRef{Kind: "Pod", Namespace: objNamespace, Name: name}
+		obj := check.ObjectRef{Kind: "Pod", Namespace: objNamespace, Name: name}
 		_, matched := exemptionFor("WKL-001", obj, ex)
 		nsOK := exNamespace == "" || exNamespace == "*" || exNamespace == objNamespace
 		if matched != (nsOK && got) {
@@ -154,7 +157,7 @@ func FuzzScopeSelector(f *testing.F) {
 		if excluded {
 			excl = []string{ns}
 		}
-		s := &Snapshot{Scope: NewScope(selector, excl, []string{"kube-system"}),
+		s := &check.Snapshot{Scope: check.NewScope(selector, excl, []string{"kube-system"}),
 			Namespaces: []*corev1.Namespace{{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{labelKey: labelValue}}}}}
 		got := s.InScope(ns)
 		var want bool

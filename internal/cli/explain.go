@@ -64,7 +64,7 @@ func newExplainCommand(streams IO) *cobra.Command {
 				fmt.Fprintf(w, "References:  %s\n", refs)
 			}
 			if c.AutoRemediation != "" {
-				fmt.Fprintf(w, "Automated remediation: yes, the operator's %s action\n", c.AutoRemediation)
+				fmt.Fprintf(w, "Automated remediation: yes, the operator's %s action\n", c.AutoRemediationText())
 			} else {
 				fmt.Fprintln(w, "Automated remediation: no")
 			}
