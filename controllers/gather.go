@@ -283,6 +283,7 @@ func (g *Gatherer) serverVersion(now time.Time) string {
 // after a watch list, a resync); every transform is idempotent, so that changes nothing.
 func CacheOptions() cache.Options {
 	return cache.Options{
+		NewInformer:      newReconnectingInformer,
 		DefaultTransform: stripUnread,
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.ConfigMap{}: {Transform: configMapFacts},

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -498,7 +500,8 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&securityv1alpha1.SecurityProfile{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, releaseRequested()))).
 		Named("securityprofile").
-		WithOptions(controller.Options{MaxConcurrentReconciles: cmp.Or(r.MaxConcurrentReconciles, DefaultMaxConcurrentReconciles)})
+		WithOptions(controller.Options{MaxConcurrentReconciles: cmp.Or(r.MaxConcurrentReconciles, DefaultMaxConcurrentReconciles),
+			RateLimiter: rateLimiter()})
 	enqueueAll := handler.EnqueueRequestsFromMapFunc(r.allProfiles)
 	now := time.Now()
 	for _, kind := range auditedKinds(r.Gatherer.ReadSecrets) {
@@ -525,6 +528,20 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}
 	}
 	return b.Complete(r)
+}
+
+// MaxRetryDelay caps the delay before a failed reconcile is retried. controller-runtime's default
+// grows to 1,000 s, so the writes that fail during an API server outage would hold a profile's
+// next audit back for minutes after the API server returns.
+const MaxRetryDelay = 10 * time.Second
+
+// rateLimiter retries a failed reconcile after 5 ms, doubling up to MaxRetryDelay, with
+// controller-runtime's overall limit of 10 retries per second (bursts of 100).
+func rateLimiter() workqueue.TypedRateLimiter[reconcile.Request] {
+	return workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, MaxRetryDelay),
+		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+	)
 }
 
 // releaseRequested passes a profile update that sets AnnotationReleaseFinalizer.

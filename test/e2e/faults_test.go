@@ -80,10 +80,12 @@ func TestLeaderSurvivesAPIServerOutage(t *testing.T) {
 	if !op.running() {
 		t.Fatalf("the operator exited during a 30 s API server outage: %v", op.err)
 	}
+	back := time.Now()
 	gen := bumpGeneration(t, "outage")
 	waitProfile(t, "outage", 150*time.Second, "an audit after the outage", func(p *securityv1alpha1.SecurityProfile) bool {
 		return p.Status.ObservedGeneration >= gen && audited(p)
 	})
+	progress("outage: audited %s after the API server came back", time.Since(back).Round(100*time.Millisecond))
 	if !op.running() {
 		t.Fatalf("the operator exited after the outage: %v", op.err)
 	}
@@ -225,6 +227,8 @@ func TestOptionalRoleRemoved(t *testing.T) {
 		{role: "kubeposture-remediation-serviceaccounts", action: securityv1alpha1.ActionDisableDefaultServiceAccountAutomount},
 		{role: "kubeposture-remediation-pods", action: securityv1alpha1.ActionDeleteTerminatedPods,
 			setup: func(t *testing.T) { terminatedPod(t, ns, "finished-long-ago") }},
+		{role: "kubeposture-remediation-bootstrap-tokens", action: securityv1alpha1.ActionDeleteExpiredBootstrapTokens,
+			setup: func(t *testing.T) { expiredBootstrapToken(t, "dgrade") }},
 	}
 	for i, tc := range cases {
 		t.Run(tc.role, func(t *testing.T) {
@@ -257,6 +261,64 @@ func TestOptionalRoleRemoved(t *testing.T) {
 			op.stop(t)
 		})
 	}
+	t.Run("kubeposture-node-proxy", func(t *testing.T) {
+		withoutRole(t, "kubeposture-node-proxy")
+		node(t, "degraded-node")
+		op := startOperator(t, "degraded-node-proxy")
+		p := profileFor("degraded-node-proxy", "degraded", securityv1alpha1.RemediationDisabled)
+		p.Spec.Level = securityv1alpha1.LevelL3
+		p.Spec.Parameters.ReadKubeletConfig = true
+		create(t, p)
+		got := waitProfile(t, p.Name, 60*time.Second, "an audit without kubelet configuration", audited)
+		skipped := 0
+		for _, c := range got.Status.Checks {
+			if c.Result == "Error" {
+				t.Errorf("%s is Error without the node-proxy role: %s", c.ID, c.Message)
+			}
+			if strings.Contains(c.Message, "kubelet configuration cannot be read") {
+				if c.Result != "Skipped" || !strings.Contains(c.Message, "kubeposture-node-proxy") || !strings.Contains(c.Message, "nodes/proxy") {
+					t.Errorf("%s is %s (%q); want Skipped naming nodes/proxy and the node-proxy role", c.ID, c.Result, c.Message)
+				}
+				skipped++
+			}
+		}
+		if skipped == 0 {
+			t.Errorf("no kubelet check is Skipped naming the node-proxy role")
+		}
+		deleteProfile(t, p.Name, 30*time.Second)
+		if !op.running() {
+			t.Fatalf("the operator exited without the node-proxy role: %v", op.err)
+		}
+		op.stop(t)
+	})
+	t.Run("kubeposture-prevention", func(t *testing.T) {
+		withoutRole(t, "kubeposture-prevention")
+		withoutRole(t, "kubeposture-prevention-params")
+		op := startOperator(t, "degraded-prevention")
+		p := profileFor("degraded-prevention", "degraded", securityv1alpha1.RemediationDisabled)
+		p.Spec.Prevention = securityv1alpha1.Prevention{Mode: securityv1alpha1.PreventionWarn, Checks: []securityv1alpha1.CheckSelector{"WKL-001", "WKL-002"}}
+		create(t, p)
+		got := waitProfile(t, p.Name, 60*time.Second, "each policy reported Failed (forbidden)", func(p *securityv1alpha1.SecurityProfile) bool {
+			if !audited(p) || p.Status.Prevention == nil || len(p.Status.Prevention.Checks) == 0 {
+				return false
+			}
+			for _, c := range p.Status.Prevention.Checks {
+				if c.State != securityv1alpha1.PreventionStateFailed || !strings.Contains(c.Message, "forbidden") {
+					return false
+				}
+			}
+			return true
+		})
+		if n := got.Status.Prevention.Policies; n != 0 {
+			t.Errorf("status counts %d policies in place without the prevention role", n)
+		}
+		// Nothing was generated, so nothing blocks the deletion.
+		deleteProfile(t, p.Name, 30*time.Second)
+		if !op.running() {
+			t.Fatalf("the operator exited without the prevention role: %v", op.err)
+		}
+		op.stop(t)
+	})
 	t.Run("kubeposture-secrets-reader", func(t *testing.T) {
 		withoutRole(t, "kubeposture-secrets-reader")
 		op := startOperator(t, "degraded-secrets", "--read-secrets=false")

@@ -54,7 +54,7 @@ const (
 // and removes them one at a time.
 var optionalComponents = []string{
 	"secrets-reader", "remediation", "remediation-serviceaccounts", "remediation-pods",
-	"remediation-bootstrap-tokens", "node-proxy",
+	"remediation-bootstrap-tokens", "node-proxy", "prevention",
 }
 
 var suite struct {
