@@ -11,6 +11,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
@@ -96,55 +97,83 @@ func TestLeaderSurvivesAPIServerOutage(t *testing.T) {
 	op.stop(t)
 }
 
-// policiesPerNamespace counts the operator's NetworkPolicies by name in each namespace.
+// policiesPerNamespace lists the operator's NetworkPolicies in the namespaces, in one request,
+// by name per namespace.
 func policiesPerNamespace(t *testing.T, namespaces []string) map[string][]string {
 	t.Helper()
-	out := map[string][]string{}
+	in := map[string]bool{}
 	for _, ns := range namespaces {
-		for _, np := range ownPolicies(t, ns) {
-			out[ns] = append(out[ns], np.Name)
+		in[ns] = true
+	}
+	var list networkingv1.NetworkPolicyList
+	if err := suite.admin.List(context.Background(), &list, client.MatchingLabels{"app.kubernetes.io/managed-by": "kubeposture"}); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, np := range list.Items {
+		if in[np.Namespace] {
+			out[np.Namespace] = append(out[np.Namespace], np.Name)
 		}
 	}
 	return out
 }
 
-// TestKillMidRemediationConverges kills the operator with SIGKILL while it creates default-deny
-// policies across namespaces; a new replica finishes the job: one policy per namespace, none
-// twice, and the status counts every namespace as remediated.
+// killAtFirstPolicy watches the operator's NetworkPolicies and kills op with SIGKILL as soon as
+// the first one is created.
+func killAtFirstPolicy(t *testing.T, op *operatorProcess, timeout time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	w, err := suite.cs.NetworkingV1().NetworkPolicies(metav1.NamespaceAll).Watch(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/managed-by=kubeposture"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	for ev := range w.ResultChan() {
+		if ev.Type == watch.Added {
+			op.kill()
+			return
+		}
+	}
+	t.Fatalf("no NetworkPolicy of the operator appeared within %s", timeout)
+}
+
+// TestKillMidRemediationConverges kills the operator with SIGKILL as soon as it creates the
+// first of its default-deny policies across many namespaces; a new replica finishes the job: one
+// policy per namespace, none twice, and the status counts every namespace as remediated.
 func TestKillMidRemediationConverges(t *testing.T) {
-	const n = 40
+	const n = 200
 	namespaces := scopedNamespaces(t, "kill", n)
 	op := startOperator(t, "kill-1", quickLease...)
 	p := profileFor("kill", "kill", securityv1alpha1.RemediationEnabled, securityv1alpha1.ActionDefaultDenyNetworkPolicy)
 	create(t, p)
-	eventually(t, 60*time.Second, "the first policies to appear", func() bool {
-		for _, ns := range namespaces {
-			if len(ownPolicies(t, ns)) > 0 {
-				return true
-			}
-		}
-		return false
-	})
-	op.kill()
+	killAtFirstPolicy(t, op, 90*time.Second)
 	got := policiesPerNamespace(t, namespaces)
 	progress("kill: SIGKILL with %d of %d namespaces remediated", len(got), n)
+	if len(got) >= n {
+		t.Fatalf("the kill came after every namespace was remediated (%d of %d): it must interrupt the pass", len(got), n)
+	}
 
 	op = startOperator(t, "kill-2", quickLease...)
-	status := waitProfile(t, "kill", 90*time.Second, "every namespace remediated", func(p *securityv1alpha1.SecurityProfile) bool {
+	status := waitProfile(t, "kill", 120*time.Second, "every namespace remediated", func(p *securityv1alpha1.SecurityProfile) bool {
 		r := p.Status.Remediation
 		return audited(p) && r != nil && r.Applied+r.InPlace >= n && r.Failed == 0
 	})
-	for ns, names := range policiesPerNamespace(t, namespaces) {
+	after := policiesPerNamespace(t, namespaces)
+	for ns, names := range after {
 		if len(names) != 1 || names[0] != "kubeposture-default-deny-ingress" {
 			t.Errorf("namespace %s has the operator's policies %v, want exactly [kubeposture-default-deny-ingress]", ns, names)
 		}
 	}
-	if len(policiesPerNamespace(t, namespaces)) != n {
-		t.Errorf("only %d of %d namespaces have the policy", len(policiesPerNamespace(t, namespaces)), n)
+	if len(after) != n {
+		t.Errorf("only %d of %d namespaces have the policy", len(after), n)
 	}
 	if r := status.Status.Remediation; r.Applied+r.InPlace != n || r.Conflicts != 0 || r.Blocked != 0 {
 		t.Errorf("status counts %d applied, %d in place, %d conflicts, %d blocked; want %d remediated in all",
 			r.Applied, r.InPlace, r.Conflicts, r.Blocked, n)
+	}
+	if c := meta.FindStatusCondition(status.Status.Conditions, securityv1alpha1.ConditionRemediated); c == nil || c.Status != metav1.ConditionTrue {
+		t.Errorf("Remediated must be True once every namespace has its policy: %+v", c)
 	}
 
 	t.Run("OwnedObjectDeletedByHand", func(t *testing.T) {
