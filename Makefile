@@ -99,6 +99,10 @@ bench: control-plane ## Measure audit speed, detection latency and memory on the
 	go run ./test/bench $(BENCH_FLAGS)
 	$(MAKE) bench-scan
 
+.PHONY: bench-remediation
+bench-remediation: control-plane ## Measure only remediation at 1,000 namespaces (first apply, revert, DryRun plan and steady state); replaces its section of docs/benchmarks.md.
+	go run ./test/bench -remediation-only $(BENCH_FLAGS)
+
 .PHONY: bench-scan
 bench-scan: ## Measure kubeposture scan against kube-score (built from the Go module proxy) on 1,000 and 10,000 Deployments; writes its section of docs/benchmarks.md.
 	go run ./test/bench/scan $(BENCH_SCAN_FLAGS)
