@@ -72,6 +72,7 @@ verify: manifests generate docs ## Fail when generated files (CRDs, RBAC, deepco
 .PHONY: test
 test: manifests generate fmt vet control-plane ## Run unit tests, envtest integration tests and the fault suite against the built kube-apiserver.
 	go test $$(go list ./... | grep -v /test/e2e) $(GO_TEST_FLAGS)
+	go test -race -run '^TestTwoProfilesRemediateSharedNamespacesConcurrently$$' ./controllers/ $(GO_TEST_FLAGS)
 	go test ./test/e2e/ -count=1 -v $(GO_TEST_FLAGS)
 
 .PHONY: test-e2e

@@ -20,6 +20,7 @@ import (
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/options"
 	"github.com/kubeposture/kubeposture/internal/prevention"
 )
 
@@ -62,7 +63,7 @@ func (p *Preventer) namespace() string {
 // PreventionInput is the generation input of a profile; modes come from the spec only (a staged
 // rollout's holds are decided by the Preventer).
 func PreventionInput(profile *securityv1alpha1.SecurityProfile, namespace string, now time.Time) (prevention.Input, error) {
-	opts, params, _, err := ProfileOptions(&profile.Spec)
+	opts, params, _, err := options.ForProfile(&profile.Spec)
 	if err != nil {
 		return prevention.Input{}, err
 	}

@@ -16,6 +16,7 @@ import (
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/options"
 )
 
 // Names and markers of what remediation creates and owns.
@@ -52,7 +53,7 @@ type remediatingProfile struct {
 	actions map[securityv1alpha1.RemediationAction]bool
 	enforce bool
 	egress  bool
-	plan    auditPlan
+	plan    options.Plan
 }
 
 func remediatingProfiles(list []securityv1alpha1.SecurityProfile, excluding string) []remediatingProfile {
@@ -63,13 +64,13 @@ func remediatingProfiles(list []securityv1alpha1.SecurityProfile, excluding stri
 		if p.Name == excluding || !p.DeletionTimestamp.IsZero() || mode == "" || mode == securityv1alpha1.RemediationDisabled {
 			continue
 		}
-		plan, err := planFor(&p.Spec)
+		plan, err := options.For(&p.Spec)
 		if err != nil {
 			continue
 		}
-		rp := remediatingProfile{name: p.Name, mode: mode, level: plan.options.Level, plan: plan,
+		rp := remediatingProfile{name: p.Name, mode: mode, level: plan.Options.Level, plan: plan,
 			actions: map[securityv1alpha1.RemediationAction]bool{}, enforce: p.Spec.Remediation.EnforcePodSecurity,
-			egress: p.Spec.Remediation.Egress || plan.options.Level >= benchmarks.L3}
+			egress: p.Spec.Remediation.Egress || plan.Options.Level >= benchmarks.L3}
 		for _, a := range p.Spec.Remediation.Actions {
 			rp.actions[a] = true
 		}
@@ -174,7 +175,7 @@ func computeDesired(snap *benchmarks.Snapshot, profiles []remediatingProfile) de
 	userDenyEgress := userPolicies(snap, networkingv1.PolicyTypeEgress)
 	deletions := map[string]*deletion{}
 	for _, p := range profiles {
-		for _, ns := range namespacesInScope(snap, p.plan.scope) {
+		for _, ns := range namespacesInScope(snap, p.plan.Scope) {
 			if p.actions[securityv1alpha1.ActionDefaultDenyNetworkPolicy] {
 				if !userDenyIngress[ns] {
 					d.wantPolicy(p, securityv1alpha1.ActionDefaultDenyNetworkPolicy, ns, policyDenyIngress, denyIngressSpec())
@@ -201,10 +202,10 @@ func computeDesired(snap *benchmarks.Snapshot, profiles []remediatingProfile) de
 			}
 			if p.actions[securityv1alpha1.ActionLabelNamespaces] {
 				obj := snap.Namespace(ns)
-				for _, key := range []string{p.plan.params.ClassificationLabel, p.plan.params.OwnerLabel} {
+				for _, key := range []string{p.plan.Params.ClassificationLabel, p.plan.Params.OwnerLabel} {
 					// Missing, or the placeholder the operator set earlier and still holds.
 					if obj != nil && (obj.Labels[key] == "" || managesLabel(obj, key)) {
-						d.wantLabel(p, securityv1alpha1.ActionLabelNamespaces, ns, key, p.plan.params.Lifecycle.PlaceholderLabelValue)
+						d.wantLabel(p, securityv1alpha1.ActionLabelNamespaces, ns, key, p.plan.Params.Lifecycle.PlaceholderLabelValue)
 					}
 				}
 			}
@@ -352,7 +353,7 @@ func quarantineSpec() networkingv1.NetworkPolicySpec {
 // terminatedPods are finished pods in the profile's scope older than its terminatedPodMaxAge.
 func terminatedPods(snap *benchmarks.Snapshot, p remediatingProfile) []deletion {
 	var out []deletion
-	scoped := &benchmarks.Snapshot{Namespaces: snap.Namespaces, Scope: p.plan.scope, Source: snap.Source}
+	scoped := &benchmarks.Snapshot{Namespaces: snap.Namespaces, Scope: p.plan.Scope, Source: snap.Source}
 	for _, pod := range snap.Pods {
 		if (pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed) || !scoped.InScope(pod.Namespace) {
 			continue
@@ -366,7 +367,7 @@ func terminatedPods(snap *benchmarks.Snapshot, p remediatingProfile) []deletion 
 		if finished.IsZero() {
 			finished = pod.CreationTimestamp.Time
 		}
-		if age := snap.Now.Sub(finished); age > p.plan.params.TerminatedPodMaxAge {
+		if age := snap.Now.Sub(finished); age > p.plan.Params.TerminatedPodMaxAge {
 			out = append(out, deletion{ref: benchmarks.ObjectRef{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name}, uid: string(pod.UID),
 				reason: fmt.Sprintf("pod %s %s ago", strings.ToLower(string(pod.Status.Phase)), age.Round(60e9))})
 		}

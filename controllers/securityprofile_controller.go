@@ -37,6 +37,7 @@ import (
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/options"
 )
 
 // DefaultMaxConcurrentReconciles is how many profiles are audited at once by default.
@@ -100,8 +101,8 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, err
 	}
 
-	plan, err := planFor(&profile.Spec)
-	if wait := r.coalesce(profile, plan.interval); wait > 0 && err == nil {
+	plan, err := options.For(&profile.Spec)
+	if wait := r.coalesce(profile, plan.Interval); wait > 0 && err == nil {
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 
@@ -140,7 +141,7 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	r.lastAudit.Store(profile.Name, outcome.finished)
 	log.V(1).Info("Audited SecurityProfile", "securityProfile", profile.Name, "checks", outcome.report.Summary.Total,
 		"achieved", profile.Status.AchievedLevel, "duration", outcome.duration)
-	return ctrl.Result{RequeueAfter: plan.interval}, nil
+	return ctrl.Result{RequeueAfter: plan.Interval}, nil
 }
 
 // coalesce returns how long to wait before auditing again: a profile audited less than
@@ -165,23 +166,23 @@ func (r *SecurityProfileReconciler) minInterval() time.Duration {
 }
 
 // audit gathers, evaluates and (later) remediates.
-func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alpha1.SecurityProfile, plan auditPlan) (auditOutcome, error) {
+func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alpha1.SecurityProfile, plan options.Plan) (auditOutcome, error) {
 	start := r.Clock.Now()
 	seen := r.remediationWrites()
 	snap, err := r.Gatherer.Snapshot(ctx, start)
 	if err != nil {
 		return auditOutcome{}, fmt.Errorf("gathering the cluster snapshot: %w", err)
 	}
-	snap.Params = plan.params
-	snap.Scope = plan.scope
-	if plan.params.ReadKubeletConfig && r.Gatherer.Kubelet != nil {
+	snap.Params = plan.Params
+	snap.Scope = plan.Scope
+	if plan.Params.ReadKubeletConfig && r.Gatherer.Kubelet != nil {
 		r.Gatherer.KubeletConfigs(ctx, snap, start)
 	}
 	checks := r.Checks
 	if checks == nil {
 		checks = benchmarks.All()
 	}
-	report := benchmarks.Evaluate(snap, checks, plan.options)
+	report := benchmarks.Evaluate(snap, checks, plan.Options)
 	remediation, err := r.remediate(ctx, seen, snap, "")
 	if err != nil {
 		return auditOutcome{}, err
