@@ -38,6 +38,7 @@ import (
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 	"github.com/kubeposture/kubeposture/internal/options"
+	"github.com/kubeposture/kubeposture/internal/remediation"
 )
 
 // DefaultMaxConcurrentReconciles is how many profiles are audited at once by default.
@@ -61,7 +62,7 @@ type SecurityProfileReconciler struct {
 	// MinAuditInterval coalesces bursts of changes; zero means DefaultMinAuditInterval.
 	MinAuditInterval time.Duration
 	// Remediator applies remediation; nil disables remediation.
-	Remediator *Remediator
+	Remediator *remediation.Remediator
 	// Preventer applies the generated admission policies; nil disables prevention.
 	Preventer *Preventer
 	// MaxConcurrentReconciles is how many profiles are audited at once; zero means
@@ -72,7 +73,7 @@ type SecurityProfileReconciler struct {
 	reported  sync.Map // profile name -> map[actionKey]state of the remediation last reported
 }
 
-// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles,verbs=list;watch
+// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles,verbs=list;watch;patch
 // +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles/status,verbs=patch
 
 // Reconcile audits one profile: gather a snapshot, evaluate the checks, write the status.
@@ -132,7 +133,7 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, err
 	}
 	r.reportRemediation(original, profile, outcome.remediation)
-	if outcome.remediation != nil && outcome.remediation.stale {
+	if outcome.remediation != nil && outcome.remediation.Stale {
 		// Another profile's remediation changed the cluster after this snapshot was taken: the
 		// remediation status stays as it was until an audit sees the changes.
 		return ctrl.Result{RequeueAfter: r.minInterval()}, nil
@@ -195,7 +196,7 @@ func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alph
 // remediate applies what every remediating profile wants, except the one named excluding (a
 // profile being deleted). It runs only after evaluation, on the same snapshot, and also when no
 // profile remediates any more but the operator still owns changes, so they are reverted.
-func (r *SecurityProfileReconciler) remediate(ctx context.Context, seen uint64, snap *benchmarks.Snapshot, excluding string) (*remediationOutcome, error) {
+func (r *SecurityProfileReconciler) remediate(ctx context.Context, seen uint64, snap *benchmarks.Snapshot, excluding string) (*remediation.Outcome, error) {
 	if r.Remediator == nil {
 		return nil, nil
 	}
@@ -203,13 +204,13 @@ func (r *SecurityProfileReconciler) remediate(ctx context.Context, seen uint64, 
 	if err := r.List(ctx, &list); err != nil {
 		return nil, fmt.Errorf("listing SecurityProfiles for remediation: %w", err)
 	}
-	profiles := remediatingProfiles(list.Items, excluding)
-	if len(profiles) == 0 && !ownsChanges(snap) {
+	profiles := remediation.Profiles(list.Items, excluding)
+	if len(profiles) == 0 && !remediation.OwnsChanges(snap) {
 		return nil, nil
 	}
-	out := r.Remediator.Apply(ctx, seen, snap, computeDesired(snap, profiles))
+	out := r.Remediator.Apply(ctx, seen, snap, remediation.Desired(snap, profiles))
 	if out == nil {
-		return &remediationOutcome{stale: true}, nil
+		return &remediation.Outcome{Stale: true}, nil
 	}
 	return out, nil
 }
@@ -219,26 +220,6 @@ func (r *SecurityProfileReconciler) remediationWrites() uint64 {
 		return 0
 	}
 	return r.Remediator.Writes()
-}
-
-// ownsChanges reports whether the snapshot holds any change the operator made.
-func ownsChanges(snap *benchmarks.Snapshot) bool {
-	for _, np := range snap.NetworkPolicies {
-		if np.Labels[LabelManagedBy] == FieldManager {
-			return true
-		}
-	}
-	for _, ns := range snap.Namespaces {
-		if ns.Annotations[AnnotationManagedLabels] != "" {
-			return true
-		}
-	}
-	for _, sa := range snap.ServiceAccounts {
-		if sa.Annotations[AnnotationManagedFields] != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // ensureFinalizer adds the remediation finalizer to a profile that remediates, so deleting it
@@ -278,14 +259,14 @@ func (r *SecurityProfileReconciler) finalize(ctx context.Context, p *securityv1a
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if outcome != nil && outcome.stale {
+	if outcome != nil && outcome.Stale {
 		return ctrl.Result{RequeueAfter: r.minInterval()}, nil
 	}
 	var failed []securityv1alpha1.RemediationActionStatus
 	if outcome != nil {
-		for _, res := range outcome.results {
-			if res.status.State == securityv1alpha1.StateFailed && len(res.profiles) == 0 {
-				failed = append(failed, res.status)
+		for _, res := range outcome.Results {
+			if res.Status.State == securityv1alpha1.StateFailed && len(res.Profiles) == 0 {
+				failed = append(failed, res.Status)
 			}
 		}
 	}
@@ -327,9 +308,9 @@ func (r *SecurityProfileReconciler) reportBlockedRevert(ctx context.Context, p *
 
 // reportRemediation writes the profile's remediation status and condition, and an Event for
 // each action whose state changed since the last audit.
-func (r *SecurityProfileReconciler) reportRemediation(original, p *securityv1alpha1.SecurityProfile, o *remediationOutcome) {
+func (r *SecurityProfileReconciler) reportRemediation(original, p *securityv1alpha1.SecurityProfile, o *remediation.Outcome) {
 	mode := p.Spec.Remediation.Mode
-	if o != nil && o.stale {
+	if o != nil && o.Stale {
 		return
 	}
 	if o == nil || mode == "" || mode == securityv1alpha1.RemediationDisabled {
@@ -337,8 +318,8 @@ func (r *SecurityProfileReconciler) reportRemediation(original, p *securityv1alp
 		meta.RemoveStatusCondition(&p.Status.Conditions, securityv1alpha1.ConditionRemediated)
 		return
 	}
-	actions := o.forProfile(p.Name)
-	p.Status.Remediation = remediationStatus(actions)
+	actions := o.ForProfile(p.Name)
+	p.Status.Remediation = remediation.Status(actions)
 	status, reason, msg := remediatedCondition(mode, p.Status.Remediation)
 	setCondition(&p.Status, p.Generation, securityv1alpha1.ConditionRemediated, status, reason, msg)
 	recordRemediationMetrics(p.Name, p.Status.Remediation)
@@ -368,7 +349,7 @@ func (r *SecurityProfileReconciler) emitRemediation(p *securityv1alpha1.Security
 	}
 	groups := map[string]*group{}
 	for _, a := range actions {
-		key := actionKey(a)
+		key := remediation.ActionKey(a)
 		now[key] = a.State
 		if a.State == securityv1alpha1.StateInPlace || seen[key] == a.State {
 			continue
@@ -413,10 +394,6 @@ func relatedObject(o securityv1alpha1.ObjectReference) runtime.Object {
 		return &corev1.Secret{ObjectMeta: m}
 	}
 	return nil
-}
-
-func actionKey(a securityv1alpha1.RemediationActionStatus) string {
-	return string(a.Action) + "|" + a.Object.Kind + "|" + a.Object.Namespace + "|" + a.Object.Name + "|" + a.Message
 }
 
 func qualified(o securityv1alpha1.ObjectReference) string {

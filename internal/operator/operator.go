@@ -22,6 +22,7 @@ import (
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/controllers"
+	"github.com/kubeposture/kubeposture/internal/remediation"
 )
 
 // Scheme knows the built-in kinds and the SecurityProfile API.
@@ -137,7 +138,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	// Remediation writes through its own uncached client, whose warnings (Pod Security dry runs)
 	// the remediator reads.
 	wcfg := rest.CopyConfig(cfg)
-	wcfg.WarningHandlerWithContext = controllers.WarningCollector{}
+	wcfg.WarningHandlerWithContext = remediation.WarningCollector{}
 	if opts.RemediationUser != "" {
 		wcfg.Impersonate = rest.ImpersonationConfig{UserName: opts.RemediationUser}
 	}
@@ -146,7 +147,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("creating the remediation client: %w", err)
 	}
 	rec := &controllers.SecurityProfileReconciler{
-		Remediator:       &controllers.Remediator{Client: writer},
+		Remediator:       &remediation.Remediator{Client: writer},
 		Preventer:        &controllers.Preventer{Client: writer, Namespace: opts.Namespace},
 		Client:           mgr.GetClient(),
 		Gatherer:         gatherer,

@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
-	"github.com/kubeposture/kubeposture/controllers"
+	"github.com/kubeposture/kubeposture/internal/remediation"
 )
 
 // remediationResults are the remediation measurements over every namespace of the reference
@@ -195,7 +195,7 @@ func remediationSummary(p *securityv1alpha1.SecurityProfile) string {
 
 func ownedPolicies(ctx context.Context, c client.Client) (int, error) {
 	var list networkingv1.NetworkPolicyList
-	if err := c.List(ctx, &list, client.MatchingLabels{controllers.LabelManagedBy: controllers.FieldManager}); err != nil {
+	if err := c.List(ctx, &list, client.MatchingLabels{remediation.LabelManagedBy: remediation.FieldManager}); err != nil {
 		return 0, err
 	}
 	return len(list.Items), nil
@@ -208,7 +208,7 @@ func labelledNamespaces(ctx context.Context, c client.Client) (int, error) {
 	}
 	n := 0
 	for _, ns := range list.Items {
-		if ns.Annotations[controllers.AnnotationManagedLabels] != "" {
+		if ns.Annotations[remediation.AnnotationManagedLabels] != "" {
 			n++
 		}
 	}
@@ -237,7 +237,7 @@ func (r *remediationResults) markdown() string {
 	fmt.Fprintf(&b, "| Server-side dry runs per steady-state DryRun audit (%d audits) | %.2f | 0 |\n", r.steadyAudits, r.dryRunsPerAudit)
 	fmt.Fprintln(&b)
 	fmt.Fprintf(&b, "Load average (1 min) on %d CPUs: %s when the section started, %s when it ended.\n\n", runtime.NumCPU(), r.loadStart, r.loadEnd)
-	fmt.Fprintf(&b, "A remediation pass sends at most %d requests at once. DryRun results are cached by content (the object as it would be applied and the resource version of the object it would change), so a DryRun audit sends dry runs only for what changed. Steady-state audits are the DryRun profile's `status.auditDuration` (snapshot, evaluation and the remediation pass) after a pod is created in some namespace; each change also makes the L3 profile audit, and both profiles' audits run concurrently.\n", controllers.DefaultRemediationParallelism)
+	fmt.Fprintf(&b, "A remediation pass sends at most %d requests at once. DryRun results are cached by content (the object as it would be applied and the resource version of the object it would change), so a DryRun audit sends dry runs only for what changed. Steady-state audits are the DryRun profile's `status.auditDuration` (snapshot, evaluation and the remediation pass) after a pod is created in some namespace; each change also makes the L3 profile audit, and both profiles' audits run concurrently.\n", remediation.DefaultParallelism)
 	return b.String()
 }
 
