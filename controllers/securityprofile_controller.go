@@ -37,6 +37,7 @@ import (
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/gather"
 	"github.com/kubeposture/kubeposture/internal/options"
 	"github.com/kubeposture/kubeposture/internal/remediation"
 )
@@ -52,7 +53,7 @@ const DefaultMinAuditInterval = time.Second
 type SecurityProfileReconciler struct {
 	client.Client
 	// Gatherer builds snapshots from the cache.
-	Gatherer *Gatherer
+	Gatherer *gather.Gatherer
 	// Recorder emits Events on condition transitions.
 	Recorder recorder.EventRecorder
 	// Clock is the audit time source; tests inject a fake one.
@@ -482,11 +483,11 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			RateLimiter: rateLimiter()})
 	enqueueAll := handler.EnqueueRequestsFromMapFunc(r.allProfiles)
 	now := time.Now()
-	for _, kind := range auditedKinds(r.Gatherer.ReadSecrets) {
+	for _, kind := range gather.AuditedKinds(r.Gatherer.ReadSecrets) {
 		// A kind the operator may not read is not watched: waiting for its cache would stop the
 		// manager. The audits report it, naming the permission.
-		if msg := r.Gatherer.missingAccess(context.Background(), kind, now); msg != "" {
-			mgr.GetLogger().Info("Not watching a kind the operator may not read", "kind", kindName(kind), "reason", msg)
+		if msg := r.Gatherer.MissingAccess(context.Background(), kind, now); msg != "" {
+			mgr.GetLogger().Info("Not watching a kind the operator may not read", "kind", gather.KindName(kind), "reason", msg)
 			continue
 		}
 		b = b.Watches(kind, enqueueAll, builder.WithPredicates(auditRelevant()))
@@ -494,8 +495,8 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Gatherer.Mapper == nil {
 		r.Gatherer.Mapper = mgr.GetRESTMapper()
 	}
-	if w := r.Gatherer.optionalWatcher(); w != nil {
-		b = b.WatchesRawSource(source.Channel(w.events, enqueueAll))
+	if events := r.Gatherer.OptionalEvents(); events != nil {
+		b = b.WatchesRawSource(source.Channel(events, enqueueAll))
 	}
 	if r.Gatherer.ReadSecrets && r.Gatherer.Secrets != nil {
 		if err := mgr.Add(r.Gatherer.Secrets); err != nil {

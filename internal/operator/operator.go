@@ -22,6 +22,7 @@ import (
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/controllers"
+	"github.com/kubeposture/kubeposture/internal/gather"
 	"github.com/kubeposture/kubeposture/internal/remediation"
 )
 
@@ -118,7 +119,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		RetryPeriod:             orDefault(opts.RetryPeriod, DefaultRetryPeriod),
 		// Hand the Lease over at once on a clean stop (rolling update, scale-down).
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         controllers.CacheOptions(),
+		Cache:                         gather.CacheOptions(),
 		PprofBindAddress:              opts.PprofAddr,
 	}
 	if opts.SkipNameValidation {
@@ -129,7 +130,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
-	gatherer, err := controllers.NewGatherer(cfg, mgr.GetCache(), controllers.SourceOptions{
+	gatherer, err := gather.NewGatherer(cfg, mgr.GetCache(), gather.SourceOptions{
 		Scheme: Scheme, ReadSecrets: opts.ReadSecrets, HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper(),
 	})
 	if err != nil {
