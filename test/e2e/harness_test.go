@@ -152,11 +152,15 @@ rules:
 		// kube-apiserver drains its watches before it exits, which can take longer than
 		// envtest's default 20 s.
 		ControlPlaneStopTimeout: 90 * time.Second,
+		// On a loaded machine the API server can take longer than envtest's default 20 s to
+		// become ready, at the first start and after restartAPIServer.
+		ControlPlaneStartTimeout: 2 * time.Minute,
 	}
 	api := suite.env.ControlPlane.GetAPIServer()
 	// A fixed certificate directory keeps the serving certificates and the ServiceAccount signing
 	// key across API server restarts, so the operator's token stays valid.
 	api.CertDir = certDir
+	api.StartTimeout = 2 * time.Minute
 	api.Configure().
 		Set("audit-policy-file", policy).
 		Set("audit-log-path", suite.auditLog).
