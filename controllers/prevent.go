@@ -277,7 +277,9 @@ func (p *Preventer) removeStale(ctx context.Context, profile string, keep map[st
 	}
 	cm := &corev1.ConfigMap{}
 	err := p.Client.Get(ctx, client.ObjectKey{Namespace: p.namespace(), Name: prevention.ParamsName(profile)}, cm)
-	if apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
+		// Without the prevention role the ConfigMap was never made, or, made before the role was
+		// removed, it is owned by the profile and goes with it (garbage collection).
 		return nil
 	}
 	if err != nil {

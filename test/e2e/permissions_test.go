@@ -314,12 +314,18 @@ func expiredBootstrapToken(t *testing.T, id string) {
 	t.Cleanup(func() { _ = client.IgnoreNotFound(suite.admin.Delete(context.Background(), s)) })
 }
 
-// node creates a Node object (no kubelet answers for it), and deletes it when the test ends.
+// node creates a Node object with the node info a kubelet reports (no kubelet answers for it),
+// and deletes it when the test ends.
 func node(t *testing.T, name string) {
 	t.Helper()
 	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	create(t, n)
 	t.Cleanup(func() { _ = client.IgnoreNotFound(suite.admin.Delete(context.Background(), n)) })
+	n.Status.NodeInfo = corev1.NodeSystemInfo{KubeletVersion: "v1.37.2", ContainerRuntimeVersion: "containerd://2.1.4",
+		KernelVersion: "6.8.0-60-generic", OSImage: "Ubuntu 24.04.2 LTS", OperatingSystem: "linux", Architecture: "amd64"}
+	if err := suite.admin.Status().Update(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // terminatedPod creates a pod that succeeded 30 days ago.
