@@ -83,7 +83,10 @@ func TestLeaderSurvivesAPIServerOutage(t *testing.T) {
 	}
 	back := time.Now()
 	gen := bumpGeneration(t, "outage")
-	waitProfile(t, "outage", 150*time.Second, "an audit after the outage", func(p *securityv1alpha1.SecurityProfile) bool {
+	// The informers reconnect within 2 s of the API server's return and a failed reconcile is
+	// retried within 10 s (controllers.MaxRetryDelay); measured: under a second. The rest is
+	// margin for a loaded machine.
+	waitProfile(t, "outage", 30*time.Second, "an audit after the outage", func(p *securityv1alpha1.SecurityProfile) bool {
 		return p.Status.ObservedGeneration >= gen && audited(p)
 	})
 	progress("outage: audited %s after the API server came back", time.Since(back).Round(100*time.Millisecond))
