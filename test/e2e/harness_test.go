@@ -491,7 +491,7 @@ func waitProfile(t *testing.T, name string, timeout time.Duration, what string, 
 		if time.Now().After(deadline) {
 			var shown any
 			if last != nil {
-				shown = map[string]any{"conditions": last.Status.Conditions, "remediation": last.Status.Remediation}
+				shown = map[string]any{"conditions": last.Status.Conditions, "remediation": last.Status.Remediation, "prevention": last.Status.Prevention}
 			}
 			status, _ := yaml.Marshal(shown)
 			t.Fatalf("timed out after %s waiting for SecurityProfile %s: %s\n%s", timeout, name, what, status)

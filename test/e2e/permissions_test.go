@@ -171,7 +171,7 @@ func TestEveryRequestIsGrantedByItsDocumentedRole(t *testing.T) {
 		return gone(t, &corev1.Pod{}, ns, "finished-long-ago") && gone(t, &corev1.Secret{}, metav1.NamespaceSystem, "bootstrap-token-abcdef") &&
 			sa.AutomountServiceAccountToken != nil && !*sa.AutomountServiceAccountToken && len(ownPolicies(t, ns)) > 0 &&
 			p.Status.Remediation != nil && p.Status.Remediation.Applied+p.Status.Remediation.InPlace > 0 &&
-			p.Status.Prevention != nil && p.Status.Prevention.Policies == 2
+			p.Status.Prevention != nil && p.Status.Prevention.Policies > 0 && preventionApplied(p.Status.Prevention)
 	})
 	scrapeMetrics(t, metricsPort)
 
@@ -301,6 +301,17 @@ func usedAnywhere(reqs map[request]bool, r request) bool {
 		}
 	}
 	return false
+}
+
+// preventionApplied reports whether every generated policy is in place (none Failed or in
+// Conflict).
+func preventionApplied(st *securityv1alpha1.PreventionStatus) bool {
+	for _, c := range st.Checks {
+		if c.State == securityv1alpha1.PreventionStateFailed || c.State == securityv1alpha1.PreventionStateConflict {
+			return false
+		}
+	}
+	return len(st.Checks) > 0
 }
 
 // expiredBootstrapToken creates a bootstrap-token Secret in kube-system that expired two days
