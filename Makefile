@@ -43,7 +43,7 @@ help: ## Display this help.
 
 .PHONY: manifests
 manifests: controller-gen ## Generate the CRD and RBAC manifests.
-	$(CONTROLLER_GEN) rbac:roleName=audit crd paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) rbac:roleName=audit crd paths="./api/..." paths="./controllers/..." paths="./internal/gather/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	$(MAKE) --no-print-directory chart-files
 
 .PHONY: generate
@@ -72,6 +72,7 @@ verify: manifests generate docs ## Fail when generated files (CRDs, RBAC, deepco
 .PHONY: test
 test: manifests generate fmt vet control-plane ## Run unit tests, envtest integration tests and the fault suite against the built kube-apiserver.
 	go test $$(go list ./... | grep -v /test/e2e) $(GO_TEST_FLAGS)
+	go test -race -run '^TestTwoProfilesRemediateSharedNamespacesConcurrently$$' ./controllers/ $(GO_TEST_FLAGS)
 	go test ./test/e2e/ -count=1 -v $(GO_TEST_FLAGS)
 
 .PHONY: test-e2e
@@ -98,6 +99,10 @@ test-checks: ## Run the check catalog's fixture tests (CHECK=WKL-001 focuses one
 bench: control-plane ## Measure audit speed, detection latency and memory on the reference cluster, and manifest scans; writes docs/benchmarks.md.
 	go run ./test/bench $(BENCH_FLAGS)
 	$(MAKE) bench-scan
+
+.PHONY: bench-remediation
+bench-remediation: control-plane ## Measure only remediation at 1,000 namespaces (first apply, revert, DryRun plan and steady state); replaces its section of docs/benchmarks.md.
+	go run ./test/bench -remediation-only $(BENCH_FLAGS)
 
 .PHONY: bench-scan
 bench-scan: ## Measure kubeposture scan against kube-score (built from the Go module proxy) on 1,000 and 10,000 Deployments; writes its section of docs/benchmarks.md.

@@ -14,8 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 
-	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/gather"
 	"github.com/kubeposture/kubeposture/test/envtest"
 )
 
@@ -87,7 +87,7 @@ func restrictedSnapshot(t *testing.T, cfg *rest.Config, readKubelet bool) *bench
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	src, err := controllers.NewClusterSource(cfg, controllers.SourceOptions{Scheme: envtest.Scheme, ReadSecrets: true})
+	src, err := gather.NewClusterSource(cfg, gather.SourceOptions{Scheme: envtest.Scheme, ReadSecrets: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestAnUnreadableKindSkipsTheChecks(t *testing.T) {
 func TestReadyOnlyAfterTheCacheHasListed(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	src, err := controllers.NewClusterSource(restConfig, controllers.SourceOptions{Scheme: envtest.Scheme, ReadSecrets: true})
+	src, err := gather.NewClusterSource(restConfig, gather.SourceOptions{Scheme: envtest.Scheme, ReadSecrets: true})
 	if err != nil {
 		t.Fatal(err)
 	}

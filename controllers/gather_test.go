@@ -8,8 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/gather"
 	"github.com/kubeposture/kubeposture/test/envtest"
 )
 
@@ -27,7 +27,7 @@ func TestCacheHoldsNoSecretValues(t *testing.T) {
 	if err := k8sClient.Create(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
-	src, err := controllers.NewClusterSource(restConfig, controllers.SourceOptions{Scheme: envtest.Scheme, ReadSecrets: true})
+	src, err := gather.NewClusterSource(restConfig, gather.SourceOptions{Scheme: envtest.Scheme, ReadSecrets: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,9 +18,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 	"github.com/kubeposture/kubeposture/internal/certgen"
+	"github.com/kubeposture/kubeposture/internal/gather"
 	"github.com/kubeposture/kubeposture/test/envtest"
 )
 
@@ -72,7 +72,7 @@ func liveSnapshot(t *testing.T, ns string, names ...string) *benchmarks.Snapshot
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	src, err := controllers.NewClusterSource(restConfig, controllers.SourceOptions{Scheme: envtest.Scheme, ReadSecrets: true})
+	src, err := gather.NewClusterSource(restConfig, gather.SourceOptions{Scheme: envtest.Scheme, ReadSecrets: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/options"
 	"github.com/kubeposture/kubeposture/internal/prevention"
 )
 
@@ -62,7 +63,7 @@ func (p *Preventer) namespace() string {
 // PreventionInput is the generation input of a profile; modes come from the spec only (a staged
 // rollout's holds are decided by the Preventer).
 func PreventionInput(profile *securityv1alpha1.SecurityProfile, namespace string, now time.Time) (prevention.Input, error) {
-	opts, params, _, err := ProfileOptions(&profile.Spec)
+	opts, params, _, err := options.ForProfile(&profile.Spec)
 	if err != nil {
 		return prevention.Input{}, err
 	}
@@ -276,7 +277,9 @@ func (p *Preventer) removeStale(ctx context.Context, profile string, keep map[st
 	}
 	cm := &corev1.ConfigMap{}
 	err := p.Client.Get(ctx, client.ObjectKey{Namespace: p.namespace(), Name: prevention.ParamsName(profile)}, cm)
-	if apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
+		// Without the prevention role the ConfigMap was never made, or, made before the role was
+		// removed, it is owned by the profile and goes with it (garbage collection).
 		return nil
 	}
 	if err != nil {

@@ -90,8 +90,20 @@ func TestSteadyStateDryRunSendsNoDryRuns(t *testing.T) {
 	deleteProfileAndWait(t, p.Name)
 }
 
-// maxConcurrentReconciles reads controller-runtime's gauge for the SecurityProfile controller.
+// maxConcurrentReconciles reads controller-runtime's gauge for the SecurityProfile controller,
+// which is set once the controller has started (after its caches synced).
 func maxConcurrentReconciles(t *testing.T) float64 {
+	t.Helper()
+	var n float64
+	eventually(t, 2*time.Minute, "the securityprofile controller to start", func() bool {
+		var ok bool
+		n, ok = gaugeOfController(t)
+		return ok
+	})
+	return n
+}
+
+func gaugeOfController(t *testing.T) (float64, bool) {
 	t.Helper()
 	families, err := metrics.Registry.Gather()
 	if err != nil {
@@ -104,13 +116,12 @@ func maxConcurrentReconciles(t *testing.T) float64 {
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
 				if l.GetName() == "controller" && l.GetValue() == "securityprofile" {
-					return m.GetGauge().GetValue()
+					return m.GetGauge().GetValue(), true
 				}
 			}
 		}
 	}
-	t.Fatal("no controller_runtime_max_concurrent_reconciles for the securityprofile controller")
-	return 0
+	return 0, false
 }
 
 func TestTwoProfilesRemediateSharedNamespacesConcurrently(t *testing.T) {

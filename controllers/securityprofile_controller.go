@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -35,6 +37,9 @@ import (
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/gather"
+	"github.com/kubeposture/kubeposture/internal/options"
+	"github.com/kubeposture/kubeposture/internal/remediation"
 )
 
 // DefaultMaxConcurrentReconciles is how many profiles are audited at once by default.
@@ -48,7 +53,7 @@ const DefaultMinAuditInterval = time.Second
 type SecurityProfileReconciler struct {
 	client.Client
 	// Gatherer builds snapshots from the cache.
-	Gatherer *Gatherer
+	Gatherer *gather.Gatherer
 	// Recorder emits Events on condition transitions.
 	Recorder recorder.EventRecorder
 	// Clock is the audit time source; tests inject a fake one.
@@ -58,7 +63,7 @@ type SecurityProfileReconciler struct {
 	// MinAuditInterval coalesces bursts of changes; zero means DefaultMinAuditInterval.
 	MinAuditInterval time.Duration
 	// Remediator applies remediation; nil disables remediation.
-	Remediator *Remediator
+	Remediator *remediation.Remediator
 	// Preventer applies the generated admission policies; nil disables prevention.
 	Preventer *Preventer
 	// MaxConcurrentReconciles is how many profiles are audited at once; zero means
@@ -69,7 +74,7 @@ type SecurityProfileReconciler struct {
 	reported  sync.Map // profile name -> map[actionKey]state of the remediation last reported
 }
 
-// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles,verbs=list;watch
+// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles,verbs=list;watch;patch
 // +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles/status,verbs=patch
 
 // Reconcile audits one profile: gather a snapshot, evaluate the checks, write the status.
@@ -98,8 +103,8 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, err
 	}
 
-	plan, err := planFor(&profile.Spec)
-	if wait := r.coalesce(profile, plan.interval); wait > 0 && err == nil {
+	plan, err := options.For(&profile.Spec)
+	if wait := r.coalesce(profile, plan.Interval); wait > 0 && err == nil {
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 
@@ -129,7 +134,7 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, err
 	}
 	r.reportRemediation(original, profile, outcome.remediation)
-	if outcome.remediation != nil && outcome.remediation.stale {
+	if outcome.remediation != nil && outcome.remediation.Stale {
 		// Another profile's remediation changed the cluster after this snapshot was taken: the
 		// remediation status stays as it was until an audit sees the changes.
 		return ctrl.Result{RequeueAfter: r.minInterval()}, nil
@@ -138,7 +143,7 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	r.lastAudit.Store(profile.Name, outcome.finished)
 	log.V(1).Info("Audited SecurityProfile", "securityProfile", profile.Name, "checks", outcome.report.Summary.Total,
 		"achieved", profile.Status.AchievedLevel, "duration", outcome.duration)
-	return ctrl.Result{RequeueAfter: plan.interval}, nil
+	return ctrl.Result{RequeueAfter: plan.Interval}, nil
 }
 
 // coalesce returns how long to wait before auditing again: a profile audited less than
@@ -163,23 +168,23 @@ func (r *SecurityProfileReconciler) minInterval() time.Duration {
 }
 
 // audit gathers, evaluates and (later) remediates.
-func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alpha1.SecurityProfile, plan auditPlan) (auditOutcome, error) {
+func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alpha1.SecurityProfile, plan options.Plan) (auditOutcome, error) {
 	start := r.Clock.Now()
 	seen := r.remediationWrites()
 	snap, err := r.Gatherer.Snapshot(ctx, start)
 	if err != nil {
 		return auditOutcome{}, fmt.Errorf("gathering the cluster snapshot: %w", err)
 	}
-	snap.Params = plan.params
-	snap.Scope = plan.scope
-	if plan.params.ReadKubeletConfig && r.Gatherer.Kubelet != nil {
+	snap.Params = plan.Params
+	snap.Scope = plan.Scope
+	if plan.Params.ReadKubeletConfig && r.Gatherer.Kubelet != nil {
 		r.Gatherer.KubeletConfigs(ctx, snap, start)
 	}
 	checks := r.Checks
 	if checks == nil {
 		checks = benchmarks.All()
 	}
-	report := benchmarks.Evaluate(snap, checks, plan.options)
+	report := benchmarks.Evaluate(snap, checks, plan.Options)
 	remediation, err := r.remediate(ctx, seen, snap, "")
 	if err != nil {
 		return auditOutcome{}, err
@@ -192,7 +197,7 @@ func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alph
 // remediate applies what every remediating profile wants, except the one named excluding (a
 // profile being deleted). It runs only after evaluation, on the same snapshot, and also when no
 // profile remediates any more but the operator still owns changes, so they are reverted.
-func (r *SecurityProfileReconciler) remediate(ctx context.Context, seen uint64, snap *benchmarks.Snapshot, excluding string) (*remediationOutcome, error) {
+func (r *SecurityProfileReconciler) remediate(ctx context.Context, seen uint64, snap *benchmarks.Snapshot, excluding string) (*remediation.Outcome, error) {
 	if r.Remediator == nil {
 		return nil, nil
 	}
@@ -200,13 +205,13 @@ func (r *SecurityProfileReconciler) remediate(ctx context.Context, seen uint64, 
 	if err := r.List(ctx, &list); err != nil {
 		return nil, fmt.Errorf("listing SecurityProfiles for remediation: %w", err)
 	}
-	profiles := remediatingProfiles(list.Items, excluding)
-	if len(profiles) == 0 && !ownsChanges(snap) {
+	profiles := remediation.Profiles(list.Items, excluding)
+	if len(profiles) == 0 && !remediation.OwnsChanges(snap) {
 		return nil, nil
 	}
-	out := r.Remediator.Apply(ctx, seen, snap, computeDesired(snap, profiles))
+	out := r.Remediator.Apply(ctx, seen, snap, remediation.Desired(snap, profiles))
 	if out == nil {
-		return &remediationOutcome{stale: true}, nil
+		return &remediation.Outcome{Stale: true}, nil
 	}
 	return out, nil
 }
@@ -216,26 +221,6 @@ func (r *SecurityProfileReconciler) remediationWrites() uint64 {
 		return 0
 	}
 	return r.Remediator.Writes()
-}
-
-// ownsChanges reports whether the snapshot holds any change the operator made.
-func ownsChanges(snap *benchmarks.Snapshot) bool {
-	for _, np := range snap.NetworkPolicies {
-		if np.Labels[LabelManagedBy] == FieldManager {
-			return true
-		}
-	}
-	for _, ns := range snap.Namespaces {
-		if ns.Annotations[AnnotationManagedLabels] != "" {
-			return true
-		}
-	}
-	for _, sa := range snap.ServiceAccounts {
-		if sa.Annotations[AnnotationManagedFields] != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // ensureFinalizer adds the remediation finalizer to a profile that remediates, so deleting it
@@ -275,14 +260,14 @@ func (r *SecurityProfileReconciler) finalize(ctx context.Context, p *securityv1a
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if outcome != nil && outcome.stale {
+	if outcome != nil && outcome.Stale {
 		return ctrl.Result{RequeueAfter: r.minInterval()}, nil
 	}
 	var failed []securityv1alpha1.RemediationActionStatus
 	if outcome != nil {
-		for _, res := range outcome.results {
-			if res.status.State == securityv1alpha1.StateFailed && len(res.profiles) == 0 {
-				failed = append(failed, res.status)
+		for _, res := range outcome.Results {
+			if res.Status.State == securityv1alpha1.StateFailed && len(res.Profiles) == 0 {
+				failed = append(failed, res.Status)
 			}
 		}
 	}
@@ -324,9 +309,9 @@ func (r *SecurityProfileReconciler) reportBlockedRevert(ctx context.Context, p *
 
 // reportRemediation writes the profile's remediation status and condition, and an Event for
 // each action whose state changed since the last audit.
-func (r *SecurityProfileReconciler) reportRemediation(original, p *securityv1alpha1.SecurityProfile, o *remediationOutcome) {
+func (r *SecurityProfileReconciler) reportRemediation(original, p *securityv1alpha1.SecurityProfile, o *remediation.Outcome) {
 	mode := p.Spec.Remediation.Mode
-	if o != nil && o.stale {
+	if o != nil && o.Stale {
 		return
 	}
 	if o == nil || mode == "" || mode == securityv1alpha1.RemediationDisabled {
@@ -334,8 +319,8 @@ func (r *SecurityProfileReconciler) reportRemediation(original, p *securityv1alp
 		meta.RemoveStatusCondition(&p.Status.Conditions, securityv1alpha1.ConditionRemediated)
 		return
 	}
-	actions := o.forProfile(p.Name)
-	p.Status.Remediation = remediationStatus(actions)
+	actions := o.ForProfile(p.Name)
+	p.Status.Remediation = remediation.Status(actions)
 	status, reason, msg := remediatedCondition(mode, p.Status.Remediation)
 	setCondition(&p.Status, p.Generation, securityv1alpha1.ConditionRemediated, status, reason, msg)
 	recordRemediationMetrics(p.Name, p.Status.Remediation)
@@ -365,7 +350,7 @@ func (r *SecurityProfileReconciler) emitRemediation(p *securityv1alpha1.Security
 	}
 	groups := map[string]*group{}
 	for _, a := range actions {
-		key := actionKey(a)
+		key := remediation.ActionKey(a)
 		now[key] = a.State
 		if a.State == securityv1alpha1.StateInPlace || seen[key] == a.State {
 			continue
@@ -410,10 +395,6 @@ func relatedObject(o securityv1alpha1.ObjectReference) runtime.Object {
 		return &corev1.Secret{ObjectMeta: m}
 	}
 	return nil
-}
-
-func actionKey(a securityv1alpha1.RemediationActionStatus) string {
-	return string(a.Action) + "|" + a.Object.Kind + "|" + a.Object.Namespace + "|" + a.Object.Name + "|" + a.Message
 }
 
 func qualified(o securityv1alpha1.ObjectReference) string {
@@ -498,14 +479,15 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&securityv1alpha1.SecurityProfile{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, releaseRequested()))).
 		Named("securityprofile").
-		WithOptions(controller.Options{MaxConcurrentReconciles: cmp.Or(r.MaxConcurrentReconciles, DefaultMaxConcurrentReconciles)})
+		WithOptions(controller.Options{MaxConcurrentReconciles: cmp.Or(r.MaxConcurrentReconciles, DefaultMaxConcurrentReconciles),
+			RateLimiter: rateLimiter()})
 	enqueueAll := handler.EnqueueRequestsFromMapFunc(r.allProfiles)
 	now := time.Now()
-	for _, kind := range auditedKinds(r.Gatherer.ReadSecrets) {
+	for _, kind := range gather.AuditedKinds(r.Gatherer.ReadSecrets) {
 		// A kind the operator may not read is not watched: waiting for its cache would stop the
 		// manager. The audits report it, naming the permission.
-		if msg := r.Gatherer.missingAccess(context.Background(), kind, now); msg != "" {
-			mgr.GetLogger().Info("Not watching a kind the operator may not read", "kind", kindName(kind), "reason", msg)
+		if msg := r.Gatherer.MissingAccess(context.Background(), kind, now); msg != "" {
+			mgr.GetLogger().Info("Not watching a kind the operator may not read", "kind", gather.KindName(kind), "reason", msg)
 			continue
 		}
 		b = b.Watches(kind, enqueueAll, builder.WithPredicates(auditRelevant()))
@@ -513,8 +495,8 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Gatherer.Mapper == nil {
 		r.Gatherer.Mapper = mgr.GetRESTMapper()
 	}
-	if w := r.Gatherer.optionalWatcher(); w != nil {
-		b = b.WatchesRawSource(source.Channel(w.events, enqueueAll))
+	if events := r.Gatherer.OptionalEvents(); events != nil {
+		b = b.WatchesRawSource(source.Channel(events, enqueueAll))
 	}
 	if r.Gatherer.ReadSecrets && r.Gatherer.Secrets != nil {
 		if err := mgr.Add(r.Gatherer.Secrets); err != nil {
@@ -525,6 +507,20 @@ func (r *SecurityProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}
 	}
 	return b.Complete(r)
+}
+
+// MaxRetryDelay caps the delay before a failed reconcile is retried. controller-runtime's default
+// grows to 1,000 s, so the writes that fail during an API server outage would hold a profile's
+// next audit back for minutes after the API server returns.
+const MaxRetryDelay = 10 * time.Second
+
+// rateLimiter retries a failed reconcile after 5 ms, doubling up to MaxRetryDelay, with
+// controller-runtime's overall limit of 10 retries per second (bursts of 100).
+func rateLimiter() workqueue.TypedRateLimiter[reconcile.Request] {
+	return workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, MaxRetryDelay),
+		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+	)
 }
 
 // releaseRequested passes a profile update that sets AnnotationReleaseFinalizer.

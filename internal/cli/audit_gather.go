@@ -8,8 +8,8 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/gather"
 	"github.com/kubeposture/kubeposture/internal/operator"
 )
 
@@ -25,7 +25,7 @@ func auditSnapshot(ctx context.Context, kubeconfig, kubeContext string, readSecr
 	if err != nil {
 		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
 	}
-	src, err := controllers.NewClusterSource(cfg, controllers.SourceOptions{Scheme: operator.Scheme, ReadSecrets: readSecrets})
+	src, err := gather.NewClusterSource(cfg, gather.SourceOptions{Scheme: operator.Scheme, ReadSecrets: readSecrets})
 	if err != nil {
 		return nil, err
 	}

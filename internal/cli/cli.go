@@ -20,8 +20,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
-	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/options"
 )
 
 // Exit codes.
@@ -316,7 +316,7 @@ func loadProfile(path, level string) (benchmarks.Options, benchmarks.Params, ben
 	if _, err := benchmarks.ParseLevel(string(spec.Level)); err != nil {
 		return benchmarks.Options{}, benchmarks.Params{}, benchmarks.Scope{}, field.Invalid(field.NewPath("level"), spec.Level, "want L1, L2 or L3")
 	}
-	return controllers.ProfileOptions(&spec)
+	return options.ForProfile(&spec)
 }
 
 // result is what the writers render: the report and what was read to make it.

@@ -9,8 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/gather"
 	"github.com/kubeposture/kubeposture/internal/manifest"
 )
 
@@ -142,7 +142,7 @@ func scanSnapshot(in *scanInputs, streams IO, res *result) (*benchmarks.Snapshot
 // it did.
 func reads(snap *benchmarks.Snapshot, o manifest.Object) bool {
 	if u, ok := o.Object.(*unstructured.Unstructured); ok {
-		if !controllers.ReadsOptionalKind(u.GroupVersionKind().GroupKind()) {
+		if !gather.ReadsOptionalKind(u.GroupVersionKind().GroupKind()) {
 			return false
 		}
 	}

@@ -23,6 +23,8 @@ import (
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/controllers"
+	"github.com/kubeposture/kubeposture/internal/gather"
+	"github.com/kubeposture/kubeposture/internal/remediation"
 )
 
 // Scheme knows the built-in kinds and the SecurityProfile API.
@@ -128,7 +130,7 @@ func NewManager(base *rest.Config, opts Options) (ctrl.Manager, error) {
 		RetryPeriod:             orDefault(opts.RetryPeriod, DefaultRetryPeriod),
 		// Hand the Lease over at once on a clean stop (rolling update, scale-down).
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         controllers.CacheOptions(),
+		Cache:                         gather.CacheOptions(),
 		PprofBindAddress:              opts.PprofAddr,
 	}
 	if opts.SkipNameValidation {
@@ -139,7 +141,7 @@ func NewManager(base *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
-	gatherer, err := controllers.NewGatherer(cfg, mgr.GetCache(), controllers.SourceOptions{
+	gatherer, err := gather.NewGatherer(cfg, mgr.GetCache(), gather.SourceOptions{
 		Scheme: Scheme, ReadSecrets: opts.ReadSecrets, HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper(),
 	})
 	if err != nil {
@@ -149,7 +151,7 @@ func NewManager(base *rest.Config, opts Options) (ctrl.Manager, error) {
 	// the remediator reads.
 	wcfg := rest.CopyConfig(base)
 	wcfg.Wrap(controllers.CountRequests)
-	wcfg.WarningHandlerWithContext = controllers.WarningCollector{}
+	wcfg.WarningHandlerWithContext = remediation.WarningCollector{}
 	if opts.RemediationUser != "" {
 		wcfg.Impersonate = rest.ImpersonationConfig{UserName: opts.RemediationUser}
 	}
@@ -158,7 +160,7 @@ func NewManager(base *rest.Config, opts Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("creating the remediation client: %w", err)
 	}
 	rec := &controllers.SecurityProfileReconciler{
-		Remediator:       &controllers.Remediator{Client: writer},
+		Remediator:       &remediation.Remediator{Client: writer},
 		Preventer:        &controllers.Preventer{Client: writer, Namespace: opts.Namespace},
 		Client:           mgr.GetClient(),
 		Gatherer:         gatherer,

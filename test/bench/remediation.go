@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -13,7 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
-	"github.com/kubeposture/kubeposture/controllers"
+	"github.com/kubeposture/kubeposture/internal/remediation"
 )
 
 // remediationResults are the remediation measurements over every namespace of the reference
@@ -30,6 +33,8 @@ type remediationResults struct {
 	dryRunsPerAudit  float64
 	steadyAudits     int
 	dryRunsFirstPlan float64
+	// load is the 1-minute load average when the section started and when it ended.
+	loadStart, loadEnd string
 }
 
 // remediationProfile remediates every namespace: default-deny policies and Pod Security warn
@@ -50,7 +55,8 @@ func remediationProfile(name string, mode securityv1alpha1.RemediationMode) *sec
 // namespace, its revert when the profile is deleted, the first DryRun plan, and DryRun audits in
 // steady state (cluster changes that do not change the desired state).
 func benchRemediation(ctx context.Context, c client.Client, sz sizes, metricsPort int) (*remediationResults, error) {
-	res := &remediationResults{namespaces: sz.Namespaces}
+	res := &remediationResults{namespaces: sz.Namespaces, loadStart: loadAverage()}
+	defer func() { res.loadEnd = loadAverage() }()
 	logf("remediation: first Enabled remediation of %d namespaces", sz.Namespaces)
 	enabled := remediationProfile("bench-remediate", securityv1alpha1.RemediationEnabled)
 	t0 := time.Now()
@@ -189,7 +195,7 @@ func remediationSummary(p *securityv1alpha1.SecurityProfile) string {
 
 func ownedPolicies(ctx context.Context, c client.Client) (int, error) {
 	var list networkingv1.NetworkPolicyList
-	if err := c.List(ctx, &list, client.MatchingLabels{controllers.LabelManagedBy: controllers.FieldManager}); err != nil {
+	if err := c.List(ctx, &list, client.MatchingLabels{remediation.LabelManagedBy: remediation.FieldManager}); err != nil {
 		return 0, err
 	}
 	return len(list.Items), nil
@@ -202,7 +208,7 @@ func labelledNamespaces(ctx context.Context, c client.Client) (int, error) {
 	}
 	n := 0
 	for _, ns := range list.Items {
-		if ns.Annotations[controllers.AnnotationManagedLabels] != "" {
+		if ns.Annotations[remediation.AnnotationManagedLabels] != "" {
 			n++
 		}
 	}
@@ -230,6 +236,46 @@ func (r *remediationResults) markdown() string {
 	fmt.Fprintf(&b, "| Steady-state DryRun audit, p50 / p99 (%d audits after pod changes) | %s / %s | under 1 s: %s |\n", len(r.steady), ms(percentile(r.steady, 0.5)), ms(percentile(r.steady, 0.99)), verdict(percentile(r.steady, 0.99) < time.Second))
 	fmt.Fprintf(&b, "| Server-side dry runs per steady-state DryRun audit (%d audits) | %.2f | 0 |\n", r.steadyAudits, r.dryRunsPerAudit)
 	fmt.Fprintln(&b)
-	fmt.Fprintf(&b, "A remediation pass sends at most %d requests at once. DryRun results are cached by content (the object as it would be applied and the resource version of the object it would change), so a DryRun audit sends dry runs only for what changed. Steady-state audits are the DryRun profile's `status.auditDuration` (snapshot, evaluation and the remediation pass) after a pod is created in some namespace; each change also makes the L3 profile audit, and both profiles' audits run concurrently.\n", controllers.DefaultRemediationParallelism)
+	fmt.Fprintf(&b, "Load average (1 min) on %d CPUs: %s when the section started, %s when it ended.\n\n", runtime.NumCPU(), r.loadStart, r.loadEnd)
+	fmt.Fprintf(&b, "A remediation pass sends at most %d requests at once. DryRun results are cached by content (the object as it would be applied and the resource version of the object it would change), so a DryRun audit sends dry runs only for what changed. Steady-state audits are the DryRun profile's `status.auditDuration` (snapshot, evaluation and the remediation pass) after a pod is created in some namespace; each change also makes the L3 profile audit, and both profiles' audits run concurrently.\n", remediation.DefaultParallelism)
 	return b.String()
+}
+
+// loadAverage is the 1-minute load average from /proc/loadavg, or "unknown".
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	if f := strings.Fields(string(data)); len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
+}
+
+// remediationEnd marks where the remediation section of docs/benchmarks.md ends: the section
+// that `make bench-scan` writes.
+const remediationEnd = "<!-- scan benchmark"
+
+// replaceRemediationSection writes section in place of the report's remediation section (from
+// its heading to the scan benchmark's marker), keeping everything else.
+func replaceRemediationSection(root, out, section string) error {
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(root, out)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		return err
+	}
+	doc := string(data)
+	start := strings.Index(doc, "\n## Remediation\n")
+	if start < 0 {
+		return fmt.Errorf("%s has no \"## Remediation\" section to replace; run the whole benchmark", out)
+	}
+	end := strings.Index(doc[start:], remediationEnd)
+	if end < 0 {
+		end = len(doc) - start
+	}
+	fmt.Print(section)
+	return os.WriteFile(out, []byte(doc[:start]+section+"\n\n"+doc[start+end:]), 0o644) //nolint:gosec // a docs file
 }

@@ -18,7 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
-	"github.com/kubeposture/kubeposture/controllers"
+	"github.com/kubeposture/kubeposture/internal/gather"
 	"github.com/kubeposture/kubeposture/internal/manifest"
 	"github.com/kubeposture/kubeposture/test/envtest"
 )
@@ -184,7 +184,7 @@ func TestOperatorRBACAuditsEveryDomain(t *testing.T) {
 		t.Fatal("the operator may delete Deployments: impersonation is not in force")
 	}
 
-	for _, obj := range controllers.AuditedKinds(true) {
+	for _, obj := range gather.AuditedKinds(true) {
 		gvk, err := apiutil.GVKForObject(obj, envtest.Scheme)
 		if err != nil {
 			t.Fatal(err)
@@ -206,7 +206,7 @@ func TestOperatorRBACAuditsEveryDomain(t *testing.T) {
 			}
 		}
 	}
-	for _, gk := range controllers.OptionalKinds() {
+	for _, gk := range gather.OptionalKinds() {
 		gr := guessResource(gk)
 		for _, verb := range []string{"list", "watch"} {
 			if !allowed(ctx, t, cs, verb, gr) {

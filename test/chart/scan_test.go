@@ -9,9 +9,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
-	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 	"github.com/kubeposture/kubeposture/internal/manifest"
+	"github.com/kubeposture/kubeposture/internal/options"
 	"github.com/kubeposture/kubeposture/test/envtest"
 )
 
@@ -37,7 +37,7 @@ func scanL3(t *testing.T, objs []runtime.Object) {
 	profile := shippedProfile(t)
 	spec := profile.Spec.DeepCopy()
 	spec.Level = securityv1alpha1.LevelL3
-	opts, params, scope, err := controllers.ProfileOptions(spec)
+	opts, params, scope, err := options.ForProfile(spec)
 	if err != nil {
 		t.Fatal(err)
 	}

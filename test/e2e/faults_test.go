@@ -11,6 +11,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
@@ -80,10 +81,15 @@ func TestLeaderSurvivesAPIServerOutage(t *testing.T) {
 	if !op.running() {
 		t.Fatalf("the operator exited during a 30 s API server outage: %v", op.err)
 	}
+	back := time.Now()
 	gen := bumpGeneration(t, "outage")
-	waitProfile(t, "outage", 150*time.Second, "an audit after the outage", func(p *securityv1alpha1.SecurityProfile) bool {
+	// The informers reconnect within 2 s of the API server's return and a failed reconcile is
+	// retried within 10 s (controllers.MaxRetryDelay); measured: under a second. The rest is
+	// margin for a loaded machine.
+	waitProfile(t, "outage", 30*time.Second, "an audit after the outage", func(p *securityv1alpha1.SecurityProfile) bool {
 		return p.Status.ObservedGeneration >= gen && audited(p)
 	})
+	progress("outage: audited %s after the API server came back", time.Since(back).Round(100*time.Millisecond))
 	if !op.running() {
 		t.Fatalf("the operator exited after the outage: %v", op.err)
 	}
@@ -94,55 +100,83 @@ func TestLeaderSurvivesAPIServerOutage(t *testing.T) {
 	op.stop(t)
 }
 
-// policiesPerNamespace counts the operator's NetworkPolicies by name in each namespace.
+// policiesPerNamespace lists the operator's NetworkPolicies in the namespaces, in one request,
+// by name per namespace.
 func policiesPerNamespace(t *testing.T, namespaces []string) map[string][]string {
 	t.Helper()
-	out := map[string][]string{}
+	in := map[string]bool{}
 	for _, ns := range namespaces {
-		for _, np := range ownPolicies(t, ns) {
-			out[ns] = append(out[ns], np.Name)
+		in[ns] = true
+	}
+	var list networkingv1.NetworkPolicyList
+	if err := suite.admin.List(context.Background(), &list, client.MatchingLabels{"app.kubernetes.io/managed-by": "kubeposture"}); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, np := range list.Items {
+		if in[np.Namespace] {
+			out[np.Namespace] = append(out[np.Namespace], np.Name)
 		}
 	}
 	return out
 }
 
-// TestKillMidRemediationConverges kills the operator with SIGKILL while it creates default-deny
-// policies across namespaces; a new replica finishes the job: one policy per namespace, none
-// twice, and the status counts every namespace as remediated.
+// killAtFirstPolicy watches the operator's NetworkPolicies and kills op with SIGKILL as soon as
+// the first one is created.
+func killAtFirstPolicy(t *testing.T, op *operatorProcess, timeout time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	w, err := suite.cs.NetworkingV1().NetworkPolicies(metav1.NamespaceAll).Watch(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/managed-by=kubeposture"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	for ev := range w.ResultChan() {
+		if ev.Type == watch.Added {
+			op.kill()
+			return
+		}
+	}
+	t.Fatalf("no NetworkPolicy of the operator appeared within %s", timeout)
+}
+
+// TestKillMidRemediationConverges kills the operator with SIGKILL as soon as it creates the
+// first of its default-deny policies across many namespaces; a new replica finishes the job: one
+// policy per namespace, none twice, and the status counts every namespace as remediated.
 func TestKillMidRemediationConverges(t *testing.T) {
-	const n = 40
+	const n = 200
 	namespaces := scopedNamespaces(t, "kill", n)
 	op := startOperator(t, "kill-1", quickLease...)
 	p := profileFor("kill", "kill", securityv1alpha1.RemediationEnabled, securityv1alpha1.ActionDefaultDenyNetworkPolicy)
 	create(t, p)
-	eventually(t, 60*time.Second, "the first policies to appear", func() bool {
-		for _, ns := range namespaces {
-			if len(ownPolicies(t, ns)) > 0 {
-				return true
-			}
-		}
-		return false
-	})
-	op.kill()
+	killAtFirstPolicy(t, op, 90*time.Second)
 	got := policiesPerNamespace(t, namespaces)
 	progress("kill: SIGKILL with %d of %d namespaces remediated", len(got), n)
+	if len(got) >= n {
+		t.Fatalf("the kill came after every namespace was remediated (%d of %d): it must interrupt the pass", len(got), n)
+	}
 
 	op = startOperator(t, "kill-2", quickLease...)
-	status := waitProfile(t, "kill", 90*time.Second, "every namespace remediated", func(p *securityv1alpha1.SecurityProfile) bool {
+	status := waitProfile(t, "kill", 120*time.Second, "every namespace remediated", func(p *securityv1alpha1.SecurityProfile) bool {
 		r := p.Status.Remediation
 		return audited(p) && r != nil && r.Applied+r.InPlace >= n && r.Failed == 0
 	})
-	for ns, names := range policiesPerNamespace(t, namespaces) {
+	after := policiesPerNamespace(t, namespaces)
+	for ns, names := range after {
 		if len(names) != 1 || names[0] != "kubeposture-default-deny-ingress" {
 			t.Errorf("namespace %s has the operator's policies %v, want exactly [kubeposture-default-deny-ingress]", ns, names)
 		}
 	}
-	if len(policiesPerNamespace(t, namespaces)) != n {
-		t.Errorf("only %d of %d namespaces have the policy", len(policiesPerNamespace(t, namespaces)), n)
+	if len(after) != n {
+		t.Errorf("only %d of %d namespaces have the policy", len(after), n)
 	}
 	if r := status.Status.Remediation; r.Applied+r.InPlace != n || r.Conflicts != 0 || r.Blocked != 0 {
 		t.Errorf("status counts %d applied, %d in place, %d conflicts, %d blocked; want %d remediated in all",
 			r.Applied, r.InPlace, r.Conflicts, r.Blocked, n)
+	}
+	if c := meta.FindStatusCondition(status.Status.Conditions, securityv1alpha1.ConditionRemediated); c == nil || c.Status != metav1.ConditionTrue {
+		t.Errorf("Remediated must be True once every namespace has its policy: %+v", c)
 	}
 
 	t.Run("OwnedObjectDeletedByHand", func(t *testing.T) {
@@ -225,6 +259,8 @@ func TestOptionalRoleRemoved(t *testing.T) {
 		{role: "kubeposture-remediation-serviceaccounts", action: securityv1alpha1.ActionDisableDefaultServiceAccountAutomount},
 		{role: "kubeposture-remediation-pods", action: securityv1alpha1.ActionDeleteTerminatedPods,
 			setup: func(t *testing.T) { terminatedPod(t, ns, "finished-long-ago") }},
+		{role: "kubeposture-remediation-bootstrap-tokens", action: securityv1alpha1.ActionDeleteExpiredBootstrapTokens,
+			setup: func(t *testing.T) { expiredBootstrapToken(t, "dgrade") }},
 	}
 	for i, tc := range cases {
 		t.Run(tc.role, func(t *testing.T) {
@@ -257,6 +293,66 @@ func TestOptionalRoleRemoved(t *testing.T) {
 			op.stop(t)
 		})
 	}
+	t.Run("kubeposture-node-proxy", func(t *testing.T) {
+		withoutRole(t, "kubeposture-node-proxy")
+		node(t, "degraded-node")
+		op := startOperator(t, "degraded-node-proxy")
+		p := profileFor("degraded-node-proxy", "degraded", securityv1alpha1.RemediationDisabled)
+		p.Spec.Level = securityv1alpha1.LevelL3
+		p.Spec.Parameters.ReadKubeletConfig = true
+		create(t, p)
+		got := waitProfile(t, p.Name, 60*time.Second, "an audit without kubelet configuration", audited)
+		// The kubelet checks (anonymous auth, authorization mode, read-only port, certificate
+		// rotation) read the configuration through nodes/proxy.
+		kubelet := map[string]bool{"NODE-010": true, "NODE-011": true, "NODE-012": true, "NODE-017": true}
+		for _, c := range got.Status.Checks {
+			if c.Result == "Error" && (kubelet[c.ID] || strings.Contains(c.Message, "proxy") || strings.Contains(c.Message, "kubelet config")) {
+				t.Errorf("%s is Error without the node-proxy role: %s", c.ID, c.Message)
+			}
+			if kubelet[c.ID] {
+				if c.Result != "Skipped" || !strings.Contains(c.Message, "kubeposture-node-proxy") || !strings.Contains(c.Message, "nodes/proxy") {
+					t.Errorf("%s is %s (%q); want Skipped naming nodes/proxy and the node-proxy role", c.ID, c.Result, c.Message)
+				}
+				delete(kubelet, c.ID)
+			}
+		}
+		if len(kubelet) > 0 {
+			t.Errorf("the kubelet checks %v are missing from the status of an L3 profile", kubelet)
+		}
+		deleteProfile(t, p.Name, 30*time.Second)
+		if !op.running() {
+			t.Fatalf("the operator exited without the node-proxy role: %v", op.err)
+		}
+		op.stop(t)
+	})
+	t.Run("kubeposture-prevention", func(t *testing.T) {
+		withoutRole(t, "kubeposture-prevention")
+		withoutRole(t, "kubeposture-prevention-params")
+		op := startOperator(t, "degraded-prevention")
+		p := profileFor("degraded-prevention", "degraded", securityv1alpha1.RemediationDisabled)
+		p.Spec.Prevention = securityv1alpha1.Prevention{Mode: securityv1alpha1.PreventionWarn, Checks: []securityv1alpha1.CheckSelector{"WKL-001", "WKL-002"}}
+		create(t, p)
+		got := waitProfile(t, p.Name, 60*time.Second, "each policy reported Failed (forbidden)", func(p *securityv1alpha1.SecurityProfile) bool {
+			if !audited(p) || p.Status.Prevention == nil || len(p.Status.Prevention.Checks) == 0 {
+				return false
+			}
+			for _, c := range p.Status.Prevention.Checks {
+				if c.State != securityv1alpha1.PreventionStateFailed || !strings.Contains(c.Message, "forbidden") {
+					return false
+				}
+			}
+			return true
+		})
+		if n := got.Status.Prevention.Policies; n != 0 {
+			t.Errorf("status counts %d policies in place without the prevention role", n)
+		}
+		// Nothing was generated, so nothing blocks the deletion.
+		deleteProfile(t, p.Name, 30*time.Second)
+		if !op.running() {
+			t.Fatalf("the operator exited without the prevention role: %v", op.err)
+		}
+		op.stop(t)
+	})
 	t.Run("kubeposture-secrets-reader", func(t *testing.T) {
 		withoutRole(t, "kubeposture-secrets-reader")
 		op := startOperator(t, "degraded-secrets", "--read-secrets=false")

@@ -54,7 +54,7 @@ const (
 // and removes them one at a time.
 var optionalComponents = []string{
 	"secrets-reader", "remediation", "remediation-serviceaccounts", "remediation-pods",
-	"remediation-bootstrap-tokens", "node-proxy",
+	"remediation-bootstrap-tokens", "node-proxy", "prevention",
 }
 
 var suite struct {
@@ -152,11 +152,15 @@ rules:
 		// kube-apiserver drains its watches before it exits, which can take longer than
 		// envtest's default 20 s.
 		ControlPlaneStopTimeout: 90 * time.Second,
+		// On a loaded machine the API server can take longer than envtest's default 20 s to
+		// become ready, at the first start and after restartAPIServer.
+		ControlPlaneStartTimeout: 2 * time.Minute,
 	}
 	api := suite.env.ControlPlane.GetAPIServer()
 	// A fixed certificate directory keeps the serving certificates and the ServiceAccount signing
 	// key across API server restarts, so the operator's token stays valid.
 	api.CertDir = certDir
+	api.StartTimeout = 2 * time.Minute
 	api.Configure().
 		Set("audit-policy-file", policy).
 		Set("audit-log-path", suite.auditLog).
@@ -487,7 +491,7 @@ func waitProfile(t *testing.T, name string, timeout time.Duration, what string, 
 		if time.Now().After(deadline) {
 			var shown any
 			if last != nil {
-				shown = map[string]any{"conditions": last.Status.Conditions, "remediation": last.Status.Remediation}
+				shown = map[string]any{"conditions": last.Status.Conditions, "remediation": last.Status.Remediation, "prevention": last.Status.Prevention}
 			}
 			status, _ := yaml.Marshal(shown)
 			t.Fatalf("timed out after %s waiting for SecurityProfile %s: %s\n%s", timeout, name, what, status)

@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -101,11 +103,15 @@ func readmeGrants(t *testing.T) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := regexp.MustCompile("^\\| `(kubeposture-[a-z-]+)`[^|]*\\| ([^|]+) \\|")
+	// A row's first cell names one role, or a component's roles ("`a` and `b`").
+	row := regexp.MustCompile("^\\| (`kubeposture-[a-z-]+`[^|]*)\\| ([^|]+) \\|")
+	name := regexp.MustCompile("`(kubeposture-[a-z-]+)`")
 	out := map[string]string{}
 	for _, line := range strings.Split(string(data), "\n") {
 		if m := row.FindStringSubmatch(line); m != nil {
-			out[m[1]] = m[2]
+			for _, n := range name.FindAllStringSubmatch(m[1], -1) {
+				out[n[1]] = m[2]
+			}
 		}
 	}
 	if len(out) == 0 {
@@ -153,6 +159,8 @@ func TestEveryRequestIsGrantedByItsDocumentedRole(t *testing.T) {
 			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"e2e": "perm"}},
 			Parameters:        securityv1alpha1.Parameters{ReadKubeletConfig: true},
 			Remediation:       securityv1alpha1.Remediation{Mode: securityv1alpha1.RemediationEnabled, Actions: allActions, EnforcePodSecurity: true},
+			// WKL-014's policy reads the profile's params ConfigMap.
+			Prevention: securityv1alpha1.Prevention{Mode: securityv1alpha1.PreventionWarn, Checks: []securityv1alpha1.CheckSelector{"WKL-001", "WKL-014"}},
 		},
 	}
 	create(t, p)
@@ -162,7 +170,8 @@ func TestEveryRequestIsGrantedByItsDocumentedRole(t *testing.T) {
 		_ = suite.admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "default"}, sa)
 		return gone(t, &corev1.Pod{}, ns, "finished-long-ago") && gone(t, &corev1.Secret{}, metav1.NamespaceSystem, "bootstrap-token-abcdef") &&
 			sa.AutomountServiceAccountToken != nil && !*sa.AutomountServiceAccountToken && len(ownPolicies(t, ns)) > 0 &&
-			p.Status.Remediation != nil && p.Status.Remediation.Applied+p.Status.Remediation.InPlace > 0
+			p.Status.Remediation != nil && p.Status.Remediation.Applied+p.Status.Remediation.InPlace > 0 &&
+			p.Status.Prevention != nil && p.Status.Prevention.Policies > 0 && preventionApplied(p.Status.Prevention)
 	})
 	scrapeMetrics(t, metricsPort)
 
@@ -189,6 +198,13 @@ func TestEveryRequestIsGrantedByItsDocumentedRole(t *testing.T) {
 	deleteProfile(t, p.Name, 30*time.Second)
 	if n := len(ownPolicies(t, ns)); n != 0 {
 		t.Errorf("deleting the profile left %d of the operator's NetworkPolicies", n)
+	}
+	var vaps admissionregistrationv1.ValidatingAdmissionPolicyList
+	if err := suite.admin.List(ctx, &vaps, client.MatchingLabels{"app.kubernetes.io/managed-by": "kubeposture"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(vaps.Items) != 0 {
+		t.Errorf("deleting the profile left %d of its admission policies", len(vaps.Items))
 	}
 	op.stop(t)
 
@@ -265,7 +281,7 @@ func TestEveryRequestIsGrantedByItsDocumentedRole(t *testing.T) {
 					role.name == "kubeposture-audit" && (r.verb == "list" || r.verb == "watch") {
 					continue
 				}
-				if r.verb == "list" {
+				if r.verb == "list" && slices.Contains(rule.Verbs, "watch") {
 					// Informers stream their initial list over the watch (WatchList) and list
 					// only on API servers that cannot: list is used wherever watch is.
 					r.verb = "watch"
@@ -285,6 +301,42 @@ func usedAnywhere(reqs map[request]bool, r request) bool {
 		}
 	}
 	return false
+}
+
+// preventionApplied reports whether every generated policy is in place (none Failed or in
+// Conflict).
+func preventionApplied(st *securityv1alpha1.PreventionStatus) bool {
+	for _, c := range st.Checks {
+		if c.State == securityv1alpha1.PreventionStateFailed || c.State == securityv1alpha1.PreventionStateConflict {
+			return false
+		}
+	}
+	return len(st.Checks) > 0
+}
+
+// expiredBootstrapToken creates a bootstrap-token Secret in kube-system that expired two days
+// ago, and deletes it when the test ends.
+func expiredBootstrapToken(t *testing.T, id string) {
+	t.Helper()
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "bootstrap-token-" + id, Namespace: metav1.NamespaceSystem}, Type: corev1.SecretTypeBootstrapToken,
+		StringData: map[string]string{"token-id": id, "token-secret": "0123456789abcdef",
+			"expiration": time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339), "usage-bootstrap-authentication": "true"}}
+	create(t, s)
+	t.Cleanup(func() { _ = client.IgnoreNotFound(suite.admin.Delete(context.Background(), s)) })
+}
+
+// node creates a Node object with the node info a kubelet reports (no kubelet answers for it),
+// and deletes it when the test ends.
+func node(t *testing.T, name string) {
+	t.Helper()
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	create(t, n)
+	t.Cleanup(func() { _ = client.IgnoreNotFound(suite.admin.Delete(context.Background(), n)) })
+	n.Status.NodeInfo = corev1.NodeSystemInfo{KubeletVersion: "v1.37.2", ContainerRuntimeVersion: "containerd://2.1.4",
+		KernelVersion: "6.8.0-60-generic", OSImage: "Ubuntu 24.04.2 LTS", OperatingSystem: "linux", Architecture: "amd64"}
+	if err := suite.admin.Status().Update(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // terminatedPod creates a pod that succeeded 30 days ago.

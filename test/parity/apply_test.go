@@ -34,8 +34,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/fixtures"
+	"github.com/kubeposture/kubeposture/internal/gather"
 )
 
 // applyMode is how a fixture's objects reach the API server.
@@ -67,7 +67,7 @@ type cluster struct {
 	mapper    meta.RESTMapper
 	cache     cache.Cache
 	// secrets are the gatherer's Secret informers, which hold Secrets instead of the cache.
-	secrets *controllers.SecretInformers
+	secrets *gather.SecretInformers
 	scheme  *runtime.Scheme
 
 	// statusResources caches, per group version, the resources that have a status subresource.

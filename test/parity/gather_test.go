@@ -18,8 +18,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/gather"
 )
 
 // snapshotKinds returns an empty object of every kind a snapshot holds: the typed kinds of its
@@ -88,7 +88,7 @@ func warm(ctx context.Context, c cache.Cache, kinds []client.Object) error {
 // the objects reach it through the initial list rather than through watch events. The cluster
 // serves the optional kinds of served only.
 func startedSnapshot(ctx context.Context, cfg *rest.Config, kinds []client.Object, served map[string]bool) (*benchmarks.Snapshot, error) {
-	src, err := controllers.NewClusterSource(cfg, controllers.SourceOptions{
+	src, err := gather.NewClusterSource(cfg, gather.SourceOptions{
 		Scheme: live.scheme, ReadSecrets: true, Mapper: newServedMapper(live.mapper, live.scheme, served),
 	})
 	if err != nil {

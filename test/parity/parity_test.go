@@ -19,9 +19,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/fixtures"
+	"github.com/kubeposture/kubeposture/internal/gather"
 	"github.com/kubeposture/kubeposture/internal/operator"
 	"github.com/kubeposture/kubeposture/test/envtest"
 )
@@ -52,7 +52,7 @@ const ageReason = "the fixture's ages come from creationTimestamp or managedFiel
 
 var (
 	live     *cluster
-	gatherer *controllers.Gatherer
+	gatherer *gather.Gatherer
 	repoRoot string
 	// kinds are the kinds a snapshot holds, whose informers a cache starts.
 	kinds []client.Object
@@ -81,7 +81,7 @@ func run(m *testing.M) int {
 	// holds only what the fixtures apply.
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:                 operator.Scheme,
-		Cache:                  controllers.CacheOptions(),
+		Cache:                  gather.CacheOptions(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 	})
@@ -90,7 +90,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	// The operator's gatherer on that cache, Secrets watched by type beside it.
-	g, err := controllers.NewGatherer(env.Config, mgr.GetCache(), controllers.SourceOptions{
+	g, err := gather.NewGatherer(env.Config, mgr.GetCache(), gather.SourceOptions{
 		Scheme: operator.Scheme, ReadSecrets: true, HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper(),
 	})
 	if err != nil {

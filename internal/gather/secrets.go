@@ -1,4 +1,4 @@
-package controllers
+package gather
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	coreinformers "k8s.io/client-go/informers/core/v1"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
-	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -74,8 +74,16 @@ func NewSecretInformers(cfg *rest.Config, httpClient *http.Client) (*SecretInfor
 	for _, t := range SecretTypesReadWithValues {
 		sel := "type=" + string(t)
 		known = append(known, "type!="+string(t))
-		inf := coreinformers.NewFilteredSecretInformer(cs, metav1.NamespaceAll, secretResyncPeriod, toolscache.Indexers{},
-			func(o *metav1.ListOptions) { o.FieldSelector = sel })
+		inf := toolscache.NewSharedIndexInformer(Reconnecting(&toolscache.ListWatch{
+			ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+				o.FieldSelector = sel
+				return cs.CoreV1().Secrets(metav1.NamespaceAll).List(ctx, o)
+			},
+			WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+				o.FieldSelector = sel
+				return cs.CoreV1().Secrets(metav1.NamespaceAll).Watch(ctx, o)
+			},
+		}), &corev1.Secret{}, secretResyncPeriod, toolscache.Indexers{})
 		if err := inf.SetTransform(secretFacts); err != nil {
 			return nil, err
 		}
@@ -83,8 +91,16 @@ func NewSecretInformers(cfg *rest.Config, httpClient *http.Client) (*SecretInfor
 	}
 	gvr := schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
 	metadataInformer := func(sel string, t corev1.SecretType) error {
-		inf := metadatainformer.NewFilteredMetadataInformer(mc, gvr, metav1.NamespaceAll, secretResyncPeriod, toolscache.Indexers{},
-			func(o *metav1.ListOptions) { o.FieldSelector = sel }).Informer()
+		inf := toolscache.NewSharedIndexInformer(Reconnecting(&toolscache.ListWatch{
+			ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+				o.FieldSelector = sel
+				return mc.Resource(gvr).Namespace(metav1.NamespaceAll).List(ctx, o)
+			},
+			WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+				o.FieldSelector = sel
+				return mc.Resource(gvr).Namespace(metav1.NamespaceAll).Watch(ctx, o)
+			},
+		}), &metav1.PartialObjectMetadata{}, secretResyncPeriod, toolscache.Indexers{})
 		if err := inf.SetTransform(secretFromMetadata(t)); err != nil {
 			return err
 		}

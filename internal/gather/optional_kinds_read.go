@@ -1,4 +1,4 @@
-package controllers
+package gather
 
 import "k8s.io/apimachinery/pkg/runtime/schema"
 

@@ -1,4 +1,8 @@
-package controllers
+// Package gather reads a cluster into a check snapshot: the audited kinds from an informer
+// cache, the optional third-party kinds the cluster serves, Secrets by type (values dropped
+// before anything is stored), the server version and kubelet configurations, each only where
+// the operator may read it. The operator and `kubeposture audit` share it.
+package gather
 
 import (
 	"context"
@@ -29,12 +33,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 )
 
-// auditedKinds are the kinds the checks read; the controller watches each of them.
-func auditedKinds(readSecrets bool) []client.Object {
+// AuditedKinds returns a new object of every built-in kind the gatherer reads; the controller
+// watches each of them, and installers use the list to check the operator's permissions.
+// Secrets are not among them: SecretInformers watch them, split by type.
+func AuditedKinds(readSecrets bool) []client.Object {
 	kinds := []client.Object{
 		&corev1.Namespace{}, &corev1.Node{}, &corev1.Pod{}, &corev1.Service{}, &corev1.ServiceAccount{}, &corev1.ConfigMap{},
 		&corev1.LimitRange{}, &corev1.ResourceQuota{},
@@ -105,9 +112,9 @@ type storeGetter interface {
 // grants it, and the checks are Skipped rather than judged on missing objects.
 func (g *Gatherer) Snapshot(ctx context.Context, now time.Time) (*benchmarks.Snapshot, error) {
 	s := &benchmarks.Snapshot{Now: now, Source: benchmarks.SourceCluster, SecretsRead: g.ReadSecrets}
-	for _, kind := range auditedKinds(g.ReadSecrets) {
-		if msg := g.missingAccess(ctx, kind, now); msg != "" {
-			s.SetUnread(kindName(kind), msg)
+	for _, kind := range AuditedKinds(g.ReadSecrets) {
+		if msg := g.MissingAccess(ctx, kind, now); msg != "" {
+			s.SetUnread(KindName(kind), msg)
 			continue
 		}
 		if err := g.gatherKind(ctx, kind, s); err != nil {
@@ -156,8 +163,8 @@ func (g *Gatherer) KubeletConfigs(ctx context.Context, s *benchmarks.Snapshot, n
 // they are read, have been listed into the cache.
 func (g *Gatherer) Ready(ctx context.Context) error {
 	now := time.Now()
-	for _, kind := range auditedKinds(g.ReadSecrets) {
-		if g.missingAccess(ctx, kind, now) != "" {
+	for _, kind := range AuditedKinds(g.ReadSecrets) {
+		if g.MissingAccess(ctx, kind, now) != "" {
 			continue
 		}
 		inf, err := g.Cache.GetInformer(ctx, kind, cache.BlockUntilSynced(false))
@@ -165,7 +172,7 @@ func (g *Gatherer) Ready(ctx context.Context) error {
 			return err
 		}
 		if !inf.HasSynced() {
-			return fmt.Errorf("%s are not yet listed", kindName(kind))
+			return fmt.Errorf("%s are not yet listed", KindName(kind))
 		}
 	}
 	if g.ReadSecrets && g.Secrets != nil && !g.Secrets.HasSynced() &&
@@ -175,8 +182,8 @@ func (g *Gatherer) Ready(ctx context.Context) error {
 	return nil
 }
 
-// missingAccess says which permission to read kind the operator lacks, or "".
-func (g *Gatherer) missingAccess(ctx context.Context, kind client.Object, now time.Time) string {
+// MissingAccess says which permission to read kind the operator lacks, or "".
+func (g *Gatherer) MissingAccess(ctx context.Context, kind client.Object, now time.Time) string {
 	if g.Access == nil || g.Mapper == nil {
 		return ""
 	}
@@ -191,13 +198,22 @@ func (g *Gatherer) missingAccess(ctx context.Context, kind client.Object, now ti
 	return g.Access.Missing(ctx, m.Resource.GroupResource(), "", roleAudit, now, "list", "watch")
 }
 
-// kindName is a kind's Go type name, such as "StorageClass".
-func kindName(kind client.Object) string {
+// KindName is a kind's Go type name, such as "StorageClass".
+func KindName(kind client.Object) string {
 	t := reflect.TypeOf(kind)
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	return t.Name()
+}
+
+// OptionalEvents returns the channel that gets an event for every change of an optional kind
+// the cluster serves, or nil without a mapper.
+func (g *Gatherer) OptionalEvents() <-chan event.GenericEvent {
+	if w := g.optionalWatcher(); w != nil {
+		return w.events
+	}
+	return nil
 }
 
 // optionalWatcher returns the watcher of optional kinds, or nil without a mapper.
@@ -283,6 +299,7 @@ func (g *Gatherer) serverVersion(now time.Time) string {
 // after a watch list, a resync); every transform is idempotent, so that changes nothing.
 func CacheOptions() cache.Options {
 	return cache.Options{
+		NewInformer:      newReconnectingInformer,
 		DefaultTransform: stripUnread,
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.ConfigMap{}: {Transform: configMapFacts},

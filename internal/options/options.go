@@ -1,4 +1,7 @@
-package controllers
+// Package options turns a SecurityProfile's spec into what the check catalog needs: the audit's
+// options, the parameters, the namespace scope and the audit interval. The operator and the
+// CLI both use it, so a profile file means the same to both.
+package options
 
 import (
 	"fmt"
@@ -14,34 +17,34 @@ import (
 // DefaultAuditInterval is the periodic full-audit interval when the spec leaves it out.
 const DefaultAuditInterval = 10 * time.Minute
 
-// auditPlan is a profile's spec turned into what the check catalog needs.
-type auditPlan struct {
-	options  benchmarks.Options
-	params   benchmarks.Params
-	scope    benchmarks.Scope
-	interval time.Duration
+// Plan is a profile's spec turned into what the check catalog needs.
+type Plan struct {
+	Options  benchmarks.Options
+	Params   benchmarks.Params
+	Scope    benchmarks.Scope
+	Interval time.Duration
 }
 
-// planFor converts a spec. Admission validation already rejects most bad input; what it cannot
+// For converts a spec. Admission validation already rejects most bad input; what it cannot
 // catch (such as a selector with an invalid operator) is returned as an error for the
 // InvalidSpec condition.
-func planFor(spec *securityv1alpha1.SecurityProfileSpec) (auditPlan, error) {
-	var plan auditPlan
+func For(spec *securityv1alpha1.SecurityProfileSpec) (Plan, error) {
+	var plan Plan
 	level, err := benchmarks.ParseLevel(string(spec.Level))
 	if err != nil {
 		return plan, err
 	}
-	plan.options.Level = level
-	plan.interval = DefaultAuditInterval
+	plan.Options.Level = level
+	plan.Interval = DefaultAuditInterval
 	if spec.AuditInterval != nil && spec.AuditInterval.Duration > 0 {
-		plan.interval = spec.AuditInterval.Duration
+		plan.Interval = spec.AuditInterval.Duration
 	}
 	if spec.Checks != nil {
 		for _, s := range spec.Checks.Include {
-			plan.options.Include = append(plan.options.Include, string(s))
+			plan.Options.Include = append(plan.Options.Include, string(s))
 		}
 		for _, s := range spec.Checks.Exclude {
-			plan.options.Exclude = append(plan.options.Exclude, string(s))
+			plan.Options.Exclude = append(plan.Options.Exclude, string(s))
 		}
 	}
 	for _, e := range spec.Exemptions {
@@ -50,14 +53,14 @@ func planFor(spec *securityv1alpha1.SecurityProfileSpec) (auditPlan, error) {
 			t := e.Expires.Time
 			ex.Expires = &t
 		}
-		plan.options.Exemptions = append(plan.options.Exemptions, ex)
+		plan.Options.Exemptions = append(plan.Options.Exemptions, ex)
 	}
 	for _, a := range spec.Attestations {
-		plan.options.Attestations = append(plan.options.Attestations, benchmarks.Attestation{
+		plan.Options.Attestations = append(plan.Options.Attestations, benchmarks.Attestation{
 			ItemID: a.ItemID, Owner: a.Owner, Evidence: a.Evidence, Expires: a.Expires.Time,
 		})
 	}
-	plan.params = paramsFor(&spec.Parameters)
+	plan.Params = ParamsFor(&spec.Parameters)
 
 	var selector labels.Selector
 	if spec.NamespaceSelector != nil {
@@ -66,13 +69,13 @@ func planFor(spec *securityv1alpha1.SecurityProfileSpec) (auditPlan, error) {
 			return plan, fmt.Errorf("spec.namespaceSelector: %w", err)
 		}
 	}
-	plan.scope = benchmarks.NewScope(selector, spec.ExcludedNamespaces, plan.params.SystemNamespaces)
+	plan.Scope = benchmarks.NewScope(selector, spec.ExcludedNamespaces, plan.Params.SystemNamespaces)
 	return plan, nil
 }
 
-// paramsFor overlays the spec's parameters on the defaults, so a profile stored before a
+// ParamsFor overlays the spec's parameters on the defaults, so a profile stored before a
 // parameter existed still gets its default.
-func paramsFor(p *securityv1alpha1.Parameters) benchmarks.Params {
+func ParamsFor(p *securityv1alpha1.Parameters) benchmarks.Params {
 	out := benchmarks.DefaultParams()
 	durations := []struct {
 		from *metav1.Duration
@@ -130,9 +133,9 @@ func paramsFor(p *securityv1alpha1.Parameters) benchmarks.Params {
 	return out
 }
 
-// ProfileOptions converts a profile's spec into what the check catalog needs: the options of an
-// audit, the parameters and the namespace scope. The CLI uses it to honour a profile file.
-func ProfileOptions(spec *securityv1alpha1.SecurityProfileSpec) (benchmarks.Options, benchmarks.Params, benchmarks.Scope, error) {
-	plan, err := planFor(spec)
-	return plan.options, plan.params, plan.scope, err
+// ForProfile converts a profile's spec into the options of an audit, the parameters and the
+// namespace scope. The CLI uses it to honour a profile file.
+func ForProfile(spec *securityv1alpha1.SecurityProfileSpec) (benchmarks.Options, benchmarks.Params, benchmarks.Scope, error) {
+	plan, err := For(spec)
+	return plan.Options, plan.Params, plan.Scope, err
 }

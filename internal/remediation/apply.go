@@ -1,4 +1,4 @@
-package controllers
+package remediation
 
 import (
 	"context"
@@ -29,8 +29,6 @@ import (
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 )
 
-// +kubebuilder:rbac:groups=security.kubeposture.io,resources=securityprofiles,verbs=patch
-
 // Remediator applies a desired state with server-side apply under FieldManager. It only creates
 // and deletes objects it labelled as its own, and only sets fields on other objects that no
 // other field manager owns: a conflict is reported, never forced.
@@ -39,7 +37,7 @@ type Remediator struct {
 	// WarningCollector so Pod Security dry runs can be read.
 	Client client.Client
 	// Parallelism bounds the concurrent API requests of one pass; zero means
-	// DefaultRemediationParallelism.
+	// DefaultParallelism.
 	Parallelism int
 
 	// mu serializes passes: every pass works on the objects of every remediating profile, so
@@ -59,8 +57,8 @@ var dryRunsTotal = prometheus.NewCounter(prometheus.CounterOpts{
 
 func init() { metrics.Registry.MustRegister(dryRunsTotal) }
 
-// DefaultRemediationParallelism is how many API requests one remediation pass sends at once.
-const DefaultRemediationParallelism = 16
+// DefaultParallelism is how many API requests one remediation pass sends at once.
+const DefaultParallelism = 16
 
 // Writes counts the remediation passes that changed the cluster. A snapshot gathered before a
 // pass that changed the cluster is stale for remediation.
@@ -80,7 +78,7 @@ func (r *Remediator) wrote(err error) {
 func (r *Remediator) each(n int, fn func(i int)) {
 	limit := r.Parallelism
 	if limit <= 0 {
-		limit = DefaultRemediationParallelism
+		limit = DefaultParallelism
 	}
 	var g errgroup.Group
 	g.SetLimit(limit)
@@ -113,7 +111,7 @@ func (WarningCollector) HandleWarningHeaderWithContext(ctx context.Context, _ in
 // seen is Writes() from before snap was gathered: when another pass changed the cluster since,
 // snap is stale, and Apply returns nil without acting (the changes' watch events bring a new
 // audit).
-func (r *Remediator) Apply(ctx context.Context, seen uint64, snap *benchmarks.Snapshot, d desiredState) *remediationOutcome {
+func (r *Remediator) Apply(ctx context.Context, seen uint64, snap *benchmarks.Snapshot, d DesiredState) *Outcome {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.writes.Load() != seen {
@@ -122,7 +120,7 @@ func (r *Remediator) Apply(ctx context.Context, seen uint64, snap *benchmarks.Sn
 	r.once.Do(func() { r.cache.next = map[string]dryRunResult{} })
 	r.cache.rotate()
 	r.passWrote.Store(false)
-	out := &remediationOutcome{}
+	out := &Outcome{}
 	r.applyPolicies(ctx, snap, d, out)
 	r.applyNamespaceLabels(ctx, snap, d, out)
 	r.applyAutomount(ctx, snap, d, out)
@@ -158,7 +156,7 @@ func (r *Remediator) apply(ctx context.Context, obj runtime.Object, dryRun bool,
 	return err
 }
 
-func (r *Remediator) applyPolicies(ctx context.Context, snap *benchmarks.Snapshot, d desiredState, out *remediationOutcome) {
+func (r *Remediator) applyPolicies(ctx context.Context, snap *benchmarks.Snapshot, d DesiredState, out *Outcome) {
 	existing := map[string]*networkingv1.NetworkPolicy{}
 	for _, np := range snap.NetworkPolicies {
 		existing[np.Namespace+"/"+np.Name] = np
@@ -304,7 +302,7 @@ func describePolicy(name string) string {
 
 // applyNamespaceLabels sets the wanted labels each namespace lacks and removes the ones the
 // operator set that no enabled profile wants any more.
-func (r *Remediator) applyNamespaceLabels(ctx context.Context, snap *benchmarks.Snapshot, d desiredState, out *remediationOutcome) {
+func (r *Remediator) applyNamespaceLabels(ctx context.Context, snap *benchmarks.Snapshot, d DesiredState, out *Outcome) {
 	names := map[string]bool{}
 	for ns := range d.labels {
 		names[ns] = true
@@ -327,7 +325,7 @@ func (r *Remediator) applyNamespaceLabels(ctx context.Context, snap *benchmarks.
 	})
 }
 
-func (r *Remediator) applyLabels(ctx context.Context, snap *benchmarks.Snapshot, ns *corev1.Namespace, wanted map[string]*desiredLabel, out *remediationOutcome) {
+func (r *Remediator) applyLabels(ctx context.Context, snap *benchmarks.Snapshot, ns *corev1.Namespace, wanted map[string]*desiredLabel, out *Outcome) {
 	ref := benchmarks.ObjectRef{Kind: "Namespace", Name: ns.Name}
 	managed := map[string]bool{}
 	for _, k := range strings.Split(ns.Annotations[AnnotationManagedLabels], ",") {
@@ -610,7 +608,7 @@ func contentKey(obj runtime.Object, extra string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func (r *Remediator) applyAutomount(ctx context.Context, snap *benchmarks.Snapshot, d desiredState, out *remediationOutcome) {
+func (r *Remediator) applyAutomount(ctx context.Context, snap *benchmarks.Snapshot, d DesiredState, out *Outcome) {
 	r.each(len(snap.ServiceAccounts), func(i int) {
 		sa := snap.ServiceAccounts[i]
 		if sa.Name != "default" {
@@ -670,7 +668,7 @@ func messageOf(err error, ok string) string {
 	return "The API server refused it: " + err.Error()
 }
 
-func (r *Remediator) applyDeletions(ctx context.Context, d desiredState, out *remediationOutcome) {
+func (r *Remediator) applyDeletions(ctx context.Context, d DesiredState, out *Outcome) {
 	r.each(len(d.deletions), func(i int) {
 		del := d.deletions[i]
 		var obj client.Object

@@ -1,4 +1,4 @@
-package controllers
+package options
 
 import (
 	"testing"
@@ -11,7 +11,7 @@ import (
 )
 
 func TestParametersOverlayTheDefaults(t *testing.T) {
-	got := paramsFor(&securityv1alpha1.Parameters{
+	got := ParamsFor(&securityv1alpha1.Parameters{
 		BackupMaxAge:         &metav1.Duration{Duration: 48 * time.Hour},
 		TrustedRegistries:    []string{"registry.example.com"},
 		HostPathAllowlist:    []securityv1alpha1.HostPathAllowance{{Namespace: "logging", Path: "/var/log"}},

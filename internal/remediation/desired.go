@@ -1,4 +1,7 @@
-package controllers
+// Package remediation computes the state every remediating profile wants (pure functions of a
+// snapshot and the profiles) and makes the cluster match it with server-side apply, creating and
+// deleting only objects it labelled as its own.
+package remediation
 
 import (
 	"fmt"
@@ -16,6 +19,7 @@ import (
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/options"
 )
 
 // Names and markers of what remediation creates and owns.
@@ -44,32 +48,34 @@ const (
 	policyQuarantine  = "kubeposture-quarantine"
 )
 
-// remediatingProfile is a profile whose remediation is DryRun or Enabled, with its plan.
-type remediatingProfile struct {
+// Profile is a profile whose remediation is DryRun or Enabled, with its plan.
+type Profile struct {
 	name    string
 	mode    securityv1alpha1.RemediationMode
 	level   benchmarks.Level
 	actions map[securityv1alpha1.RemediationAction]bool
 	enforce bool
 	egress  bool
-	plan    auditPlan
+	plan    options.Plan
 }
 
-func remediatingProfiles(list []securityv1alpha1.SecurityProfile, excluding string) []remediatingProfile {
-	var out []remediatingProfile
+// Profiles returns the profiles of list that remediate (DryRun or Enabled), sorted by name,
+// except the one named excluding and those being deleted.
+func Profiles(list []securityv1alpha1.SecurityProfile, excluding string) []Profile {
+	var out []Profile
 	for i := range list {
 		p := &list[i]
 		mode := p.Spec.Remediation.Mode
 		if p.Name == excluding || !p.DeletionTimestamp.IsZero() || mode == "" || mode == securityv1alpha1.RemediationDisabled {
 			continue
 		}
-		plan, err := planFor(&p.Spec)
+		plan, err := options.For(&p.Spec)
 		if err != nil {
 			continue
 		}
-		rp := remediatingProfile{name: p.Name, mode: mode, level: plan.options.Level, plan: plan,
+		rp := Profile{name: p.Name, mode: mode, level: plan.Options.Level, plan: plan,
 			actions: map[securityv1alpha1.RemediationAction]bool{}, enforce: p.Spec.Remediation.EnforcePodSecurity,
-			egress: p.Spec.Remediation.Egress || plan.options.Level >= benchmarks.L3}
+			egress: p.Spec.Remediation.Egress || plan.Options.Level >= benchmarks.L3}
 		for _, a := range p.Spec.Remediation.Actions {
 			rp.actions[a] = true
 		}
@@ -86,7 +92,7 @@ type wanters struct {
 	enabled  bool     // len(applying) > 0
 }
 
-func (w *wanters) add(p remediatingProfile) {
+func (w *wanters) add(p Profile) {
 	for _, n := range w.profiles {
 		if n == p.name {
 			return
@@ -149,8 +155,8 @@ type desiredLabel struct {
 	dryRun  wanters
 }
 
-// desiredState is every change all remediating profiles want, merged.
-type desiredState struct {
+// DesiredState is every change all remediating profiles want, merged.
+type DesiredState struct {
 	policies  map[string]*desiredPolicy           // namespace/name
 	labels    map[string]map[string]*desiredLabel // namespace -> label -> value
 	automount map[string]*wanters                 // namespace of a default ServiceAccount
@@ -166,15 +172,15 @@ type deletion struct {
 	wanters
 }
 
-// computeDesired merges what every remediating profile wants, from one snapshot. It is pure.
-func computeDesired(snap *benchmarks.Snapshot, profiles []remediatingProfile) desiredState {
-	d := desiredState{policies: map[string]*desiredPolicy{}, labels: map[string]map[string]*desiredLabel{},
+// Desired merges what every remediating profile wants, from one snapshot. It is pure.
+func Desired(snap *benchmarks.Snapshot, profiles []Profile) DesiredState {
+	d := DesiredState{policies: map[string]*desiredPolicy{}, labels: map[string]map[string]*desiredLabel{},
 		automount: map[string]*wanters{}}
 	userDenyIngress := userPolicies(snap, networkingv1.PolicyTypeIngress)
 	userDenyEgress := userPolicies(snap, networkingv1.PolicyTypeEgress)
 	deletions := map[string]*deletion{}
 	for _, p := range profiles {
-		for _, ns := range namespacesInScope(snap, p.plan.scope) {
+		for _, ns := range namespacesInScope(snap, p.plan.Scope) {
 			if p.actions[securityv1alpha1.ActionDefaultDenyNetworkPolicy] {
 				if !userDenyIngress[ns] {
 					d.wantPolicy(p, securityv1alpha1.ActionDefaultDenyNetworkPolicy, ns, policyDenyIngress, denyIngressSpec())
@@ -201,10 +207,10 @@ func computeDesired(snap *benchmarks.Snapshot, profiles []remediatingProfile) de
 			}
 			if p.actions[securityv1alpha1.ActionLabelNamespaces] {
 				obj := snap.Namespace(ns)
-				for _, key := range []string{p.plan.params.ClassificationLabel, p.plan.params.OwnerLabel} {
+				for _, key := range []string{p.plan.Params.ClassificationLabel, p.plan.Params.OwnerLabel} {
 					// Missing, or the placeholder the operator set earlier and still holds.
 					if obj != nil && (obj.Labels[key] == "" || managesLabel(obj, key)) {
-						d.wantLabel(p, securityv1alpha1.ActionLabelNamespaces, ns, key, p.plan.params.Lifecycle.PlaceholderLabelValue)
+						d.wantLabel(p, securityv1alpha1.ActionLabelNamespaces, ns, key, p.plan.Params.Lifecycle.PlaceholderLabelValue)
 					}
 				}
 			}
@@ -234,14 +240,14 @@ func computeDesired(snap *benchmarks.Snapshot, profiles []remediatingProfile) de
 	return d
 }
 
-func want(m map[string]*wanters, key string, p remediatingProfile) {
+func want(m map[string]*wanters, key string, p Profile) {
 	if m[key] == nil {
 		m[key] = &wanters{}
 	}
 	m[key].add(p)
 }
 
-func wantDeletion(m map[string]*deletion, p remediatingProfile, action securityv1alpha1.RemediationAction, del deletion) {
+func wantDeletion(m map[string]*deletion, p Profile, action securityv1alpha1.RemediationAction, del deletion) {
 	key := del.ref.String()
 	if m[key] == nil {
 		del.action = action
@@ -250,7 +256,7 @@ func wantDeletion(m map[string]*deletion, p remediatingProfile, action securityv
 	m[key].add(p)
 }
 
-func (d *desiredState) wantPolicy(p remediatingProfile, action securityv1alpha1.RemediationAction, ns, name string, spec networkingv1.NetworkPolicySpec) {
+func (d *DesiredState) wantPolicy(p Profile, action securityv1alpha1.RemediationAction, ns, name string, spec networkingv1.NetworkPolicySpec) {
 	key := ns + "/" + name
 	if d.policies[key] == nil {
 		d.policies[key] = &desiredPolicy{action: action, namespace: ns, name: name, spec: spec}
@@ -260,7 +266,7 @@ func (d *desiredState) wantPolicy(p remediatingProfile, action securityv1alpha1.
 
 // wantLabel merges a wanted label value, separately for Enabled and DryRun profiles; for Pod
 // Security levels the stricter one wins.
-func (d *desiredState) wantLabel(p remediatingProfile, action securityv1alpha1.RemediationAction, ns, key, value string) {
+func (d *DesiredState) wantLabel(p Profile, action securityv1alpha1.RemediationAction, ns, key, value string) {
 	if d.labels[ns] == nil {
 		d.labels[ns] = map[string]*desiredLabel{}
 	}
@@ -350,9 +356,9 @@ func quarantineSpec() networkingv1.NetworkPolicySpec {
 }
 
 // terminatedPods are finished pods in the profile's scope older than its terminatedPodMaxAge.
-func terminatedPods(snap *benchmarks.Snapshot, p remediatingProfile) []deletion {
+func terminatedPods(snap *benchmarks.Snapshot, p Profile) []deletion {
 	var out []deletion
-	scoped := &benchmarks.Snapshot{Namespaces: snap.Namespaces, Scope: p.plan.scope, Source: snap.Source}
+	scoped := &benchmarks.Snapshot{Namespaces: snap.Namespaces, Scope: p.plan.Scope, Source: snap.Source}
 	for _, pod := range snap.Pods {
 		if (pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed) || !scoped.InScope(pod.Namespace) {
 			continue
@@ -366,7 +372,7 @@ func terminatedPods(snap *benchmarks.Snapshot, p remediatingProfile) []deletion 
 		if finished.IsZero() {
 			finished = pod.CreationTimestamp.Time
 		}
-		if age := snap.Now.Sub(finished); age > p.plan.params.TerminatedPodMaxAge {
+		if age := snap.Now.Sub(finished); age > p.plan.Params.TerminatedPodMaxAge {
 			out = append(out, deletion{ref: benchmarks.ObjectRef{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name}, uid: string(pod.UID),
 				reason: fmt.Sprintf("pod %s %s ago", strings.ToLower(string(pod.Status.Phase)), age.Round(60e9))})
 		}
@@ -391,36 +397,37 @@ func expiredBootstrapTokens(snap *benchmarks.Snapshot) []deletion {
 	return out
 }
 
-// actionResult is the outcome of one change, attributed to the profiles that wanted it.
-type actionResult struct {
-	status   securityv1alpha1.RemediationActionStatus
-	profiles []string
+// Result is the outcome of one change, attributed to the profiles that wanted it.
+type Result struct {
+	Status securityv1alpha1.RemediationActionStatus
+	// Profiles wanted the change; none for a revert of what no profile wants any more.
+	Profiles []string
 }
 
-// remediationOutcome collects the results of one remediation pass.
-type remediationOutcome struct {
+// Outcome collects the results of one remediation pass.
+type Outcome struct {
 	mu      sync.Mutex
-	results []actionResult
-	// stale: the pass did not run, because its snapshot predates another pass's changes.
-	stale bool
+	Results []Result
+	// Stale: the pass did not run, because its snapshot predates another pass's changes.
+	Stale bool
 }
 
-func (o *remediationOutcome) add(w wanters, action securityv1alpha1.RemediationAction, ref benchmarks.ObjectRef, state securityv1alpha1.RemediationState, msg string) {
+func (o *Outcome) add(w wanters, action securityv1alpha1.RemediationAction, ref benchmarks.ObjectRef, state securityv1alpha1.RemediationState, msg string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.results = append(o.results, actionResult{profiles: w.profiles, status: securityv1alpha1.RemediationActionStatus{
+	o.Results = append(o.Results, Result{Profiles: w.profiles, Status: securityv1alpha1.RemediationActionStatus{
 		Action: action, State: state, Message: benchmarks.Truncate(msg, 512),
 		Object: securityv1alpha1.ObjectReference{Kind: ref.Kind, Namespace: ref.Namespace, Name: ref.Name},
 	}})
 }
 
-// forProfile returns the results of the actions the profile wanted.
-func (o *remediationOutcome) forProfile(name string) []securityv1alpha1.RemediationActionStatus {
+// ForProfile returns the results of the actions the profile wanted.
+func (o *Outcome) ForProfile(name string) []securityv1alpha1.RemediationActionStatus {
 	var out []securityv1alpha1.RemediationActionStatus
-	for _, r := range o.results {
-		for _, p := range r.profiles {
+	for _, r := range o.Results {
+		for _, p := range r.Profiles {
 			if p == name {
-				out = append(out, r.status)
+				out = append(out, r.Status)
 				break
 			}
 		}
@@ -437,8 +444,8 @@ func policySatisfied(existing *networkingv1.NetworkPolicy, d *desiredPolicy) boo
 		equality.Semantic.DeepEqual(d.spec, existing.Spec)
 }
 
-// remediationStatus builds a profile's bounded remediation status.
-func remediationStatus(actions []securityv1alpha1.RemediationActionStatus) *securityv1alpha1.RemediationStatus {
+// Status builds a profile's bounded remediation status.
+func Status(actions []securityv1alpha1.RemediationActionStatus) *securityv1alpha1.RemediationStatus {
 	st := &securityv1alpha1.RemediationStatus{}
 	for _, a := range actions {
 		switch a.State {
@@ -466,11 +473,36 @@ func remediationStatus(actions []securityv1alpha1.RemediationActionStatus) *secu
 		if ri, rj := rank[sorted[i].State], rank[sorted[j].State]; ri != rj {
 			return ri < rj
 		}
-		return actionKey(sorted[i]) < actionKey(sorted[j])
+		return ActionKey(sorted[i]) < ActionKey(sorted[j])
 	})
 	if len(sorted) > 20 {
 		sorted = sorted[:20]
 	}
 	st.Actions = sorted
 	return st
+}
+
+// OwnsChanges reports whether the snapshot holds any change the operator made.
+func OwnsChanges(snap *benchmarks.Snapshot) bool {
+	for _, np := range snap.NetworkPolicies {
+		if np.Labels[LabelManagedBy] == FieldManager {
+			return true
+		}
+	}
+	for _, ns := range snap.Namespaces {
+		if ns.Annotations[AnnotationManagedLabels] != "" {
+			return true
+		}
+	}
+	for _, sa := range snap.ServiceAccounts {
+		if sa.Annotations[AnnotationManagedFields] != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// ActionKey identifies one reported change: action, object and message.
+func ActionKey(a securityv1alpha1.RemediationActionStatus) string {
+	return string(a.Action) + "|" + a.Object.Kind + "|" + a.Object.Namespace + "|" + a.Object.Name + "|" + a.Message
 }
