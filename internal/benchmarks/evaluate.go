@@ -176,16 +176,7 @@ func Evaluate(s *Snapshot, checks []Check, opts Options) Report {
 		}
 	}
 
-	for _, c := range Select(checks, opts) {
-		cr := evaluateAt(s, &c, opts.Level, active, attested)
-		if c.LevelDependent {
-			cr.ByLevel = map[Level]Result{opts.Level: cr.Result}
-			for lvl := c.Level; lvl < opts.Level; lvl++ {
-				cr.ByLevel[lvl] = evaluateAt(s, &c, lvl, active, attested).Result
-			}
-		}
-		rep.Checks = append(rep.Checks, cr)
-	}
+	rep.Checks = evaluateChecks(s, Select(checks, opts), opts.Level, active, attested)
 	s.Level = opts.Level
 
 	weightMet, weightAll := 0, 0
