@@ -212,8 +212,10 @@ cannot be read is an error naming its file and line.`,
 			}
 			// A scan is short and allocates mostly garbage (each file's parse tree): a heap target
 			// of 3× live data halves the collector's work, and the soft limit keeps it bounded.
-			debug.SetGCPercent(200)
-			debug.SetMemoryLimit(1 << 30)
+			if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetGCPercent(200)
+				debug.SetMemoryLimit(1 << 30)
+			}
 			res := &result{command: "scan", verbose: common.verbose}
 			snap, err := scanSnapshot(&in, streams, res)
 			if err != nil {
