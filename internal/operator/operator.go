@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	goruntime "runtime"
 	"runtime/debug"
 	"time"
 
@@ -86,7 +87,10 @@ func orDefault(d, def time.Duration) *time.Duration {
 
 // NewManager returns a manager with the SecurityProfile controller registered.
 func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
-	cfg = rest.CopyConfig(cfg)
+	cfg, err := WrapValueConnections(cfg, DefaultValueConnectionIdle)
+	if err != nil {
+		return nil, err
+	}
 	cfg.Wrap(controllers.CountRequests)
 	var tlsOpts []func(*tls.Config)
 	if !opts.EnableHTTP2 {
@@ -94,9 +98,13 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	}
 	metricsOpts := metricsserver.Options{BindAddress: opts.MetricsAddr, SecureServing: opts.SecureMetrics, TLSOpts: tlsOpts}
 	if opts.PprofAddr != "" && opts.PprofAddr != "0" {
-		// With profiling on, /debug/free-os-memory runs a garbage collection and returns freed
-		// memory to the system, so a memory inspection sees only what is still referenced.
+		// With profiling on, /debug/free-os-memory runs the collections that a running process
+		// goes through anyway, and returns freed memory to the system, so a memory inspection
+		// sees only what is still referenced. Buffers parked in a sync.Pool (HTTP/2 read
+		// buffers among them) are dropped by the second collection after they were parked.
 		metricsOpts.ExtraHandlers = map[string]http.Handler{"/debug/free-os-memory": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			goruntime.GC()
+			goruntime.GC()
 			debug.FreeOSMemory()
 			w.WriteHeader(http.StatusNoContent)
 		})}
