@@ -179,16 +179,7 @@ func Evaluate(s *check.Snapshot, checks []check.Check, opts Options) Report {
 		}
 	}
 
-	for _, c := range Select(checks, opts) {
-		cr := evaluateAt(s, &c, opts.Level, active, attested)
-		if c.LevelDependent {
-			cr.ByLevel = map[check.Level]check.Result{opts.Level: cr.Result}
-			for lvl := c.Level; lvl < opts.Level; lvl++ {
-				cr.ByLevel[lvl] = evaluateAt(s, &c, lvl, active, attested).Result
-			}
-		}
-		rep.Checks = append(rep.Checks, cr)
-	}
+	rep.Checks = evaluateChecks(s, Select(checks, opts), opts.Level, active, attested)
 
 	weightMet, weightAll := 0, 0
 	for i := range rep.Checks {

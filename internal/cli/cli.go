@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
@@ -123,11 +124,17 @@ unreadable input.`,
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
 	root.SetVersionTemplate("kubeposture {{.Version}}\n")
-	var cpuProfile string
+	var cpuProfile, memProfile string
 	var stopProfile func()
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
+	root.PersistentFlags().StringVar(&memProfile, "memprofile", "", "write an allocation profile of the command to this file when it ends")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	_ = root.PersistentFlags().MarkHidden("memprofile")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if memProfile != "" {
+			runtime.MemProfileRate = 64 << 10
+			stopProfile = func() { writeHeapProfile(memProfile, streams.Err) }
+		}
 		if cpuProfile == "" {
 			return nil
 		}
@@ -138,7 +145,14 @@ unreadable input.`,
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return usageErr("%v", err)
 		}
-		stopProfile = func() { pprof.StopCPUProfile(); _ = f.Close() }
+		stopMem := stopProfile
+		stopProfile = func() {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+			if stopMem != nil {
+				stopMem()
+			}
+		}
 		return nil
 	}
 	cobra.OnFinalize(func() {
@@ -150,6 +164,20 @@ unreadable input.`,
 	root.AddCommand(newScanCommand(streams), newAuditCommand(streams), newExplainCommand(streams), newChecksCommand(streams),
 		newGenerateCommand(streams))
 	return root
+}
+
+// writeHeapProfile writes the allocation profile (live objects and everything allocated) to
+// path.
+func writeHeapProfile(path string, errOut io.Writer) {
+	f, err := os.Create(path) //nolint:gosec // the file the user named
+	if err != nil {
+		fmt.Fprintf(errOut, "kubeposture: memory profile: %v\n", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		fmt.Fprintf(errOut, "kubeposture: memory profile: %v\n", err)
+	}
 }
 
 func newScanCommand(streams IO) *cobra.Command {
@@ -184,8 +212,10 @@ cannot be read is an error naming its file and line.`,
 			}
 			// A scan is short and allocates mostly garbage (each file's parse tree): a heap target
 			// of 3× live data halves the collector's work, and the soft limit keeps it bounded.
-			debug.SetGCPercent(200)
-			debug.SetMemoryLimit(1 << 30)
+			if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetGCPercent(200)
+				debug.SetMemoryLimit(1 << 30)
+			}
 			res := &result{command: "scan", verbose: common.verbose}
 			snap, err := scanSnapshot(&in, streams, res)
 			if err != nil {

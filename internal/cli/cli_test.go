@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -154,8 +155,13 @@ func TestScanKustomization(t *testing.T) {
 	}
 	for _, c := range rep.Checks {
 		for _, f := range c.Findings {
-			if f.Object != nil && f.Object.Name == "prod-web" && f.File != filepath.Join("testdata/kustomize/overlays/prod", "kustomization.yaml") {
-				t.Errorf("finding located at %s", f.File)
+			if f.Object == nil {
+				continue
+			}
+			// Each finding names the resource file and line the object came from.
+			want := map[string]string{"prod-web": "testdata/kustomize/base/app.yaml:1", "prod-report": "testdata/kustomize/base/app.yaml:14"}[f.Object.Name]
+			if got := fmt.Sprintf("%s:%d", f.File, f.Line); want != "" && got != want {
+				t.Errorf("%s finding for %s located at %s, want %s", c.ID, f.Object.Name, got, want)
 			}
 		}
 	}
@@ -163,13 +169,22 @@ func TestScanKustomization(t *testing.T) {
 
 func TestScanHelmChart(t *testing.T) {
 	rep := jsonOf(t, ExitNotCompliant, "scan", "--chart", "testdata/chart/shop", "--values", "testdata/chart/shop/values-prod.yaml", "-n", "shop")
-	if got := findingsOf(rep, "WKL-001"); strings.Join(got, " ") != "Deployment/shop/release-name-web StatefulSet/shop/release-name-worker" {
+	if got := findingsOf(rep, "WKL-001"); strings.Join(got, " ") != "CronJob/shop/release-name-report Deployment/shop/release-name-web StatefulSet/shop/release-name-worker" {
 		t.Errorf("WKL-001 with the prod values: %v", got)
 	}
 	for _, c := range rep.Checks {
 		for _, f := range c.Findings {
-			if f.Object != nil && f.Object.Name == "release-name-worker" && f.File != "testdata/chart/shop/templates/worker.yaml" {
-				t.Errorf("finding not located at its template: %s", f.File)
+			if f.Object == nil {
+				continue
+			}
+			// Each finding names the template and the object's line in its rendered output.
+			want := map[string]string{
+				"release-name-worker": "testdata/chart/shop/templates/worker.yaml:2",
+				"release-name-web":    "testdata/chart/shop/templates/web.yaml:1",
+				"release-name-report": "testdata/chart/shop/templates/batch.yaml:7",
+			}[f.Object.Name]
+			if got := fmt.Sprintf("%s:%d", f.File, f.Line); want != "" && got != want {
+				t.Errorf("%s finding for %s %s located at %s, want %s", c.ID, f.Object.Kind, f.Object.Name, got, want)
 			}
 		}
 	}
@@ -178,7 +193,7 @@ func TestScanHelmChart(t *testing.T) {
 	if got := findingsOf(rep, "WKL-001"); len(got) != 0 {
 		t.Errorf("default values: %v", got)
 	}
-	if got := findingsOf(rep, "IMG-010"); len(got) != 1 || got[0] != "Deployment/default/release-name-web" {
+	if got := findingsOf(rep, "IMG-010"); strings.Join(got, " ") != "CronJob/default/release-name-report Deployment/default/release-name-web" {
 		t.Errorf("default values: %v", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -200,6 +201,15 @@ func yamlErrorText(err error) error {
 // decodeNode decodes one YAML document (or, for a List, each of its items) and reports how
 // many objects it passed to fn.
 func decodeNode(name string, root *yaml.Node, opts Options, fn func(Object) error) (int, error) {
+	if n, ok, err := decodeDirect(name, root, opts, fn); ok {
+		return n, err
+	}
+	return decodeGeneral(name, root, opts, fn)
+}
+
+// decodeGeneral decodes any document through nodeValue's JSON-shaped values: lists, deprecated
+// apiVersions, anchors and merge keys.
+func decodeGeneral(name string, root *yaml.Node, opts Options, fn func(Object) error) (int, error) {
 	v, err := nodeValue(root, 0)
 	if err != nil {
 		return 0, &Error{File: name, Line: root.Line, Err: err}
@@ -238,6 +248,54 @@ func decodeNode(name string, root *yaml.Node, opts Options, fn func(Object) erro
 		return 0, err
 	}
 	return 1, nil
+}
+
+// bodyBuffers are the buffers documents are written to as JSON, one in use per decoding worker.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// decodeDirect decodes the common document, one object of a current apiVersion without anchors,
+// merge keys or repeated keys, by writing its nodes straight to JSON for the typed decoder. It
+// reports false, having called nothing, for every other document, which decodeNode reads
+// through nodeValue.
+func decodeDirect(name string, root *yaml.Node, opts Options, fn func(Object) error) (int, bool, error) {
+	if root.Kind != yaml.MappingNode {
+		return 0, false, nil
+	}
+	apiVersion, kind := topLevelString(root, "apiVersion"), topLevelString(root, "kind")
+	if apiVersion == "" || kind == "" || strings.HasSuffix(kind, "List") {
+		return 0, false, nil
+	}
+	declared := schema.FromAPIVersionAndKind(apiVersion, kind)
+	if _, old := deprecated[declared]; old || declared.Version == "" || !isResource(apiVersion, kind) {
+		return 0, false, nil
+	}
+	buf := bodyBuffers.Get().(*[]byte)
+	body, err := appendJSON((*buf)[:0], root, 0)
+	defer func() {
+		*buf = body[:0]
+		bodyBuffers.Put(buf)
+	}()
+	if err != nil {
+		return 0, false, nil
+	}
+	return 1, true, emitBody(name, root.Line, declared, declared, body, opts, fn)
+}
+
+// topLevelString is the string value of a key of the document's top mapping, or "" when it is
+// missing or not a string.
+func topLevelString(root *yaml.Node, key string) string {
+	value := ""
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k, v := root.Content[i], root.Content[i+1]; k.Value == key && k.Kind == yaml.ScalarNode {
+			value = ""
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!str" {
+				if _, isBool := yaml11Bools[v.Value]; !isBool || v.Style != 0 {
+					value = v.Value
+				}
+			}
+		}
+	}
+	return value
 }
 
 // isList reports whether the document is a kind: List or a typed list such as DeploymentList.
@@ -365,6 +423,11 @@ func emit(name string, line int, m map[string]any, opts Options, fn func(Object)
 	if err != nil {
 		return &Error{File: name, Line: line, Err: err}
 	}
+	return emitBody(name, line, declared, gvk, body, opts, fn)
+}
+
+// emitBody decodes one object's JSON into the type of gvk and passes it to fn.
+func emitBody(name string, line int, declared, gvk schema.GroupVersionKind, body []byte, opts Options, fn func(Object) error) error {
 	obj, err := decodeObject(gvk, body)
 	if err != nil {
 		return &Error{File: name, Line: line, Err: fmt.Errorf("%s %s: %w", declared.GroupVersion(), declared.Kind, err)}
