@@ -12,8 +12,6 @@ KUBE_VERSION ?= v1.37.2
 ETCD_VERSION ?= v3.6.16
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 KUSTOMIZE_VERSION ?= v5.8.1
-# Prometheus v3.x: the Go module's versions are v0.3xx.
-PROMETHEUS_VERSION ?= v0.316.0
 
 SHELL = /usr/bin/env bash -o pipefail
 .SHELLFLAGS = -ec
@@ -23,7 +21,9 @@ K8S_BIN ?= $(LOCALBIN)/k8s
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
 KUBECTL ?= $(K8S_BIN)/kubectl
-PROMTOOL ?= $(LOCALBIN)/promtool
+# promtool comes from the distribution's prometheus package (Debian 12 ships 2.42), which the
+# promtool target installs when it is absent; PROMTOOL=... uses another one.
+PROMTOOL ?= $(shell command -v promtool 2>/dev/null || echo /usr/bin/promtool)
 
 # envtest finds kube-apiserver and etcd here.
 export KUBEBUILDER_ASSETS = $(K8S_BIN)
@@ -70,7 +70,7 @@ verify: manifests generate docs ## Fail when generated files (CRDs, RBAC, deepco
 	@echo "Generated files are current."
 
 .PHONY: test
-test: manifests generate fmt vet control-plane ## Run unit tests, envtest integration tests and the fault suite against the built kube-apiserver.
+test: manifests generate fmt vet control-plane test-rules ## Run unit tests, the alerts' promtool tests, envtest integration tests and the fault suite against the built kube-apiserver.
 	go test $$(go list ./... | grep -v /test/e2e) $(GO_TEST_FLAGS)
 	go test ./test/e2e/ -count=1 -v $(GO_TEST_FLAGS)
 
@@ -200,7 +200,13 @@ $(KUSTOMIZE):
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 
 .PHONY: promtool
-promtool: $(PROMTOOL) ## Build promtool from the Go module proxy into bin/.
-$(PROMTOOL):
-	@echo "promtool: building github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION) (a few minutes the first time)"
-	GOBIN=$(LOCALBIN) go install github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)
+promtool: ## Install promtool (Debian's prometheus package, without starting its service) when it is absent.
+	@if [ -x "$(PROMTOOL)" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then echo "promtool: not found; install Prometheus's promtool or set PROMTOOL=/path/to/promtool" >&2; exit 1; fi; \
+	sudo=; if [ "$$(id -u)" != 0 ]; then sudo=sudo; fi; \
+	echo "promtool: installing the prometheus package with apt-get"; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends prometheus >/dev/null || \
+	  [ -x /usr/bin/promtool ]; \
+	if [ -x /usr/bin/promtool ]; then /usr/bin/promtool --version | head -1; \
+	else echo "promtool: the prometheus package did not provide /usr/bin/promtool" >&2; exit 1; fi
