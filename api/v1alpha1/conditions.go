@@ -26,6 +26,9 @@ const (
 	ConditionLoggingCompliant = "LoggingCompliant"
 	// ConditionRemediated reports remediation when it is not Disabled.
 	ConditionRemediated = "Remediated"
+	// ConditionStalled is True, with reason InvalidSpec, while the spec cannot be used: the
+	// operator makes no progress until the spec changes (kstatus reads it as Failed).
+	ConditionStalled = "Stalled"
 )
 
 // Condition reasons.
