@@ -125,9 +125,10 @@ chart-files: ## Copy the generated CRDs and the roles of config/rbac and config/
 	cp config/prometheus/rules.yaml $(CHART_DIR)/files/prometheus/rules.yaml
 
 .PHONY: build
-build: manifests generate fmt vet ## Build the manager and the kubeposture CLI into bin/.
+build: manifests generate fmt vet ## Build the manager, the kubeposture CLI and its kubectl plugin name (bin/kubectl-posture) into bin/.
 	go build -o bin/manager ./cmd
 	go build -buildvcs=auto -ldflags "-X github.com/kubeposture/kubeposture/internal/cli.revision=$$(git rev-parse HEAD 2>/dev/null)" -o bin/kubeposture ./cmd/kubeposture
+	ln -f bin/kubeposture bin/kubectl-posture
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the operator against the cluster of the current kubeconfig.
@@ -152,6 +153,19 @@ image: kustomize ## Build the OCI image without a container daemon into dist/ (l
 	echo "image: $(IMAGE_REPO)@$$digest (dist/image, dist/kubeposture-image.tar)"; \
 	(cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMAGE_REPO)@$$digest); \
 	sed -i -e "s|^  digest: .*|  digest: \"$$digest\"|" -e "s|^  tag: .*|  tag: \"$(VERSION)\"|" $(CHART_DIR)/values.yaml
+
+# The platforms of the kubectl plugin's release archives.
+PLUGIN_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
+
+.PHONY: plugin
+plugin: ## Build the kubectl-posture release archives (PLUGIN_PLATFORMS) into dist/plugin and write their sha256 into the krew manifest plugins/posture.yaml.
+	rm -rf dist/plugin && mkdir -p dist/plugin/bin
+	for p in $(PLUGIN_PLATFORMS); do os=$${p%/*}; arch=$${p#*/}; ext=; if [ "$$os" = windows ]; then ext=.exe; fi; \
+		echo "plugin: building kubectl-posture for $$os/$$arch"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -buildvcs=false \
+			-ldflags "-s -w -buildid= -X github.com/kubeposture/kubeposture/internal/cli.revision=$(IMAGE_REVISION)" \
+			-o dist/plugin/bin/kubectl-posture_$${os}_$${arch}$$ext ./cmd/kubeposture || exit 1; done
+	go run ./hack/krew -version v$(VERSION) -manifest plugins/posture.yaml -out dist/plugin dist/plugin/bin/*
 
 # Replaces the pinned image with $(IMG) when IMG is set.
 IMAGE_OVERRIDE = $(if $(IMG),sed -e 's|image: $(IMAGE_REPO)@sha256:[0-9a-f]*|image: $(IMG)|',cat)
