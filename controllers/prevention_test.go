@@ -342,3 +342,96 @@ func TestDenyMovesBackWhenTheAuditFailsAgain(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestTypeCheckingReachesTheStatus: the status and the metric report what the API server's
+// type checker wrote to a generated policy's status.typeChecking (kube-controller-manager writes
+// it in a cluster; here the test writes it as that controller does): unknown before, false with
+// the warning while it warns, true once it does not.
+func TestTypeCheckingReachesTheStatus(t *testing.T) {
+	ctx := context.Background()
+	for _, ns := range []*corev1.Namespace{
+		{ObjectMeta: metav1.ObjectMeta{Name: controllers.DefaultPreventionNamespace}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "typecheck-app", Labels: map[string]string{"prevent-test": "typecheck"}}},
+	} {
+		if err := k8sClient.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+	p := &securityv1alpha1.SecurityProfile{ObjectMeta: metav1.ObjectMeta{Name: "typecheck"}, Spec: securityv1alpha1.SecurityProfileSpec{
+		Level:             securityv1alpha1.LevelL1,
+		NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"prevent-test": "typecheck"}},
+		Prevention: securityv1alpha1.Prevention{Mode: securityv1alpha1.PreventionWarn,
+			Checks: []securityv1alpha1.CheckSelector{"WKL-013"}},
+	}}
+	createProfile(t, p)
+	got := waitFor(t, p.Name, 30*time.Second, "the WKL-013 policy applied", func(p *securityv1alpha1.SecurityProfile) bool {
+		e := preventionEntry(p, "WKL-013")
+		return e != nil && e.State == securityv1alpha1.PreventionStateWarn
+	})
+	if e := preventionEntry(got, "WKL-013"); e.TypeChecked != nil {
+		t.Errorf("typeChecked = %t before any type checking was reported; want unset", *e.TypeChecked)
+	}
+	if !typeCheckedMetric(t, p.Name, "WKL-013", "unknown") {
+		t.Error("the metric does not report typechecked=unknown")
+	}
+
+	name := prevention.PolicyName(p.Name, "WKL-013")
+	report := func(warnings ...admissionregistrationv1.ExpressionWarning) {
+		t.Helper()
+		pol := &admissionregistrationv1.ValidatingAdmissionPolicy{}
+		if err := k8sClient.Get(ctx, client.ObjectKey{Name: name}, pol); err != nil {
+			t.Fatal(err)
+		}
+		pol.Status = admissionregistrationv1.ValidatingAdmissionPolicyStatus{ObservedGeneration: pol.Generation,
+			TypeChecking: &admissionregistrationv1.TypeChecking{ExpressionWarnings: warnings}}
+		if err := k8sClient.Status().Update(ctx, pol); err != nil {
+			t.Fatal(err)
+		}
+		// A change in scope triggers the next audit.
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{GenerateName: "trigger-", Namespace: "typecheck-app"}}
+		if err := k8sClient.Create(ctx, cm); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = k8sClient.Delete(ctx, cm) })
+	}
+	report(admissionregistrationv1.ExpressionWarning{FieldRef: "spec.validations[0].expression", Warning: "no such key: hostPID"})
+	waitFor(t, p.Name, 30*time.Second, "typeChecked false with the warning", func(p *securityv1alpha1.SecurityProfile) bool {
+		e := preventionEntry(p, "WKL-013")
+		return e != nil && e.TypeChecked != nil && !*e.TypeChecked &&
+			strings.Contains(e.Message, "Type checking warns: spec.validations[0].expression: no such key: hostPID")
+	})
+	if !typeCheckedMetric(t, p.Name, "WKL-013", "false") {
+		t.Error("the metric does not report typechecked=false")
+	}
+	report()
+	waitFor(t, p.Name, 30*time.Second, "typeChecked true once the checker does not warn", func(p *securityv1alpha1.SecurityProfile) bool {
+		e := preventionEntry(p, "WKL-013")
+		return e != nil && e.TypeChecked != nil && *e.TypeChecked && !strings.Contains(e.Message, "Type checking")
+	})
+	if !typeCheckedMetric(t, p.Name, "WKL-013", "true") {
+		t.Error("the metric does not report typechecked=true")
+	}
+}
+
+func typeCheckedMetric(t *testing.T, profile, check, typechecked string) bool {
+	t.Helper()
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "kubeposture_prevention_policy_state" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			l := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				l[lp.GetName()] = lp.GetValue()
+			}
+			if l["profile"] == profile && l["check"] == check && l["typechecked"] == typechecked && m.GetGauge().GetValue() == 1 {
+				return true
+			}
+		}
+	}
+	return false
+}
