@@ -48,7 +48,8 @@ func getReport(ctx context.Context, kind, ns, name string, into any) error {
 // TestOpenReports runs the operator with reports enabled. While the openreports.io kinds are
 // not served, audits succeed and write nothing. Once the published CRDs are installed, the next
 // audit writes a Report in the namespace of a privileged pod, naming it, and a ClusterReport
-// with the summary, both owned by the profile; fixing the pod removes its failure.
+// with the summary, both owned by the profile; fixing the pod removes its failure. A Report of
+// the same name that someone else wrote is left untouched and named in a status warning.
 func TestOpenReports(t *testing.T) {
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "reports-app", Labels: map[string]string{"reports-test": "yes"}}}
@@ -170,5 +171,39 @@ func TestOpenReports(t *testing.T) {
 			t.Fatalf("the WKL-001 failure of the deleted pod is still reported (err %v): %+v", err, report.Results)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+
+	// Someone else's Report where the operator would write its own.
+	foreign := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "reports-foreign", Labels: map[string]string{"reports-test": "yes"}}}
+	if err := k8sClient.Create(ctx, foreign); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	theirs := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": reportsGV.String(), "kind": "Report",
+		"metadata": map[string]any{"name": name, "namespace": foreign.Name},
+		"source":   "someone-else",
+	}}
+	if err := k8sClient.Create(ctx, theirs); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8sClient.Delete(ctx, theirs) })
+	other := privilegedPod(foreign.Name, "another-shell")
+	if err := k8sClient.Create(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8sClient.Delete(ctx, other) })
+	waitFor(t, p.Name, 30*time.Second, "a warning naming the foreign Report", func(p *securityv1alpha1.SecurityProfile) bool {
+		for _, w := range p.Status.Warnings {
+			if strings.Contains(w, "Report reports-foreign/"+name+" exists and was not written by kubeposture") {
+				return true
+			}
+		}
+		return false
+	})
+	if err := getReport(ctx, "Report", foreign.Name, name, report); err != nil {
+		t.Fatal(err)
+	}
+	if report.Source != "someone-else" || len(report.Results) != 0 || len(report.OwnerReferences) != 0 {
+		t.Errorf("the foreign Report was changed: %+v", report)
 	}
 }

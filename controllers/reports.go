@@ -19,7 +19,12 @@ func (r *SecurityProfileReconciler) publishReports(ctx context.Context, p *secur
 	served, err := r.Reporter.Write(ctx, p.Name, ownerOf(p), rep, r.Clock.Now())
 	if err != nil {
 		logf.FromContext(ctx).Info("Could not write the OpenReports of a SecurityProfile", "securityProfile", p.Name, "error", err.Error())
-		p.Status.Warnings = append(p.Status.Warnings, benchmarks.Truncate("OpenReports were not written: "+err.Error(), 1024))
+		w := benchmarks.Truncate("OpenReports were not written: "+err.Error(), 1024)
+		if len(p.Status.Warnings) >= maxWarnings {
+			// status.warnings holds at most maxWarnings: this one takes the last place.
+			p.Status.Warnings = p.Status.Warnings[:maxWarnings-1]
+		}
+		p.Status.Warnings = append(p.Status.Warnings, w)
 		return
 	}
 	if !served {
