@@ -104,7 +104,7 @@ bench-scan: ## Measure kubeposture scan against kube-score (built from the Go mo
 	go run ./test/bench/scan $(BENCH_SCAN_FLAGS)
 
 .PHONY: demo
-demo: control-plane ## Start a local control plane with a sample insecure cluster and show the operator's audit (DEMO_KEEP=1 keeps it running).
+demo: control-plane ## Start a local control plane with a sample insecure cluster and show the operator's audit, remediation and a staged admission rollout (DEMO_KEEP=1 keeps it running).
 	go run ./hack/demo
 
 ##@ Build
