@@ -12,8 +12,6 @@ KUBE_VERSION ?= v1.37.2
 ETCD_VERSION ?= v3.6.16
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 KUSTOMIZE_VERSION ?= v5.8.1
-# Prometheus v3.x: the Go module's versions are v0.3xx.
-PROMETHEUS_VERSION ?= v0.316.0
 
 SHELL = /usr/bin/env bash -o pipefail
 .SHELLFLAGS = -ec
@@ -23,7 +21,9 @@ K8S_BIN ?= $(LOCALBIN)/k8s
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
 KUBECTL ?= $(K8S_BIN)/kubectl
-PROMTOOL ?= $(LOCALBIN)/promtool
+# promtool comes from the distribution's prometheus package (Debian 12 ships 2.42), which the
+# promtool target installs when it is absent; PROMTOOL=... uses another one.
+PROMTOOL ?= $(shell command -v promtool 2>/dev/null || echo /usr/bin/promtool)
 
 # envtest finds kube-apiserver and etcd here.
 export KUBEBUILDER_ASSETS = $(K8S_BIN)
@@ -70,7 +70,7 @@ verify: manifests generate docs ## Fail when generated files (CRDs, RBAC, deepco
 	@echo "Generated files are current."
 
 .PHONY: test
-test: manifests generate fmt vet control-plane ## Run unit tests, envtest integration tests and the fault suite against the built kube-apiserver.
+test: manifests generate fmt vet control-plane test-rules ## Run unit tests, the alerts' promtool tests, envtest integration tests and the fault suite against the built kube-apiserver.
 	go test $$(go list ./... | grep -v /test/e2e) $(GO_TEST_FLAGS)
 	go test -race -run '^TestTwoProfilesRemediateSharedNamespacesConcurrently$$' ./controllers/ $(GO_TEST_FLAGS)
 	go test ./test/e2e/ -count=1 -v $(GO_TEST_FLAGS)
@@ -109,7 +109,7 @@ bench-scan: ## Measure kubeposture scan against kube-score (built from the Go mo
 	go run ./test/bench/scan $(BENCH_SCAN_FLAGS)
 
 .PHONY: demo
-demo: control-plane ## Start a local control plane with a sample insecure cluster and show the operator's audit (DEMO_KEEP=1 keeps it running).
+demo: control-plane ## Start a local control plane with a sample insecure cluster and show the operator's audit, remediation and a staged admission rollout (DEMO_KEEP=1 keeps it running).
 	go run ./hack/demo
 
 ##@ Build
@@ -130,9 +130,10 @@ chart-files: ## Copy the generated CRDs and the roles of config/rbac and config/
 	cp config/prometheus/rules.yaml $(CHART_DIR)/files/prometheus/rules.yaml
 
 .PHONY: build
-build: manifests generate fmt vet ## Build the manager and the kubeposture CLI into bin/.
+build: manifests generate fmt vet ## Build the manager, the kubeposture CLI and its kubectl plugin name (bin/kubectl-posture) into bin/.
 	go build -o bin/manager ./cmd
 	go build -buildvcs=auto -ldflags "-X github.com/kubeposture/kubeposture/internal/cli.revision=$$(git rev-parse HEAD 2>/dev/null)" -o bin/kubeposture ./cmd/kubeposture
+	ln -f bin/kubeposture bin/kubectl-posture
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the operator against the cluster of the current kubeconfig.
@@ -157,6 +158,19 @@ image: kustomize ## Build the OCI image without a container daemon into dist/ (l
 	echo "image: $(IMAGE_REPO)@$$digest (dist/image, dist/kubeposture-image.tar)"; \
 	(cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMAGE_REPO)@$$digest); \
 	sed -i -e "s|^  digest: .*|  digest: \"$$digest\"|" -e "s|^  tag: .*|  tag: \"$(VERSION)\"|" $(CHART_DIR)/values.yaml
+
+# The platforms of the kubectl plugin's release archives.
+PLUGIN_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
+
+.PHONY: plugin
+plugin: ## Build the kubectl-posture release archives (PLUGIN_PLATFORMS) into dist/plugin and write their sha256 into the krew manifest plugins/posture.yaml.
+	rm -rf dist/plugin && mkdir -p dist/plugin/bin
+	for p in $(PLUGIN_PLATFORMS); do os=$${p%/*}; arch=$${p#*/}; ext=; if [ "$$os" = windows ]; then ext=.exe; fi; \
+		echo "plugin: building kubectl-posture for $$os/$$arch"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -buildvcs=false \
+			-ldflags "-s -w -buildid= -X github.com/kubeposture/kubeposture/internal/cli.revision=$(IMAGE_REVISION)" \
+			-o dist/plugin/bin/kubectl-posture_$${os}_$${arch}$$ext ./cmd/kubeposture || exit 1; done
+	go run ./hack/krew -version v$(VERSION) -manifest plugins/posture.yaml -out dist/plugin dist/plugin/bin/*
 
 # Replaces the pinned image with $(IMG) when IMG is set.
 IMAGE_OVERRIDE = $(if $(IMG),sed -e 's|image: $(IMAGE_REPO)@sha256:[0-9a-f]*|image: $(IMG)|',cat)
@@ -205,7 +219,13 @@ $(KUSTOMIZE):
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 
 .PHONY: promtool
-promtool: $(PROMTOOL) ## Build promtool from the Go module proxy into bin/.
-$(PROMTOOL):
-	@echo "promtool: building github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION) (a few minutes the first time)"
-	GOBIN=$(LOCALBIN) go install github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)
+promtool: ## Install promtool (Debian's prometheus package, without starting its service) when it is absent.
+	@if [ -x "$(PROMTOOL)" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then echo "promtool: not found; install Prometheus's promtool or set PROMTOOL=/path/to/promtool" >&2; exit 1; fi; \
+	sudo=; if [ "$$(id -u)" != 0 ]; then sudo=sudo; fi; \
+	echo "promtool: installing the prometheus package with apt-get"; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends prometheus >/dev/null || \
+	  [ -x /usr/bin/promtool ]; \
+	if [ -x /usr/bin/promtool ]; then /usr/bin/promtool --version | head -1; \
+	else echo "promtool: the prometheus package did not provide /usr/bin/promtool" >&2; exit 1; fi

@@ -34,6 +34,8 @@ func main() {
 	flag.BoolVar(&opts.EnableHTTP2, "enable-http2", false, "Serve metrics over HTTP/2 (off by default: HTTP/2 rapid-reset mitigations).")
 	flag.DurationVar(&opts.MinAuditInterval, "min-audit-interval", controllers.DefaultMinAuditInterval,
 		"Shortest time between two change-triggered audits of one profile; bursts of changes are coalesced.")
+	flag.BoolVar(&opts.OpenReports, "openreports", false,
+		"Publish each audit as openreports.io Reports (one per namespace) and a ClusterReport when those kinds are served; needs the openreports role.")
 	flag.BoolVar(&opts.ReadSecrets, "read-secrets", true,
 		"Gather Secrets (metadata, type and keys; values are dropped before caching). Needs the secrets-reader role; when off, Secret-based checks are Skipped.")
 	flag.StringVar(&opts.Namespace, "namespace", os.Getenv("POD_NAMESPACE"),

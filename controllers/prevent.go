@@ -345,7 +345,33 @@ func (r *SecurityProfileReconciler) prevent(ctx context.Context, p *securityv1al
 		p.Status.Prevention = nil
 		return r.finalizePrevention(ctx, p)
 	}
+	before := p.Status.Prevention
 	st, err := r.Preventer.Apply(ctx, p, rep, r.Clock.Now())
 	p.Status.Prevention = st
+	r.reportPreventionChanges(p, before, st)
 	return err
+}
+
+// reportPreventionChanges records an Event for each check whose policy reached Deny, or went
+// back from Deny to Audit, since the last audit.
+func (r *SecurityProfileReconciler) reportPreventionChanges(p *securityv1alpha1.SecurityProfile, before, after *securityv1alpha1.PreventionStatus) {
+	if r.Recorder == nil || after == nil {
+		return
+	}
+	was := map[string]securityv1alpha1.PreventionState{}
+	if before != nil {
+		for _, c := range before.Checks {
+			was[c.ID] = c.State
+		}
+	}
+	for _, c := range after.Checks {
+		switch {
+		case c.State == securityv1alpha1.PreventionStateDeny && was[c.ID] != securityv1alpha1.PreventionStateDeny:
+			r.Recorder.Eventf(p, nil, corev1.EventTypeNormal, securityv1alpha1.ReasonPreventionEnforced, "Prevent",
+				"The admission policy %s of %s now denies violating objects.", c.Policy, c.ID)
+		case was[c.ID] == securityv1alpha1.PreventionStateDeny && c.State == securityv1alpha1.PreventionStateAudit:
+			r.Recorder.Eventf(p, nil, corev1.EventTypeWarning, securityv1alpha1.ReasonPreventionHeld, "Prevent",
+				"The admission policy %s of %s is back at Audit (warnings only): %s", c.Policy, c.ID, benchmarks.Truncate(c.Message, 800))
+		}
+	}
 }

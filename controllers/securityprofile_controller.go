@@ -38,6 +38,7 @@ import (
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 	"github.com/kubeposture/kubeposture/internal/gather"
+	"github.com/kubeposture/kubeposture/internal/openreports"
 	"github.com/kubeposture/kubeposture/internal/options"
 	"github.com/kubeposture/kubeposture/internal/remediation"
 )
@@ -66,6 +67,8 @@ type SecurityProfileReconciler struct {
 	Remediator *remediation.Remediator
 	// Preventer applies the generated admission policies; nil disables prevention.
 	Preventer *Preventer
+	// Reporter publishes each audit as OpenReports; nil disables them.
+	Reporter *openreports.Writer
 	// MaxConcurrentReconciles is how many profiles are audited at once; zero means
 	// DefaultMaxConcurrentReconciles. Remediation passes are serialized by the Remediator.
 	MaxConcurrentReconciles int
@@ -133,6 +136,7 @@ func (r *SecurityProfileReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err := r.prevent(ctx, profile, &outcome.report); err != nil {
 		return ctrl.Result{}, err
 	}
+	r.publishReports(ctx, profile, &outcome.report)
 	r.reportRemediation(original, profile, outcome.remediation)
 	if outcome.remediation != nil && outcome.remediation.Stale {
 		// Another profile's remediation changed the cluster after this snapshot was taken: the

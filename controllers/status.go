@@ -68,6 +68,8 @@ func applyAudit(p *securityv1alpha1.SecurityProfile, o auditOutcome) {
 	}
 	st.Warnings = warningsOf(rep)
 
+	// A spec the operator could use again is no longer stalled.
+	meta.RemoveStatusCondition(&st.Conditions, securityv1alpha1.ConditionStalled)
 	setCondition(st, gen, securityv1alpha1.ConditionReady, metav1.ConditionTrue, securityv1alpha1.ReasonAuditSucceeded,
 		fmt.Sprintf("Audited %s at %s in %s.", plural(rep.Summary.Total, "check"), rep.Level, st.AuditDuration.Duration))
 	status, reason, msg := compliantCondition(rep)
@@ -82,9 +84,18 @@ func applyAudit(p *securityv1alpha1.SecurityProfile, o auditOutcome) {
 	}
 }
 
-// applyFailure records an audit that could not complete, keeping the last results.
+// applyFailure records an audit that could not complete, keeping the last results. An invalid
+// spec also sets Stalled: the operator retries nothing until the spec changes, which kstatus
+// reports as Failed; any other failure is retried, which kstatus reports as InProgress.
 func applyFailure(p *securityv1alpha1.SecurityProfile, reason string, err error) {
-	setCondition(&p.Status, p.Generation, securityv1alpha1.ConditionReady, metav1.ConditionFalse, reason, benchmarks.Truncate(err.Error(), 1024))
+	msg := benchmarks.Truncate(err.Error(), 1024)
+	setCondition(&p.Status, p.Generation, securityv1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
+	if reason == securityv1alpha1.ReasonInvalidSpec {
+		setCondition(&p.Status, p.Generation, securityv1alpha1.ConditionStalled, metav1.ConditionTrue, reason,
+			"The spec cannot be used until it is changed: "+msg)
+	} else {
+		meta.RemoveStatusCondition(&p.Status.Conditions, securityv1alpha1.ConditionStalled)
+	}
 	if meta.FindStatusCondition(p.Status.Conditions, securityv1alpha1.ConditionCompliant) == nil {
 		setCondition(&p.Status, p.Generation, securityv1alpha1.ConditionCompliant, metav1.ConditionUnknown, reason,
 			"Compliance is unknown until an audit completes.")

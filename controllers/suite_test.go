@@ -59,7 +59,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	mgr, err := operator.NewManager(env.Config, operator.Options{
-		MetricsAddr: "0", ProbeAddr: "0", MinAuditInterval: 200 * time.Millisecond, ReadSecrets: true,
+		MetricsAddr: "0", ProbeAddr: "0", MinAuditInterval: 200 * time.Millisecond, ReadSecrets: true, OpenReports: true,
 		RemediationUser: remediationUser,
 	})
 	if err != nil {

@@ -26,6 +26,9 @@ const (
 	ConditionLoggingCompliant = "LoggingCompliant"
 	// ConditionRemediated reports remediation when it is not Disabled.
 	ConditionRemediated = "Remediated"
+	// ConditionStalled is True, with reason InvalidSpec, while the spec cannot be used: the
+	// operator makes no progress until the spec changes (kstatus reads it as Failed).
+	ConditionStalled = "Stalled"
 )
 
 // Condition reasons.
@@ -68,6 +71,12 @@ const (
 	// ReasonFinalizerReleased means a person released a deleted profile's finalizer through the
 	// release-finalizer annotation, leaving its changes in place.
 	ReasonFinalizerReleased = "FinalizerReleased"
+	// ReasonPreventionEnforced, an Event reason, means a check's admission policy now denies:
+	// immediately, or once a staged rollout's audit found no in-scope object violating it.
+	ReasonPreventionEnforced = "PreventionEnforced"
+	// ReasonPreventionHeld, an Event reason, means a check's admission policy went back from Deny
+	// to Audit because the audit finds in-scope objects violating it again.
+	ReasonPreventionHeld = "PreventionHeld"
 	// ReasonNoApplicableChecks means the domain's checks are all excluded, exempted or not applicable.
 	ReasonNoApplicableChecks = "NoApplicableChecks"
 )

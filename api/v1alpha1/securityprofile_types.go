@@ -630,7 +630,9 @@ type SecurityProfile struct {
 	// +required
 	Spec SecurityProfileSpec `json:"spec"`
 
-	// status is the result of the last audit.
+	// status is the result of the last audit. A new profile reads observedGeneration 0, so
+	// kstatus (Flux, kpt) and Argo CD see it in progress until its first audit.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
 	Status SecurityProfileStatus `json:"status,omitempty"`
 }

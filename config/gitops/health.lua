@@ -1,8 +1,11 @@
 -- Argo CD health check for security.kubeposture.io/SecurityProfile. Install it under
 -- resource.customizations.health.security.kubeposture.io_SecurityProfile in argocd-cm.
---   Progressing: no audit of the current spec yet.
---   Degraded: the spec is invalid, the last audit failed, or the target level is not achieved.
---   Healthy: the last audit of the current spec achieved the target level.
+-- It reads the conditions kstatus (Flux, kpt) reads, in the same order:
+--   Progressing: no audit of the current spec yet (kstatus: InProgress).
+--   Degraded: the spec is invalid and the operator is Stalled (kstatus: Failed), the last audit
+--     failed (kstatus: InProgress, as the operator retries), or the target level is not achieved
+--     (kstatus: Current, as the audit is done).
+--   Healthy: the last audit of the current spec achieved the target level (kstatus: Current).
 local hs = {}
 local function find(conditions, t)
   if conditions == nil then return nil end
@@ -22,6 +25,12 @@ local observed = obj.status.observedGeneration
 if gen ~= nil and (observed == nil or observed < gen) then
   hs.status = "Progressing"
   hs.message = "Waiting for the audit of the current spec"
+  return hs
+end
+local stalled = find(obj.status.conditions, "Stalled")
+if stalled ~= nil and stalled.status == "True" then
+  hs.status = "Degraded"
+  hs.message = stalled.reason .. ": " .. (stalled.message or "")
   return hs
 end
 local ready = find(obj.status.conditions, "Ready")

@@ -1,5 +1,6 @@
 // Command demo starts a local control plane, creates a small insecure cluster, runs the
-// operator against it with the sample L2 profile and prints the result. Everything it starts
+// operator against it with the sample L2 profile and prints the result, then shows remediation
+// and a staged rollout of prevention that ends with a privileged pod rejected at admission. Everything it starts
 // is stopped on exit; DEMO_KEEP=1 keeps it running until interrupted.
 package main
 
@@ -15,27 +16,33 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"go.uber.org/zap/zapcore"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
+	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/certgen"
 	"github.com/kubeposture/kubeposture/internal/cli"
 	"github.com/kubeposture/kubeposture/internal/manifest"
 	"github.com/kubeposture/kubeposture/internal/operator"
+	"github.com/kubeposture/kubeposture/internal/prevention"
 	"github.com/kubeposture/kubeposture/test/envtest"
 )
 
@@ -125,6 +132,10 @@ func run() error {
 	}
 
 	if err := demoRemediation(ctx, c, profile); err != nil {
+		return err
+	}
+
+	if err := demoPrevention(ctx, env.Config, c); err != nil {
 		return err
 	}
 
@@ -428,6 +439,135 @@ func demoRemediation(ctx context.Context, c client.Client, p *securityv1alpha1.S
 	}
 	fmt.Println("    The cluster is as it was: the same NetworkPolicies and the same namespace labels and annotations.")
 	return nil
+}
+
+// demoPrevention rolls out WKL-001's admission policy in stages: held at Audit (a warning) while
+// the privileged debug pod runs, applied as Deny once it is removed, when a new privileged pod
+// is rejected by the API server.
+func demoPrevention(ctx context.Context, cfg *rest.Config, c client.Client) error {
+	step("Prevention: a profile with prevention.mode=Deny, rollout Staged, for WKL-001 in namespace payments")
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllers.DefaultPreventionNamespace}}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	p := &securityv1alpha1.SecurityProfile{
+		ObjectMeta: metav1.ObjectMeta{Name: "demo-prevention"},
+		Spec: securityv1alpha1.SecurityProfileSpec{
+			Level: securityv1alpha1.LevelL1,
+			NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+				{Key: corev1.LabelMetadataName, Operator: metav1.LabelSelectorOpIn, Values: []string{"payments"}}}},
+			Prevention: securityv1alpha1.Prevention{Mode: securityv1alpha1.PreventionDeny, Rollout: securityv1alpha1.RolloutStaged,
+				Checks: []securityv1alpha1.CheckSelector{"WKL-001"}},
+		},
+	}
+	if err := c.Create(ctx, p); err != nil {
+		return err
+	}
+	entry := func() *securityv1alpha1.PreventionCheckStatus {
+		if p.Status.Prevention == nil {
+			return nil
+		}
+		for i := range p.Status.Prevention.Checks {
+			if p.Status.Prevention.Checks[i].ID == "WKL-001" {
+				return &p.Status.Prevention.Checks[i]
+			}
+		}
+		return nil
+	}
+	waitState := func(state securityv1alpha1.PreventionState) error {
+		return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+			if err := c.Get(ctx, client.ObjectKeyFromObject(p), p); err != nil {
+				return false, err
+			}
+			e := entry()
+			return e != nil && e.State == state, nil
+		})
+	}
+	if err := waitState(securityv1alpha1.PreventionStateAudit); err != nil {
+		return fmt.Errorf("waiting for WKL-001 to be held at Audit: %w", err)
+	}
+	fmt.Printf("    WKL-001 policy %s: %s\n", entry().Policy, entry().State)
+	fmt.Printf("    %s\n", oneLine(entry().Message, 160))
+
+	// A client that prints the API server's admission warnings.
+	warnings := &printedWarnings{}
+	wcfg := rest.CopyConfig(cfg)
+	wcfg.WarningHandlerWithContext = warnings
+	wc, err := client.New(wcfg, client.Options{Scheme: operator.Scheme})
+	if err != nil {
+		return err
+	}
+	probe := func() error {
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "another-debug-pod", Namespace: "payments"}, Spec: corev1.PodSpec{
+			Containers: []corev1.Container{{Name: "tools", Image: "registry.example.com/tools:1.0",
+				SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)}}}}}
+		return wc.Create(ctx, pod, client.DryRunAll)
+	}
+	step("Creating a privileged pod in payments (server-side dry run) while the rollout holds WKL-001 at Audit")
+	var warned string
+	// The API server's admission cache takes a moment to see a new binding.
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		if err := probe(); err != nil {
+			return false, fmt.Errorf("a privileged pod was rejected while WKL-001 was held at Audit: %w", err)
+		}
+		warned = strings.Join(warnings.take(), "; ")
+		return strings.Contains(warned, "WKL-001"), nil
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for the WKL-001 warning: %w", err)
+	}
+	fmt.Printf("    admitted, with the warning: %s\n", oneLine(warned, 200))
+
+	step("Removing the privileged pod payments/debug-tools: the next audit finds no violation and the rollout reaches Deny")
+	if err := c.Delete(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "debug-tools", Namespace: "payments"}}); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	if err := waitState(securityv1alpha1.PreventionStateDeny); err != nil {
+		return fmt.Errorf("waiting for WKL-001 to reach Deny: %w", err)
+	}
+	fmt.Printf("    WKL-001 policy %s: %s (%d of %d policies at Deny)\n", entry().Policy, entry().State, p.Status.Prevention.Deny, p.Status.Prevention.Policies)
+
+	step("Creating the same privileged pod again")
+	var rejected error
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		rejected = probe()
+		return rejected != nil, nil
+	})
+	if err != nil || !apierrors.IsForbidden(rejected) && !apierrors.IsInvalid(rejected) {
+		return fmt.Errorf("a privileged pod was not rejected after the rollout reached Deny (last answer: %v)", rejected)
+	}
+	fmt.Printf("    rejected by the API server: %s\n", oneLine(rejected.Error(), 220))
+
+	step("Deleting the prevention profile removes its admission policies")
+	if err := c.Delete(ctx, p); err != nil {
+		return err
+	}
+	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		var pols admissionregistrationv1.ValidatingAdmissionPolicyList
+		if err := c.List(ctx, &pols, client.MatchingLabels{prevention.LabelProfile: p.Name}); err != nil {
+			return false, err
+		}
+		return len(pols.Items) == 0, nil
+	})
+}
+
+// printedWarnings collects the warnings the API server sends with its answers.
+type printedWarnings struct {
+	mu    sync.Mutex
+	texts []string
+}
+
+func (w *printedWarnings) HandleWarningHeaderWithContext(_ context.Context, _ int, _ string, text string) {
+	w.mu.Lock()
+	w.texts = append(w.texts, text)
+	w.mu.Unlock()
+}
+
+func (w *printedWarnings) take() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.texts
+	w.texts = nil
+	return out
 }
 
 func qualifiedRef(o securityv1alpha1.ObjectReference) string {

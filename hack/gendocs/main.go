@@ -77,7 +77,11 @@ func main() {
 			fmt.Fprintf(w, "- Level: %s; severity: %s\n", levelText(c), c.Severity)
 			fmt.Fprintf(w, "- References: %s\n", c.References)
 			if prevention.Has(c.ID) {
-				fmt.Fprintf(w, "- Admission policy: spec.prevention generates a ValidatingAdmissionPolicy for it\n")
+				note := ""
+				if p := prevention.Partial(c.ID); p != "" {
+					note = "; it covers " + p
+				}
+				fmt.Fprintf(w, "- Admission policy: spec.prevention generates a ValidatingAdmissionPolicy for it%s\n", note)
 			}
 			if c.AutoRemediation != "" {
 				fmt.Fprintf(w, "- Automated remediation: %s\n", c.AutoRemediationText())
@@ -104,6 +108,9 @@ func levelText(c benchmarks.Check) string {
 // admissionText says whether spec.prevention can enforce the check at admission.
 func admissionText(c benchmarks.Check) string {
 	if prevention.Has(c.ID) {
+		if prevention.Partial(c.ID) != "" {
+			return "Partly"
+		}
 		return "Yes"
 	}
 	return "—"

@@ -62,7 +62,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // RunIO executes the command line args and returns the exit status.
 func RunIO(ctx context.Context, args []string, streams IO) int {
-	root := NewRootCommand(streams)
+	return execute(ctx, NewRootCommand(streams), args, streams)
+}
+
+func execute(ctx context.Context, root *cobra.Command, args []string, streams IO) int {
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {

@@ -24,6 +24,7 @@ import (
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/controllers"
 	"github.com/kubeposture/kubeposture/internal/gather"
+	"github.com/kubeposture/kubeposture/internal/openreports"
 	"github.com/kubeposture/kubeposture/internal/remediation"
 )
 
@@ -61,6 +62,9 @@ type Options struct {
 	// Namespace is the operator's namespace, where the admission policies' params ConfigMaps
 	// live; controllers.DefaultPreventionNamespace when empty.
 	Namespace string
+	// OpenReports publishes each audit as openreports.io Reports and a ClusterReport when
+	// those kinds are served; it needs the openreports role.
+	OpenReports bool
 	// ReadSecrets gathers Secrets' metadata, type and keys (never values); it needs the
 	// secrets-reader role.
 	ReadSecrets bool
@@ -166,6 +170,9 @@ func NewManager(base *rest.Config, opts Options) (ctrl.Manager, error) {
 		Gatherer:         gatherer,
 		Recorder:         mgr.GetEventRecorder("kubeposture"),
 		MinAuditInterval: opts.MinAuditInterval,
+	}
+	if opts.OpenReports {
+		rec.Reporter = &openreports.Writer{Client: writer}
 	}
 	if err := rec.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the SecurityProfile controller: %w", err)

@@ -264,6 +264,9 @@ var violations = map[string]func(s *corev1.PodSpec, labels map[string]string){
 	"RBAC-009": func(s *corev1.PodSpec, _ map[string]string) {
 		s.AutomountServiceAccountToken = nil
 	},
+	"NET-007": func(s *corev1.PodSpec, _ map[string]string) {
+		s.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 8080, HostPort: 8080}}
+	},
 }
 
 // workloads returns a Pod and a controller of each kind around spec, named name.

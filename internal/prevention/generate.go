@@ -122,6 +122,17 @@ func Has(id string) bool {
 	return false
 }
 
+// Partial says what part of the check its admission rule covers, or "" when it covers the whole
+// check (or the check has no rule).
+func Partial(id string) string {
+	for _, r := range rules() {
+		if r.check == id && r.partial != "" {
+			return r.partial
+		}
+	}
+	return ""
+}
+
 // ruleFor returns the form of the check that applies at level, if any.
 func ruleFor(id string, level benchmarks.Level) (rule, bool) {
 	var best rule

@@ -2,6 +2,7 @@ package prevention
 
 import (
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
+	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 )
 
 // paramSource says where a policy's params come from.
@@ -29,6 +30,8 @@ type rule struct {
 	// nothing else.
 	namespaces, namespacesOnly bool
 	params                     paramSource
+	// partial says what part of the check the rule covers, when it does not cover all of it.
+	partial string
 	// validations are the expressions and what a violation of each means.
 	validations []validation
 }
@@ -173,6 +176,20 @@ func rules() []rule {
 				message: "the workload or its pod template must carry the app identity label",
 			},
 		}},
+		{check: "NET-007", minLevel: benchmarks.L1,
+			partial: "the host ports of Pods and pod controllers; Services (NodePort, LoadBalancer, externalIPs) are judged by the audit only",
+			validations: []validation{
+				{
+					expression: "variables.containers.all(c, c.?ports.orValue([]).all(p, " + hostPort + " == 0 || " + hostPort + " >= 1024))",
+					message:    "no container may publish a host port below 1024 (on the host network every container port is a host port), whatever the approval",
+				},
+				{
+					expression: exposureApproved("object.metadata") + " || " + exposureApproved("variables.podMeta") + " || " +
+						"variables.containers.all(c, c.?ports.orValue([]).all(p, " + hostPort + " < 1024))",
+					message: "a workload that publishes host ports must carry the annotation " + check.AnnotationExposureApproved +
+						" (a ticket or reason) on itself or its pod template",
+				},
+			}},
 		{check: "IMG-001", minLevel: benchmarks.L2, validations: []validation{{
 			expression: "variables.images.all(i, i.contains('@') || " +
 				"(i.lastIndexOf(':') > i.lastIndexOf('/') && i.substring(i.lastIndexOf(':') + 1) != 'latest'))",
@@ -194,6 +211,18 @@ func rules() []rule {
 			message: "a pod that runs as the default ServiceAccount must not mount its token: set automountServiceAccountToken: false on the pod or on the namespace's default ServiceAccount",
 		}}},
 	}
+}
+
+// hostPort is the host port a container port p publishes: every container port on the host
+// network (where the API server requires hostPort to equal containerPort when set), otherwise
+// its hostPort.
+const hostPort = "(variables.podSpec.?hostNetwork.orValue(false) ? p.containerPort : p.?hostPort.orValue(0))"
+
+// exposureApproved is a CEL expression saying the metadata carries the exposure approval
+// annotation with a value other than empty or "false", as the audit reads it.
+func exposureApproved(meta string) string {
+	v := meta + ".?annotations[?" + celString(check.AnnotationExposureApproved) + "].orValue('').trim()"
+	return "(" + v + " != '' && " + v + ".lowerAscii() != 'false')"
 }
 
 // labelPresent is a CEL expression saying the object's label (key from params) is set to a

@@ -90,7 +90,8 @@ func TestChartRBACMatchesConfigRBAC(t *testing.T) {
 		}
 	}
 
-	chartObjs := renderTyped(t, map[string]any{"nodeProxy": map[string]any{"enabled": true}, "prevention": map[string]any{"enabled": true}, "remediation": allRemediation["remediation"]})
+	chartObjs := renderTyped(t, map[string]any{"nodeProxy": map[string]any{"enabled": true}, "prevention": map[string]any{"enabled": true},
+		"openReports": map[string]any{"enabled": true}, "remediation": allRemediation["remediation"]})
 	got := roleRules(t, chartObjs)
 	for k, rules := range want {
 		if !reflect.DeepEqual(got[k], rules) {

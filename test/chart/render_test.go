@@ -122,6 +122,14 @@ var toggles = []toggle{
 			t.Error("no prevention params Role in the release namespace")
 		}
 	}},
+	{name: "openreports", values: map[string]any{"openReports": map[string]any{"enabled": true}}, check: func(t *testing.T, objs []rendered) {
+		if !hasName(objs, "ClusterRole", "kubeposture-openreports") || !hasName(objs, "ClusterRoleBinding", "kubeposture-openreports") {
+			t.Error("the openreports role or binding is missing")
+		}
+		if !slices.Contains(managerArgs(t, objs), "--openreports") {
+			t.Errorf("the manager's args %v lack --openreports", managerArgs(t, objs))
+		}
+	}},
 	{name: "remediation-opt-ins", values: allRemediation, check: func(t *testing.T, objs []rendered) {
 		found := false
 		for _, r := range find(objs, "Role") {

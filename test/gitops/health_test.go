@@ -1,68 +1,32 @@
-// Package gitops tests the GitOps health checks of config/gitops against SecurityProfiles as the
-// operator writes them.
 package gitops
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 
-	lua "github.com/yuin/gopher-lua"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/yaml"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
-	"github.com/kubeposture/kubeposture/test/envtest"
 )
 
 type fixture struct {
 	Health  string         `json:"health"`
+	KStatus string         `json:"kstatus"`
 	Message string         `json:"message"`
 	Profile map[string]any `json:"profile"`
 }
 
-// toLua converts a decoded JSON value to a Lua value the way Argo CD hands objects to health
-// scripts.
-func toLua(L *lua.LState, v any) lua.LValue {
-	switch x := v.(type) {
-	case map[string]any:
-		t := L.NewTable()
-		for k, e := range x {
-			t.RawSetString(k, toLua(L, e))
-		}
-		return t
-	case []any:
-		t := L.NewTable()
-		for _, e := range x {
-			t.Append(toLua(L, e))
-		}
-		return t
-	case string:
-		return lua.LString(x)
-	case bool:
-		return lua.LBool(x)
-	case float64:
-		return lua.LNumber(x)
-	case int64:
-		return lua.LNumber(x)
-	case nil:
-		return lua.LNil
-	}
-	panic(v)
-}
-
-// TestArgoCDHealth runs health.lua in gopher-lua, the interpreter Argo CD uses, on profiles as
+// TestArgoCDHealth runs health.lua in gopher-lua, the interpreter Argo CD uses, and kstatus, the
+// library Flux and kpt use, on profiles as
 // the operator leaves them: before the first audit, with a stale generation, with an invalid
 // spec, below its level and at its level.
 func TestArgoCDHealth(t *testing.T) {
-	root, err := envtest.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, err := os.ReadFile(filepath.Join(root, "config", "gitops", "health.lua"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	data, err := os.ReadFile(filepath.Join("testdata", "profiles.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -80,21 +44,38 @@ func TestArgoCDHealth(t *testing.T) {
 		}
 		name := p.Name
 		t.Run(name, func(t *testing.T) {
-			L := lua.NewState(lua.Options{SkipOpenLibs: false})
-			defer L.Close()
-			L.SetGlobal("obj", toLua(L, f.Profile))
-			if err := L.DoString(string(script)); err != nil {
+			status, message, err := ArgoCDHealth(f.Profile)
+			if err != nil {
 				t.Fatal(err)
 			}
-			hs, ok := L.Get(-1).(*lua.LTable)
-			if !ok {
-				t.Fatalf("health.lua returned %v", L.Get(-1))
+			if status != f.Health {
+				t.Errorf("health %s, want %s", status, f.Health)
 			}
-			if got := hs.RawGetString("status").String(); got != f.Health {
-				t.Errorf("health %s, want %s", got, f.Health)
+			if message != f.Message {
+				t.Errorf("message %q, want %q", message, f.Message)
 			}
-			if got := hs.RawGetString("message").String(); got != f.Message {
-				t.Errorf("message %q, want %q", got, f.Message)
+			// The API machinery's JSON decoding keeps integers int64, as a client reads them.
+			raw, err := json.Marshal(f.Profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			obj := map[string]any{}
+			if err := utiljson.Unmarshal(raw, &obj); err != nil {
+				t.Fatal(err)
+			}
+			res, err := kstatus.Compute(&unstructured.Unstructured{Object: obj})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(res.Status) != f.KStatus {
+				t.Errorf("kstatus %s (%s), want %s", res.Status, res.Message, f.KStatus)
+			}
+			flux, err := FluxHealth(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if flux != f.KStatus {
+				t.Errorf("Flux healthCheckExprs say %s, want %s as kstatus", flux, f.KStatus)
 			}
 		})
 		seen[f.Health] = true
