@@ -194,7 +194,13 @@ func (s *Snapshot) noteRead(groupKind string) {
 	}
 }
 
+// deriveMu guards the creation of a snapshot's derived values: goroutines that share a
+// snapshot (parallel checks, remediation workers) may ask for them first at the same time.
+var deriveMu sync.Mutex
+
 func (s *Snapshot) derive() *derived {
+	deriveMu.Lock()
+	defer deriveMu.Unlock()
 	if s.derived == nil {
 		s.derived = &derived{}
 	}
