@@ -14,21 +14,25 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 )
 
-// refused returns the error of a real dial to a port nothing listens on.
+// refused returns the error of a real dial to a port nothing listens on. A port freed for the
+// dial may be taken again at once by another process; another is tried then.
 func refused(t *testing.T) error {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 10 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		_ = l.Close()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return err
+		}
+		_ = c.Close()
 	}
-	addr := l.Addr().String()
-	l.Close()
-	c, err := net.Dial("tcp", addr)
-	if err == nil {
-		c.Close()
-		t.Skip("a listener took the port")
-	}
-	return err
+	t.Fatal("every freed port was taken again before it could be dialled")
+	return nil
 }
 
 func TestReconnectingRetriesUnreachableAPIServer(t *testing.T) {
