@@ -8,6 +8,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	rbacvalidation "k8s.io/component-helpers/auth/rbac/validation"
 )
 
 // subjectClass sorts a binding subject by how much it may be trusted with privilege.
@@ -257,25 +258,21 @@ func clusterRoleAggregates(agg, part *rbacv1.ClusterRole) bool {
 }
 
 // rbacRuleAllows reports whether rule allows verb on resource (with subresource, "pods/exec") in
-// group, following the RBAC authorizer: "*" matches anything and "*/exec" any resource's exec
-// subresource. An empty verb stands for any verb.
+// group, as the RBAC authorizer decides (component-helpers' Covers): "*" matches anything and
+// "*/exec" any resource's exec subresource. A rule limited by resourceNames counts, since it
+// allows the verb on the objects it names. An empty verb stands for any verb.
 func rbacRuleAllows(rule *rbacv1.PolicyRule, group, resource, verb string) bool {
-	if !rbacMatch(rule.APIGroups, group) {
-		return false
-	}
-	if verb != "" && !rbacMatch(rule.Verbs, verb) {
-		return false
-	}
-	if verb == "" && len(rule.Verbs) == 0 {
-		return false
-	}
-	_, sub, hasSub := strings.Cut(resource, "/")
-	for _, r := range rule.Resources {
-		if r == rbacv1.ResourceAll || r == resource || (hasSub && r == "*/"+sub) {
-			return true
+	if verb == "" {
+		if len(rule.Verbs) == 0 {
+			return false
 		}
+		verb = rule.Verbs[0]
 	}
-	return false
+	owner := *rule
+	owner.ResourceNames = nil
+	covered, _ := rbacvalidation.Covers([]rbacv1.PolicyRule{owner},
+		[]rbacv1.PolicyRule{{APIGroups: []string{group}, Resources: []string{resource}, Verbs: []string{verb}}})
+	return covered
 }
 
 // rbacMatch reports whether list holds v or the wildcard "*".
