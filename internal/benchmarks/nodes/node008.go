@@ -95,7 +95,7 @@ func nodeControlPlaneCoverage(s *check.Snapshot, cp *nodeBenchmark) string {
 // about a kube-apiserver pod on that node.
 func nodeControlPlaneAssessments(s *check.Snapshot) map[string]*nodeBenchmark {
 	podNode := map[string]string{}
-	for _, p := range s.Pods {
+	for _, p := range s.PodsIn("kube-system") {
 		if p.Namespace == "kube-system" && p.Spec.NodeName != "" {
 			podNode[p.Name] = p.Spec.NodeName
 		}

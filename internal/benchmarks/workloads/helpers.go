@@ -148,9 +148,17 @@ func lcAppendProblems(out []check.Finding, ref check.ObjectRef, problems []strin
 	return append(out, check.Failf(ref, "%s", strings.Join(problems, "; ")))
 }
 
+// placedPodsByNodeKey names the grouping, derived once per snapshot.
+type placedPodsByNodeKey struct{}
+
 // lcPlacedPodsByNode groups the in-scope application pods that run on a node. DaemonSet pods are
-// left out because they run on every node by design, and so are static and finished pods.
+// left out because they run on every node by design, and so are static and finished pods. The
+// grouping is built once per snapshot for the checks that ask; it is read-only.
 func lcPlacedPodsByNode(s *check.Snapshot) map[string][]*corev1.Pod {
+	return check.Derived(s, placedPodsByNodeKey{}, groupPlacedPodsByNode)
+}
+
+func groupPlacedPodsByNode(s *check.Snapshot) map[string][]*corev1.Pod {
 	out := map[string][]*corev1.Pod{}
 	for _, p := range s.Pods {
 		if p.Spec.NodeName == "" || !s.InScope(p.Namespace) || check.PodTerminated(p) || lcIsStaticPod(p) {
