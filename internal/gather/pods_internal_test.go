@@ -125,8 +125,12 @@ func TestCacheTransformsKeepWhatChecksRead(t *testing.T) {
 		if err := f.Configure(cached); err != nil {
 			t.Fatal(err)
 		}
-		want := benchmarks.Evaluate(plain, checks, benchmarks.Options{Level: benchmarks.L3})
-		got := benchmarks.Evaluate(cached, checks, benchmarks.Options{Level: benchmarks.L3})
+		env, err := f.Env()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := benchmarks.Evaluate(plain, env, checks, benchmarks.Options{Level: benchmarks.L3})
+		got := benchmarks.Evaluate(cached, env, checks, benchmarks.Options{Level: benchmarks.L3})
 		for i := range want.Checks {
 			w, g := want.Checks[i], got.Checks[i]
 			id := w.Check.ID
