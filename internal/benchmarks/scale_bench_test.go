@@ -210,6 +210,39 @@ func freshSnapshot(base *benchmarks.Snapshot) *benchmarks.Snapshot {
 	return &s
 }
 
+// BenchmarkSnapshotAdd100k puts every object of the tenfold cluster into a new snapshot, as the
+// gatherer does from the informers' stores at every audit.
+func BenchmarkSnapshotAdd100k(b *testing.B) {
+	base := cachedScaleSnapshot(b, tenfold)
+	var objs []any
+	for _, p := range base.Pods {
+		objs = append(objs, p)
+	}
+	for _, o := range base.Secrets {
+		objs = append(objs, o)
+	}
+	for _, o := range base.Deployments {
+		objs = append(objs, o)
+	}
+	for _, o := range base.ReplicaSets {
+		objs = append(objs, o)
+	}
+	for _, o := range base.Roles {
+		objs = append(objs, o)
+	}
+	for _, o := range base.RoleBindings {
+		objs = append(objs, o)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		s := &benchmarks.Snapshot{}
+		for _, o := range objs {
+			s.Add(o)
+		}
+	}
+}
+
 // BenchmarkEvaluateReference evaluates the catalog on the reference cluster of `make bench`.
 func BenchmarkEvaluateReference(b *testing.B) { benchmarkEvaluate(b, reference) }
 

@@ -35,7 +35,7 @@ func bakEtcdSnapshots(s *check.Snapshot, env *check.Env) []check.Finding {
 		return []check.Finding{check.NotApplicablef("etcd snapshots are state of a live control plane that manifests do not show")}
 	}
 	etcdPods := 0
-	for _, p := range s.Pods {
+	for _, p := range s.PodsIn("kube-system") {
 		if p.Namespace == "kube-system" && (p.Labels["component"] == "etcd" || strings.HasPrefix(p.Name, "etcd-")) {
 			etcdPods++
 		}

@@ -33,7 +33,7 @@ func cp001() check.Check {
 
 // cpHasStaticPods reports whether any control-plane component runs as a mirror pod.
 func cpHasStaticPods(s *check.Snapshot) bool {
-	for _, p := range s.Pods {
+	for _, p := range s.PodsIn("kube-system") { // IsControlPlanePod accepts kube-system only
 		for _, c := range cpflags.Components {
 			if cpflags.IsControlPlanePod(p, c) {
 				return true

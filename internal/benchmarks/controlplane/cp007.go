@@ -67,7 +67,7 @@ func cpDNSDeploymentProblem(s *check.Snapshot, d *appsv1.Deployment) (check.Find
 		return check.Failf(ref, "%d ready replica(s); want at least 2 on different nodes", d.Status.ReadyReplicas), true
 	}
 	nodes := map[string]bool{}
-	for _, p := range s.Pods {
+	for _, p := range s.PodsIn(d.Namespace) {
 		if p.Namespace == d.Namespace && p.Spec.NodeName != "" && cpPodReady(p) && labelsel.Matches(d.Spec.Selector, p.Labels) {
 			nodes[p.Spec.NodeName] = true
 		}

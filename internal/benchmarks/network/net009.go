@@ -95,7 +95,7 @@ func netNoCIDROverlap(s *check.Snapshot, env *check.Env) []check.Finding {
 // control planes have none, and the range is then unknown.
 func netServiceCIDRs(s *check.Snapshot) []netRange {
 	var out []netRange
-	for _, pod := range s.Pods {
+	for _, pod := range s.PodsIn("kube-system") {
 		if pod.Namespace != "kube-system" || (pod.Labels["component"] != "kube-apiserver" && !strings.HasPrefix(pod.Name, "kube-apiserver")) {
 			continue
 		}

@@ -95,7 +95,7 @@ func nodeControlPlaneCoverage(s *check.Snapshot, env *check.Env, cp *nodeBenchma
 // about a kube-apiserver pod on that node.
 func nodeControlPlaneAssessments(s *check.Snapshot, env *check.Env) map[string]*nodeBenchmark {
 	podNode := map[string]string{}
-	for _, p := range s.Pods {
+	for _, p := range s.PodsIn("kube-system") {
 		if p.Namespace == "kube-system" && p.Spec.NodeName != "" {
 			podNode[p.Name] = p.Spec.NodeName
 		}

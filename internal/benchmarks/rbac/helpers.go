@@ -149,7 +149,7 @@ func rbacInScope(s *check.Snapshot, env *check.Env, ns string) bool {
 // rbacBindings returns the ClusterRoleBindings and the RoleBindings of namespaces that
 // inScope accepts.
 func rbacBindings(s *check.Snapshot, inScope func(ns string) bool) []rbacBinding {
-	var out []rbacBinding
+	out := make([]rbacBinding, 0, len(s.ClusterRoleBindings)+len(s.RoleBindings))
 	for _, b := range s.ClusterRoleBindings {
 		out = append(out, rbacBinding{Ref: check.ObjectRef{Kind: "ClusterRoleBinding", Name: b.Name}, Meta: &b.ObjectMeta,
 			RoleRef: b.RoleRef, Subjects: b.Subjects})

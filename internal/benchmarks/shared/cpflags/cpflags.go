@@ -41,7 +41,7 @@ var Components = []string{"kube-apiserver", "kube-controller-manager", "kube-sch
 // owned by it) are not static pods. It returns nil on a managed control plane.
 func Of(s *check.Snapshot, component string) []Component {
 	var out []Component
-	for _, p := range s.Pods {
+	for _, p := range s.PodsIn(metav1.NamespaceSystem) { // static pods are in kube-system only
 		if !IsControlPlanePod(p, component) {
 			continue
 		}

@@ -14,9 +14,11 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"hash"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -42,19 +44,58 @@ var sealKey = func() []byte {
 	return k
 }()
 
-func seal(meta *metav1.ObjectMeta, kind string) string {
-	mac := hmac.New(sha256.New, sealKey)
-	for _, part := range []string{kind, meta.Namespace, meta.Name, string(meta.UID), meta.ResourceVersion, meta.Annotations[FactsAnnotation]} {
-		mac.Write([]byte(part))
-		mac.Write([]byte{0})
+// sealer computes seals without allocating: every audit checks the seal of every cached Secret
+// and ConfigMap.
+type sealer struct {
+	mac     hash.Hash
+	in, sum []byte
+	hexSum  []byte
+}
+
+var sealers = sync.Pool{New: func() any { return &sealer{mac: hmac.New(sha256.New, sealKey)} }}
+
+// hexSeal returns the seal of the object, hex-encoded, in a buffer of s.
+func (s *sealer) hexSeal(meta *metav1.ObjectMeta, kind string) []byte {
+	s.in = s.in[:0]
+	for _, part := range [...]string{kind, meta.Namespace, meta.Name, string(meta.UID), meta.ResourceVersion, meta.Annotations[FactsAnnotation]} {
+		s.in = append(s.in, part...)
+		s.in = append(s.in, 0)
 	}
-	return hex.EncodeToString(mac.Sum(nil))
+	s.mac.Reset()
+	s.mac.Write(s.in)
+	s.sum = s.mac.Sum(s.sum[:0])
+	s.hexSum = hex.AppendEncode(s.hexSum[:0], s.sum)
+	return s.hexSum
+}
+
+func seal(meta *metav1.ObjectMeta, kind string) string {
+	s := sealers.Get().(*sealer)
+	defer sealers.Put(s)
+	return string(s.hexSeal(meta, kind))
 }
 
 // Sealed reports whether the object's facts were derived by this process (see SealAnnotation).
 func Sealed(meta *metav1.ObjectMeta, kind string) bool {
 	got, ok := meta.Annotations[SealAnnotation]
-	return ok && hmac.Equal([]byte(got), []byte(seal(meta, kind)))
+	if !ok {
+		return false
+	}
+	s := sealers.Get().(*sealer)
+	defer sealers.Put(s)
+	return equalConstantTime(got, s.hexSeal(meta, kind))
+}
+
+// equalConstantTime reports whether a and b hold the same bytes, in a time that depends only on
+// their lengths, as hmac.Equal does.
+func equalConstantTime(a string, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var diff byte
+	for i := range len(b) {
+		diff |= a[i] ^ b[i]
+	}
+	return diff == 0
 }
 
 // StripUnread drops what no check reads and what may hold values: managedFields and kubectl's
