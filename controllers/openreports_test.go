@@ -143,9 +143,24 @@ func TestOpenReports(t *testing.T) {
 	if !owned(cluster.OwnerReferences) {
 		t.Errorf("ClusterReport owner references %+v; want the profile", cluster.OwnerReferences)
 	}
-	s := got.Status.Summary
-	if cluster.Summary.Pass != int(s.Passed) || cluster.Summary.Fail != int(s.Failed) || cluster.Summary.Error != int(s.Errored) {
-		t.Errorf("ClusterReport summary %+v; want the audit's %+v", cluster.Summary, s)
+	// The status and the reports are written one after the other by each audit, and audits go
+	// on (the trigger above): the two agree once they come from the same audit.
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		s := got.Status.Summary
+		if cluster.Summary.Pass == int(s.Passed) && cluster.Summary.Fail == int(s.Failed) && cluster.Summary.Error == int(s.Errored) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ClusterReport summary %+v; want the audit's %+v", cluster.Summary, s)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if err := getReport(ctx, "ClusterReport", "", name, cluster); err != nil {
+			t.Fatal(err)
+		}
+		if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(p), got); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// Fixing the pod removes its failure from the namespace's report.
