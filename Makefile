@@ -51,8 +51,9 @@ generate: controller-gen ## Generate DeepCopy methods.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
 
 .PHONY: docs
-docs: ## Generate docs/checks.md from the check registry.
+docs: ## Generate docs/checks.md from the check registry and docs/parameters.md from the CRD.
 	go run ./hack/gendocs > docs/checks.md.tmp && mv docs/checks.md.tmp docs/checks.md
+	go run ./hack/gendocs parameters config/crd/bases/security.kubeposture.io_securityprofiles.yaml > docs/parameters.md.tmp && mv docs/parameters.md.tmp docs/parameters.md
 
 .PHONY: fmt
 fmt: ## Run go fmt.

@@ -215,7 +215,9 @@ type Attestation struct {
 	Expires metav1.Time `json:"expires"`
 }
 
-// Parameters are the thresholds and lists the checks use.
+// Parameters are the thresholds and lists the checks use. The fields at this level predate the
+// per-domain groups below and keep their place in v1alpha1; each domain's group names the fields
+// here that belong to it.
 type Parameters struct {
 	// secretMaxAge is the longest a Secret may go without its data being rewritten (rotation).
 	// +optional
@@ -356,6 +358,51 @@ type Parameters struct {
 	// optional nodes/proxy role; when off, those checks are Skipped.
 	// +optional
 	ReadKubeletConfig bool `json:"readKubeletConfig,omitempty"`
+
+	// workloads tailor the Workloads checks (WKL-); hostPathAllowlist, terminatedPodMaxAge and debugContainerMaxAge above are theirs too.
+	// +optional
+	// +kubebuilder:default={}
+	Workloads WorkloadParameters `json:"workloads,omitempty"`
+
+	// rbac tailor the RBAC checks (RBAC-); privilegedSubjects and bootstrapTokenMaxTTL above are theirs too.
+	// +optional
+	// +kubebuilder:default={}
+	RBAC RBACParameters `json:"rbac,omitempty"`
+
+	// network tailor the Network checks (NET-); externalCIDRs above is theirs too.
+	// +optional
+	// +kubebuilder:default={}
+	Network NetworkParameters `json:"network,omitempty"`
+
+	// nodes tailor the Nodes checks (NODE-); minRuntimeVersions and readKubeletConfig above are theirs too.
+	// +optional
+	// +kubebuilder:default={}
+	Nodes NodeParameters `json:"nodes,omitempty"`
+
+	// controlPlane tailor the ControlPlane checks (CP-).
+	// +optional
+	// +kubebuilder:default={}
+	ControlPlane ControlPlaneParameters `json:"controlPlane,omitempty"`
+
+	// secrets tailor the Secrets checks (SEC-); secretMaxAge, certificateExpiryWarning, certificateMaxAge and caExpiryWarning above are theirs too.
+	// +optional
+	// +kubebuilder:default={}
+	Secrets SecretParameters `json:"secrets,omitempty"`
+
+	// backups tailor the Backups checks (BAK-); backupMaxAge and restoreTestMaxAge above are theirs too.
+	// +optional
+	// +kubebuilder:default={}
+	Backups BackupParameters `json:"backups,omitempty"`
+
+	// images tailor the Images checks (IMG-); trustedRegistries above is theirs too.
+	// +optional
+	// +kubebuilder:default={}
+	Images ImageParameters `json:"images,omitempty"`
+
+	// logging tailor the Logging checks (LOG-); auditLogMinRetention above is theirs too.
+	// +optional
+	// +kubebuilder:default={}
+	Logging LoggingParameters `json:"logging,omitempty"`
 }
 
 // HostPathAllowance accepts hostPath volumes under a path in matching namespaces.

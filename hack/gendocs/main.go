@@ -1,5 +1,6 @@
 // Command gendocs writes the human-readable check catalog (docs/checks.md) from the registry in
-// internal/benchmarks, so the documentation cannot drift from the code.
+// internal/benchmarks, so the documentation cannot drift from the code. "gendocs parameters
+// CRD" writes the parameter reference (docs/parameters.md) from the generated CRD.
 package main
 
 import (
@@ -14,6 +15,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "parameters" {
+		if err := writeParameters(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
 	all := benchmarks.All()

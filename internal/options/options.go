@@ -130,6 +130,7 @@ func ParamsFor(p *securityv1alpha1.Parameters) benchmarks.Params {
 		}
 		out.Nodes.MinRuntimeVersions = merged
 	}
+	overlayDomains(p, &out)
 	return out
 }
 

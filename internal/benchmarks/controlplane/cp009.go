@@ -1,10 +1,7 @@
 package controlplane
 
 import (
-	"regexp"
-	"slices"
-	"strconv"
-	"strings"
+	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 )
@@ -27,44 +24,29 @@ func cp009() check.Check {
 	}
 }
 
-// cpVersionPattern reads major, minor and an optional patch from a gitVersion such as
-// "v1.37.2", "v1.36.4-eks-a737599" or "1.35".
-var cpVersionPattern = regexp.MustCompile(`^v?(\d+)\.(\d+)(?:\.(\d+))?`)
-
-func cpParseVersion(v string) (parts [3]int, ok bool) {
-	m := cpVersionPattern.FindStringSubmatch(strings.TrimSpace(v))
-	if m == nil {
-		return parts, false
-	}
-	for i := range 3 {
-		if m[i+1] != "" {
-			parts[i], _ = strconv.Atoi(m[i+1])
-		}
-	}
-	return parts, true
-}
-
 func cpSupportedVersion(s *check.Snapshot, env *check.Env) []check.Finding {
 	ref := check.ObjectRef{}
 	if s.ServerVersion == "" {
 		return []check.Finding{check.Errorf(ref, "the API server's version is unknown (/version was not read)")}
 	}
-	have, ok := cpParseVersion(s.ServerVersion)
-	if !ok {
+	// A gitVersion such as "v1.37.2", "v1.36.4-eks-a737599" or "1.35": major.minor, then
+	// anything; a missing patch counts as 0.
+	have, err := version.ParseGeneric(s.ServerVersion)
+	if err != nil {
 		return []check.Finding{check.Errorf(ref, "cannot read the API server version %q", s.ServerVersion)}
 	}
 	p := env.Params.ControlPlane
 	var out []check.Finding
-	if oldest := p.NewestMinor - 2; have[0] == 1 && have[1] < oldest {
+	if oldest := p.NewestMinor - 2; have.Major() == 1 && int(have.Minor()) < oldest {
 		out = append(out, check.Failf(ref, "Kubernetes %s is out of upstream support: the supported minors are 1.%d to 1.%d",
 			s.ServerVersion, oldest, p.NewestMinor))
 	}
 	if p.MinimumVersion != "" {
-		want, ok := cpParseVersion(p.MinimumVersion)
-		if !ok {
+		want, err := version.ParseGeneric(p.MinimumVersion)
+		if err != nil {
 			return append(out, check.Errorf(ref, "ControlPlane.MinimumVersion %q is not a version such as v1.36.4", p.MinimumVersion))
 		}
-		if slices.Compare(have[:], want[:]) < 0 {
+		if have.LessThan(want) {
 			out = append(out, check.Failf(ref, "Kubernetes %s is older than the required minimum %s", s.ServerVersion, p.MinimumVersion))
 		}
 	}

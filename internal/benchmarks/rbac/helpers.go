@@ -2,12 +2,14 @@ package rbac
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	rbacvalidation "k8s.io/component-helpers/auth/rbac/validation"
 )
 
 // subjectClass sorts a binding subject by how much it may be trusted with privilege.
@@ -162,9 +164,25 @@ func rbacBindings(s *check.Snapshot, inScope func(ns string) bool) []rbacBinding
 	return out
 }
 
-// privilegeBindings returns the bindings the privilege checks inspect.
+// privilegeBindingsKey and rbacIndexKey name values derived once per snapshot.
+type (
+	privilegeBindingsKey struct{}
+	rbacIndexKey         struct{}
+)
+
+// privilegeBindings returns the bindings the privilege checks inspect: every binding of the
+// snapshot, built once per snapshot for all of them, filtered by the evaluation's scope.
 func privilegeBindings(s *check.Snapshot, env *check.Env) []rbacBinding {
-	return rbacBindings(s, func(ns string) bool { return rbacInScope(s, env, ns) })
+	all := check.Derived(s, privilegeBindingsKey{}, func(s *check.Snapshot) []rbacBinding {
+		return rbacBindings(s, func(string) bool { return true })
+	})
+	out := make([]rbacBinding, 0, len(all))
+	for _, b := range all {
+		if rbacInScope(s, env, b.Namespace) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // rbacSystemProvided reports whether a role or binding ships with Kubernetes: its name starts
@@ -187,7 +205,12 @@ type rbacIndex struct {
 	clusterRoles map[string]*rbacv1.ClusterRole
 }
 
+// newRBACIndex returns the snapshot's index of roles, built once per snapshot; it is read-only.
 func newRBACIndex(s *check.Snapshot) *rbacIndex {
+	return check.Derived(s, rbacIndexKey{}, buildRBACIndex)
+}
+
+func buildRBACIndex(s *check.Snapshot) *rbacIndex {
 	ix := &rbacIndex{s: s, roles: map[string]*rbacv1.Role{}, clusterRoles: map[string]*rbacv1.ClusterRole{}}
 	for _, r := range s.Roles {
 		ix.roles[r.Namespace+"/"+r.Name] = r
@@ -257,25 +280,28 @@ func clusterRoleAggregates(agg, part *rbacv1.ClusterRole) bool {
 }
 
 // rbacRuleAllows reports whether rule allows verb on resource (with subresource, "pods/exec") in
-// group, following the RBAC authorizer: "*" matches anything and "*/exec" any resource's exec
-// subresource. An empty verb stands for any verb.
+// group, as the RBAC authorizer decides (component-helpers' Covers): "*" matches anything and
+// "*/exec" any resource's exec subresource. A rule limited by resourceNames counts, since it
+// allows the verb on the objects it names. An empty verb stands for any verb.
 func rbacRuleAllows(rule *rbacv1.PolicyRule, group, resource, verb string) bool {
-	if !rbacMatch(rule.APIGroups, group) {
-		return false
-	}
-	if verb != "" && !rbacMatch(rule.Verbs, verb) {
-		return false
-	}
-	if verb == "" && len(rule.Verbs) == 0 {
-		return false
-	}
-	_, sub, hasSub := strings.Cut(resource, "/")
-	for _, r := range rule.Resources {
-		if r == rbacv1.ResourceAll || r == resource || (hasSub && r == "*/"+sub) {
-			return true
+	if verb == "" {
+		if len(rule.Verbs) == 0 {
+			return false
 		}
+		verb = rule.Verbs[0]
 	}
-	return false
+	// A rule that names neither the group, the verb and the resource nor a wildcard for them
+	// cannot allow the request. These checks settle most calls without the allocations of
+	// Covers, which decides the rest, wildcards included.
+	if !rbacMatch(rule.APIGroups, group) || !rbacMatch(rule.Verbs, verb) ||
+		!slices.ContainsFunc(rule.Resources, func(r string) bool { return r == resource || strings.HasPrefix(r, "*") }) {
+		return false
+	}
+	owner := *rule
+	owner.ResourceNames = nil
+	covered, _ := rbacvalidation.Covers([]rbacv1.PolicyRule{owner},
+		[]rbacv1.PolicyRule{{APIGroups: []string{group}, Resources: []string{resource}, Verbs: []string{verb}}})
+	return covered
 }
 
 // rbacMatch reports whether list holds v or the wildcard "*".

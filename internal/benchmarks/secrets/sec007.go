@@ -148,15 +148,5 @@ func secWeakKey(s *check.Snapshot, env *check.Env, c facts.CertificateFacts) str
 
 // secSANCovers reports whether a certificate's SANs cover host; a wildcard covers one label.
 func secSANCovers(c facts.CertificateFacts, host string) bool {
-	for _, san := range c.DNSNames {
-		if tlshost.Covers(san, host) {
-			return true
-		}
-	}
-	for _, ip := range c.IPAddresses {
-		if ip == host {
-			return true
-		}
-	}
-	return false
+	return tlshost.CoveredBy(host, c.DNSNames, c.IPAddresses)
 }

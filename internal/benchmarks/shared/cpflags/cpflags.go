@@ -1,9 +1,12 @@
 package cpflags
 
 import (
+	"io"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/glob"
@@ -62,7 +65,7 @@ func IsControlPlanePod(p *corev1.Pod, component string) bool {
 	if p.Namespace != metav1.NamespaceSystem {
 		return false
 	}
-	if owner := metav1.GetControllerOf(p); owner != nil && owner.Kind != "Node" {
+	if owner := metav1.GetControllerOfNoCopy(p); owner != nil && owner.Kind != "Node" {
 		return false
 	}
 	if c, ok := p.Labels["component"]; ok {
@@ -85,28 +88,53 @@ func componentContainer(p *corev1.Pod, component string) *corev1.Container {
 	return nil
 }
 
-// Parse reads "--name=value" and "--name value" arguments.
+// Parse reads a component's command line with spf13/pflag, the flag parser of the components
+// themselves: "--name=value", "--name value", and "--name" alone, which maps to "true", when
+// the next argument is another flag or there is none (the first use of a name decides how its
+// later uses are read). Single-dash flags such as etcd's "-name=value" read as double-dash
+// ones; arguments that are not flags are skipped, and reading stops at "--" as in the
+// components.
 func Parse(argv []string) map[string]string {
 	flags := map[string]string{}
-	for i := 0; i < len(argv); i++ {
-		a := argv[i]
-		if !strings.HasPrefix(a, "-") {
+	fs := pflag.NewFlagSet("component", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	args := make([]string, 0, len(argv))
+	for i, a := range argv {
+		if a == "--" {
+			args = append(args, argv[i:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			args = append(args, a)
 			continue
 		}
-		a = strings.TrimLeft(a, "-")
-		if name, value, ok := strings.Cut(a, "="); ok {
-			flags[name] = value
+		a = "--" + strings.TrimLeft(a, "-")
+		name, _, hasValue := strings.Cut(a[2:], "=")
+		if name == "" {
 			continue
 		}
-		if i+1 < len(argv) && !strings.HasPrefix(argv[i+1], "-") {
-			flags[a] = argv[i+1]
-			i++
+		args = append(args, a)
+		if fs.Lookup(name) != nil {
 			continue
 		}
-		flags[a] = "true"
+		f := fs.VarPF(flagValue{name: name, into: flags}, name, "", "")
+		if !hasValue && (i+1 == len(argv) || strings.HasPrefix(argv[i+1], "-")) {
+			f.NoOptDefVal = "true"
+		}
 	}
+	_ = fs.Parse(args) // every name is defined, so only a value-less last use can fail, after the rest is read
 	return flags
 }
+
+// flagValue records a flag's value by name; a flag given twice keeps its last value.
+type flagValue struct {
+	name string
+	into map[string]string
+}
+
+func (v flagValue) String() string     { return v.into[v.name] }
+func (v flagValue) Set(s string) error { v.into[v.name] = s; return nil }
+func (v flagValue) Type() string       { return "string" }
 
 // NameMatches reports whether the object's name or one of its app labels (app,
 // app.kubernetes.io/name, k8s-app) matches one of the glob patterns.
