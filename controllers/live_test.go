@@ -108,7 +108,8 @@ func liveSnapshot(t *testing.T, ns string, names ...string) *benchmarks.Snapshot
 	}
 }
 
-// findings runs one check on the snapshot and returns its findings by object name.
+// findings runs one check on the snapshot, under its declared preconditions, and returns its
+// findings by object name.
 func findings(t *testing.T, snap *benchmarks.Snapshot, id, ns string) map[string]benchmarks.Finding {
 	t.Helper()
 	for _, c := range benchmarks.All() {
@@ -117,7 +118,7 @@ func findings(t *testing.T, snap *benchmarks.Snapshot, id, ns string) map[string
 		}
 		out := map[string]benchmarks.Finding{}
 		env := benchmarks.Env{Now: time.Now(), Params: benchmarks.DefaultParams(), Scope: benchmarks.NewScope(nil, nil, nil)}
-		for _, f := range c.Evaluate(snap, &env) {
+		for _, f := range c.Run(snap, &env) {
 			if f.Object.Namespace == ns {
 				out[f.Object.Name] = f
 			}

@@ -353,7 +353,7 @@ func safeEvaluate(c *check.Check, s *check.Snapshot, env *check.Env) (findings [
 	if c.Evaluate == nil {
 		return nil, fmt.Errorf("check %s has no Evaluate function", c.ID)
 	}
-	return c.Evaluate(s, env), nil
+	return c.Run(s, env), nil
 }
 
 func exemptionFor(checkID string, obj check.ObjectRef, exemptions []Exemption) (Exemption, bool) {

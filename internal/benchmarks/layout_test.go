@@ -1,11 +1,8 @@
 package benchmarks_test
 
 import (
-	"bytes"
-	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -110,50 +107,5 @@ func TestDomainImports(t *testing.T) {
 				t.Errorf("%s imports domain %s: only registry.go (All) imports the domains", f, d)
 			}
 		}
-	}
-}
-
-// TestCatalogFileSizes keeps every check beside its helpers in files a reader can hold: no Go
-// file of the catalog is over 600 lines, and no function that lists checks (one returning a
-// slice of check.Check) is over 60.
-func TestCatalogFileSizes(t *testing.T) {
-	const maxFile, maxList = 600, 60
-	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
-			return err
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if n := bytes.Count(src, []byte("\n")); n > maxFile {
-			t.Errorf("%s has %d lines, more than %d: split it by check or family", path, n, maxFile)
-		}
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, path, src, 0)
-		if err != nil {
-			return err
-		}
-		for _, decl := range f.Decls {
-			fd, ok := decl.(*ast.FuncDecl)
-			if !ok || fd.Body == nil || fd.Type.Results == nil || len(fd.Type.Results.List) != 1 {
-				continue
-			}
-			at, ok := fd.Type.Results.List[0].Type.(*ast.ArrayType)
-			if !ok {
-				continue
-			}
-			if sel, ok := at.Elt.(*ast.SelectorExpr); !ok || sel.Sel.Name != "Check" {
-				continue
-			}
-			lines := fset.Position(fd.End()).Line - fset.Position(fd.Pos()).Line + 1
-			if lines > maxList {
-				t.Errorf("%s: %s lists checks in %d lines, more than %d: give each check its own function", path, fd.Name.Name, lines, maxList)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }

@@ -26,14 +26,12 @@ func bak006() check.Check {
 		Remediation: "Run `etcdctl snapshot save` from a CronJob at least weekly (label it " +
 			"app.kubernetes.io/component=etcd-backup), copy the snapshot off the control-plane nodes, or " +
 			"record an exemption if snapshots are taken by a node timer.",
+		Needs:    check.Needs{Cluster: "etcd snapshots are state of a live control plane that manifests do not show"},
 		Evaluate: bakEtcdSnapshots,
 	}
 }
 
 func bakEtcdSnapshots(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("etcd snapshots are state of a live control plane that manifests do not show")}
-	}
 	etcdPods := 0
 	for _, p := range s.PodsIn("kube-system") {
 		if p.Namespace == "kube-system" && (p.Labels["component"] == "etcd" || strings.HasPrefix(p.Name, "etcd-")) {

@@ -29,6 +29,7 @@ func bak008() check.Check {
 			"(storageclass.kubernetes.io/is-default-class: \"true\"), give production data a StorageClass " +
 			"with reclaimPolicy: Retain, and patch existing PersistentVolumes with " +
 			"persistentVolumeReclaimPolicy: Retain.",
+		Needs:    check.Needs{Cluster: "storage classes and volumes are cluster-wide facts that manifests do not show"},
 		Evaluate: bakProductionStorage,
 	}
 }
@@ -39,9 +40,6 @@ const (
 )
 
 func bakProductionStorage(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("storage classes and volumes are cluster-wide facts that manifests do not show")}
-	}
 	classes := map[string]*storagev1.StorageClass{}
 	var defaultClass *storagev1.StorageClass
 	for _, sc := range s.StorageClasses {

@@ -203,6 +203,10 @@ type Check struct {
 	// union of them (OptionalKinds in the catalog root); TestChecksDeclareOptionalKinds fails
 	// when a check reads a kind it does not declare.
 	Reads []string
+	// Needs declares what the check needs beyond the objects every snapshot holds (a live
+	// cluster, Secrets, kubelet configurations); the evaluator decides the preconditions from it
+	// (Check.Run).
+	Needs Needs
 	// LevelDependent marks checks whose criterion grows stricter with the target level
 	// (Env.Level); they are evaluated once per level when computing the achieved level.
 	LevelDependent bool

@@ -27,6 +27,7 @@ func cp001() check.Check {
 		Remediation: "Run at least 3 control-plane nodes (an odd number; 5 with ControlPlane.StrictQuorum), each with " +
 			"an API server and a stacked etcd member (kubeadm join --control-plane), behind a load balancer. On a " +
 			"managed cluster, choose the provider's highly available (regional) control plane and attest it.",
+		Needs:    check.Needs{Cluster: "control-plane availability is a fact of a live cluster"},
 		Evaluate: cpHighAvailability,
 	}
 }
@@ -50,9 +51,6 @@ func cpManagedControlPlane(s *check.Snapshot) bool {
 }
 
 func cpHighAvailability(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("control-plane availability is a fact of a live cluster")}
-	}
 	endpoints, sliceRef := cpAPIServerEndpoints(s)
 	if cpManagedControlPlane(s) {
 		return []check.Finding{check.Manualf("managed control plane: no control-plane node or mirror pod is visible and default/kubernetes "+

@@ -23,14 +23,12 @@ func cp002() check.Check {
 		Remediation: "Place the control-plane nodes in different zones (3 zones keep etcd's quorum when one is lost) " +
 			"and label them with topology.kubernetes.io/zone. On a managed cluster, use a regional or zone-redundant " +
 			"control plane and attest it.",
+		Needs:    check.Needs{Cluster: "control-plane placement is a fact of a live cluster"},
 		Evaluate: cpZones,
 	}
 }
 
 func cpZones(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("control-plane placement is a fact of a live cluster")}
-	}
 	minZones := env.Params.ControlPlane.MinZones
 	nodes := cpNodes(s)
 	if len(nodes) == 0 {

@@ -25,14 +25,12 @@ func cp003() check.Check {
 		Remediation: "Taint every control-plane node with node-role.kubernetes.io/control-plane:NoSchedule, then " +
 			"move the listed pods off (delete them so their controllers reschedule them elsewhere) and remove the " +
 			"tolerations or nodeSelectors that placed them there.",
+		Needs:    check.Needs{Cluster: "which pods run on control-plane nodes is a fact of a live cluster"},
 		Evaluate: cpNoWorkloads,
 	}
 }
 
 func cpNoWorkloads(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("which pods run on control-plane nodes is a fact of a live cluster")}
-	}
 	nodes := cpNodes(s)
 	if len(nodes) == 0 {
 		return []check.Finding{check.NotApplicablef("no control-plane node is visible: a managed control plane runs no cluster workloads")}

@@ -26,14 +26,12 @@ func cp004() check.Check {
 		Remediation: "Start etcd with --client-cert-auth=true, --peer-client-cert-auth=true, --cert-file, --key-file, " +
 			"--trusted-ca-file and the --peer-* equivalents from a dedicated etcd CA, https:// client and peer URLs, " +
 			"and without --auto-tls or --peer-auto-tls (kubeadm does all of this).",
+		Needs:    check.Needs{Cluster: "etcd's configuration is a fact of a live control plane"},
 		Evaluate: cpEtcdAuthentication,
 	}
 }
 
 func cpEtcdAuthentication(s *check.Snapshot, _ *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("etcd's configuration is a fact of a live control plane")}
-	}
 	var out []check.Finding
 	if pods := cpflags.Of(s, "etcd"); len(pods) > 0 {
 		for _, p := range pods {

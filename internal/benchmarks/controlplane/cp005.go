@@ -27,14 +27,12 @@ func cp005() check.Check {
 			"section allows only /healthz, /livez and /readyz), remove --insecure-port and --insecure-bind-address, " +
 			"set --profiling=false, add NodeRestriction to --enable-admission-plugins, and set " +
 			"--kubelet-certificate-authority to the CA that signs kubelet serving certificates.",
+		Needs:    check.Needs{Cluster: "the API server's flags are a fact of a live control plane"},
 		Evaluate: cpAPIServerExposure,
 	}
 }
 
 func cpAPIServerExposure(s *check.Snapshot, _ *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("the API server's flags are a fact of a live control plane")}
-	}
 	apiservers := cpflags.Of(s, "kube-apiserver")
 	if len(apiservers) == 0 {
 		return []check.Finding{check.Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify with your provider " +

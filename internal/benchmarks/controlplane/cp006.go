@@ -23,14 +23,12 @@ func cp006() check.Check {
 		Remediation: "Install the Kubernetes descheduler (kubernetes-sigs/descheduler, as a CronJob or Deployment) " +
 			"with the RemoveDuplicates and LowNodeUtilization plugins, or add topologySpreadConstraints on " +
 			"kubernetes.io/hostname to every Deployment and StatefulSet with more than one replica.",
+		Needs:    check.Needs{Cluster: "whether a descheduler runs is a fact of a live cluster"},
 		Evaluate: cpRebalancing,
 	}
 }
 
 func cpRebalancing(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("whether a descheduler runs is a fact of a live cluster")}
-	}
 	patterns := env.Params.ControlPlane.DeschedulerNames
 	for _, d := range s.Deployments {
 		if (d.Spec.Replicas == nil || *d.Spec.Replicas > 0) && cpIsDescheduler(&d.ObjectMeta, &d.Spec.Template.Spec, patterns) {

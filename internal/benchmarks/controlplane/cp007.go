@@ -23,14 +23,12 @@ func cp007() check.Check {
 			"node, a single pod or node failure stops service discovery for the whole cluster.",
 		Remediation: "Scale the CoreDNS Deployment to at least 2 replicas (or let the dns-autoscaler do it) and keep " +
 			"them on different nodes with pod anti-affinity or a topology spread constraint on kubernetes.io/hostname.",
+		Needs:    check.Needs{Cluster: "cluster DNS health is a fact of a live cluster"},
 		Evaluate: cpDNSAvailability,
 	}
 }
 
 func cpDNSAvailability(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("cluster DNS health is a fact of a live cluster")}
-	}
 	var out []check.Finding
 	found := false
 	for _, d := range s.Deployments {

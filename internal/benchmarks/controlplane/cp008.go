@@ -31,14 +31,12 @@ func cp008() check.Check {
 			"(kubectl delete node) and revoke their credentials; find who approved each listed " +
 			"CertificateSigningRequest, revoke what it issued (rotate the CA if it granted system:masters), and " +
 			"restrict certificatesigningrequests/approval. Expected signers go in ControlPlane.CSRApprovals.",
+		Needs:    check.Needs{Cluster: "node trust is a fact of a live cluster"},
 		Evaluate: cpNodeTrust,
 	}
 }
 
 func cpNodeTrust(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("node trust is a fact of a live cluster")}
-	}
 	var out []check.Finding
 	apiservers := cpflags.Of(s, "kube-apiserver")
 	if len(apiservers) == 0 {

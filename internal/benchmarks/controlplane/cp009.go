@@ -19,14 +19,12 @@ func cp009() check.Check {
 		Remediation: "Upgrade the control plane one minor release at a time (then the nodes) until it is within " +
 			"the newest three minors and at least ControlPlane.MinimumVersion. Raise ControlPlane.NewestMinor when " +
 			"a new Kubernetes minor is released.",
+		Needs:    check.Needs{Cluster: "the Kubernetes version is a fact of a live cluster"},
 		Evaluate: cpSupportedVersion,
 	}
 }
 
 func cpSupportedVersion(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("the Kubernetes version is a fact of a live cluster")}
-	}
 	ref := check.ObjectRef{}
 	if s.ServerVersion == "" {
 		return []check.Finding{check.Errorf(ref, "the API server's version is unknown (/version was not read)")}

@@ -32,6 +32,7 @@ func img004() check.Check {
 			"Enforce, Gatekeeper K8sAllowedRepos with enforcementAction deny, or a ValidatingAdmissionPolicy " +
 			"bound with Deny) that matches pods in all application namespaces.",
 		Reads:    []string{"*.constraints.gatekeeper.sh", "ClusterPolicy.kyverno.io", "Policy.kyverno.io"},
+		Needs:    check.Needs{Cluster: "admission enforcement is a cluster-wide fact that manifests do not show"},
 		Evaluate: imgRegistryEnforcement,
 	}
 }
@@ -67,9 +68,6 @@ func imgMentionsImages(v any) bool {
 
 // IMG-004.
 func imgRegistryEnforcement(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("admission enforcement is a cluster-wide fact that manifests do not show")}
-	}
 	if len(env.Scope.Namespaces(s)) == 0 {
 		return []check.Finding{check.NotApplicablef("no namespace is in scope")}
 	}

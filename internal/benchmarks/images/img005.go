@@ -32,15 +32,13 @@ func img005() check.Check {
 			"with failureAction Enforce and imageReferences covering your registries, or Sigstore " +
 			"policy-controller with a ClusterImagePolicy and the include label on every application namespace.",
 		Reads:    []string{imgSigstorePolicy, "ClusterPolicy.kyverno.io", "Policy.kyverno.io"},
+		Needs:    check.Needs{Cluster: "admission enforcement is a cluster-wide fact that manifests do not show"},
 		Evaluate: imgSignatureVerification,
 	}
 }
 
 // IMG-005.
 func imgSignatureVerification(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("admission enforcement is a cluster-wide fact that manifests do not show")}
-	}
 	var gates []imgGate
 	var audit []string
 	imgKyvernoRules(s, func(pol *unstructured.Unstructured, rule map[string]any, policyAction string) {

@@ -24,15 +24,13 @@ func img008() check.Check {
 			"failurePolicy: Fail, or attach cosign vuln attestations in CI and require them with a Kyverno " +
 			"verifyImages attestation rule or a Sigstore ClusterImagePolicy.",
 		Reads:    []string{imgSigstorePolicy, "ClusterPolicy.kyverno.io", "Policy.kyverno.io"},
+		Needs:    check.Needs{Cluster: "admission enforcement is a cluster-wide fact that manifests do not show"},
 		Evaluate: imgScanGate,
 	}
 }
 
 // IMG-008.
 func imgScanGate(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("admission enforcement is a cluster-wide fact that manifests do not show")}
-	}
 	if len(env.Scope.Namespaces(s)) == 0 {
 		return []check.Finding{check.NotApplicablef("no namespace is in scope")}
 	}

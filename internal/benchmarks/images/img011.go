@@ -24,14 +24,12 @@ func img011() check.Check {
 		Remediation: "Remove skip_verify/insecure_skip_verify and http:// endpoints from the containerd " +
 			"(or CRI-O) registry configuration and insecure-registries from Docker's daemon.json; give " +
 			"private registries a trusted CA instead.",
+		Needs:    check.Needs{Cluster: "node runtime configuration is not part of manifests"},
 		Evaluate: imgRegistryTLS,
 	}
 }
 
 func imgRegistryTLS(s *check.Snapshot, _ *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("node runtime configuration is not part of manifests")}
-	}
 	runtimes := map[string]bool{}
 	for _, n := range s.Nodes {
 		rt, _, _ := strings.Cut(n.Status.NodeInfo.ContainerRuntimeVersion, "://")

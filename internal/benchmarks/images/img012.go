@@ -22,6 +22,7 @@ func img012() check.Check {
 		Remediation: "Give pods from private registries imagePullSecrets (on the pod or its " +
 			"ServiceAccount), require authentication on the registry, and delete pull Secrets from " +
 			"namespaces that do not use them.",
+		Needs:    check.Needs{Secrets: check.Optional},
 		Evaluate: imgPullCredentials,
 	}
 }

@@ -24,14 +24,12 @@ func log001() check.Check {
 		Remediation: "Start every kube-apiserver with --audit-policy-file (a policy that logs at least Metadata for " +
 			"all requests and RequestResponse for RBAC and Secrets changes) and --audit-log-path or " +
 			"--audit-webhook-config-file. On a managed cluster, enable the provider's audit logs and attest it.",
+		Needs:    check.Needs{Cluster: "API server audit logging is a fact of a live control plane"},
 		Evaluate: logAuditEnabled,
 	}
 }
 
 func logAuditEnabled(s *check.Snapshot, _ *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("API server audit logging is a fact of a live control plane")}
-	}
 	apiservers := cpflags.Of(s, "kube-apiserver")
 	if len(apiservers) == 0 {
 		return []check.Finding{check.Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify that the provider's " +

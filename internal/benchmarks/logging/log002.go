@@ -22,14 +22,12 @@ func log002() check.Check {
 		Remediation: "Ship audit events to a central store with --audit-webhook-config-file, or set --audit-log-maxage " +
 			"to at least the retention in days and size --audit-log-maxbackup and --audit-log-maxsize so that many " +
 			"days fit; for logs written to stdout, keep them in the log store for that long.",
+		Needs:    check.Needs{Cluster: "API server audit retention is a fact of a live control plane"},
 		Evaluate: logAuditRetention,
 	}
 }
 
 func logAuditRetention(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("API server audit retention is a fact of a live control plane")}
-	}
 	minDays := int(env.Params.Logging.AuditLogMinRetention.Hours() / 24)
 	apiservers := cpflags.Of(s, "kube-apiserver")
 	if len(apiservers) == 0 {

@@ -18,13 +18,11 @@ func log003() check.Check {
 		Remediation: "Run a log collector DaemonSet (Fluent Bit, Vector, Promtail, Filebeat, OpenTelemetry Collector) " +
 			"that ships to a central store, tolerate every node taint (for example tolerations: [{operator: Exists}]), " +
 			"and fix pods that are not ready. Add its name to Logging.LogCollectors if it is not recognised.",
+		Needs:    check.Needs{Cluster: "log shipping is a fact of a live cluster"},
 		Evaluate: logCollectors,
 	}
 }
 
 func logCollectors(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("log shipping is a fact of a live cluster")}
-	}
 	return logAgentCoverage(s, env.Params.Logging.LogCollectors, "log collector")
 }

@@ -24,6 +24,7 @@ func log004() check.Check {
 		Remediation: "Install metrics-server (or enable the provider's) so the v1beta1.metrics.k8s.io APIService is " +
 			"Available, and a monitoring stack such as kube-prometheus-stack with node-exporter and kube-state-metrics.",
 		Reads:    []string{logAPIServiceKind},
+		Needs:    check.Needs{Cluster: "resource monitoring is a fact of a live cluster"},
 		Evaluate: logResourceMetrics,
 	}
 }
@@ -34,9 +35,6 @@ const (
 )
 
 func logResourceMetrics(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("resource monitoring is a fact of a live cluster")}
-	}
 	p := env.Params.Logging
 	out := logMetricsAPI(s)
 

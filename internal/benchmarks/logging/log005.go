@@ -23,14 +23,12 @@ func log005() check.Check {
 			"available_bytes) and KubePodCrashLooping (kube_pod_container_status_waiting_reason{reason=\"CrashLoopBackOff\"} " +
 			"or increases of kube_pod_container_status_restarts_total).",
 		Reads:    []string{"ClusterRules.monitoring.googleapis.com", "GlobalRules.monitoring.googleapis.com", "PrometheusRule.monitoring.coreos.com", "Rules.monitoring.googleapis.com", "VMRule.operator.victoriametrics.com"},
+		Needs:    check.Needs{Cluster: "alerting coverage is a fact of a live cluster"},
 		Evaluate: logAlertCoverage,
 	}
 }
 
 func logAlertCoverage(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("alerting coverage is a fact of a live cluster")}
-	}
 	p := env.Params.Logging
 	var served []string
 	storage, containers := "", ""

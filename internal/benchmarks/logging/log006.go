@@ -20,14 +20,12 @@ func log006() check.Check {
 			"node proxy; the control-plane part reads the mirror pods' --v and etcd's --log-level.",
 		Remediation: "Set logging.verbosity to 2 or less in the kubelet configuration, --v to 2 or less on " +
 			"kube-apiserver, kube-controller-manager and kube-scheduler, and etcd's --log-level to info or higher.",
+		Needs:    check.Needs{Cluster: "component log levels are a fact of a live cluster", Kubelet: check.Partial},
 		Evaluate: logVerbosity,
 	}
 }
 
 func logVerbosity(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("component log levels are a fact of a live cluster")}
-	}
 	maxV := env.Params.Logging.MaxVerbosity
 	var out []check.Finding
 	for _, component := range cpflags.Components {
@@ -37,10 +35,10 @@ func logVerbosity(s *check.Snapshot, env *check.Env) []check.Finding {
 			}
 		}
 	}
-	// Without the kubelet part a passing control plane proves only half the item: Skipped, never Pass.
+	// Without the kubelet part a passing control plane proves only half the item: the check
+	// declares Needs.Kubelet Partial, so the evaluator adds the Skipped finding, never a Pass.
 	if s.KubeletConfigs == nil {
-		return append(out, check.Skippedf("%s", s.KubeletOff("reading kubelet configuration is off: set spec.parameters.readKubeletConfig: true and grant "+
-			"the operator the optional node-proxy role (config/components/node-proxy)")))
+		return out
 	}
 	for _, n := range s.Nodes {
 		ref := check.ObjectRef{Kind: "Node", Name: n.Name}

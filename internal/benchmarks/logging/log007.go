@@ -20,13 +20,11 @@ func log007() check.Check {
 		Remediation: "Deploy a runtime detection agent (Falco, Tetragon, Tracee, KubeArmor, NeuVector…) as a DaemonSet " +
 			"that tolerates every node taint, forward its alerts to the SIEM, and add its name to Logging.RuntimeAgents " +
 			"if it is not recognised.",
+		Needs:    check.Needs{Cluster: "runtime detection agents are a fact of a live cluster"},
 		Evaluate: logRuntimeAgents,
 	}
 }
 
 func logRuntimeAgents(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("runtime detection agents are a fact of a live cluster")}
-	}
 	return logAgentCoverage(s, env.Params.Logging.RuntimeAgents, "runtime detection agent")
 }

@@ -22,15 +22,13 @@ func net001() check.Check {
 		Remediation: "Run a CNI that enforces NetworkPolicy (Calico, Cilium, Antrea, kube-router, Canal…), or add a " +
 			"policy agent beside the current CNI. If the cluster's CNI enforces policies but is not recognised, add " +
 			"its DaemonSet name to Network.PolicyCNIs.",
+		Needs:    check.Needs{Cluster: "the installed CNI is a cluster-wide fact that manifests do not show"},
 		Evaluate: netCNIEnforcesPolicy,
 	}
 }
 
 // netCNIEnforcesPolicy is the Evaluate function of NET-001.
 func netCNIEnforcesPolicy(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("the installed CNI is a cluster-wide fact that manifests do not show")}
-	}
 	p := env.Params.Network
 	var out []check.Finding
 	for _, ds := range s.DaemonSets {

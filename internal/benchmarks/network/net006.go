@@ -22,15 +22,13 @@ func net006() check.Check {
 			"default Calico FelixConfiguration, or apply a PeerAuthentication with mtls.mode: STRICT and no selector " +
 			"in the Istio root namespace.",
 		Reads:    []string{gkFelixConfiguration, gkPeerAuthentication},
+		Needs:    check.Needs{Cluster: "in-transit encryption is a cluster-wide fact that manifests do not show"},
 		Evaluate: netTrafficEncrypted,
 	}
 }
 
 // netTrafficEncrypted is the Evaluate function of NET-006.
 func netTrafficEncrypted(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("in-transit encryption is a cluster-wide fact that manifests do not show")}
-	}
 	var out []check.Finding
 	if cm := netCiliumConfig(s); cm != nil {
 		if cm.Data["enable-wireguard"] == "true" || cm.Data["enable-ipsec"] == "true" {

@@ -25,15 +25,13 @@ func net009() check.Check {
 			"Node subnets are not in the API, so node addresses are compared as single addresses.",
 		Remediation: "Re-plan the cluster's pod and service CIDRs so that they are disjoint from each other, from the " +
 			"node network and from the networks listed in Network.ExternalCIDRs.",
+		Needs:    check.Needs{Cluster: "the cluster's address ranges are cluster-wide facts that manifests do not show"},
 		Evaluate: netNoCIDROverlap,
 	}
 }
 
 // netNoCIDROverlap is the Evaluate function of NET-009.
 func netNoCIDROverlap(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("the cluster's address ranges are cluster-wide facts that manifests do not show")}
-	}
 	var external []netRange
 	for _, c := range env.Params.Network.ExternalCIDRs {
 		pfx, err := netip.ParsePrefix(strings.TrimSpace(c))

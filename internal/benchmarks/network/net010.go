@@ -24,15 +24,13 @@ func net010() check.Check {
 			"workload with a single ready endpoint is not balancing load or surviving the loss of that pod.",
 		Remediation: "Fix the Service selector or the readiness of the pods behind it so that every replica becomes a " +
 			"ready endpoint.",
+		Needs:    check.Needs{Cluster: "endpoint readiness is cluster state that manifests do not show"},
 		Evaluate: netServicesBalanced,
 	}
 }
 
 // netServicesBalanced is the Evaluate function of NET-010.
 func netServicesBalanced(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("endpoint readiness is cluster state that manifests do not show")}
-	}
 	ready := map[string]map[discoveryv1.AddressType]int{}
 	for _, es := range s.EndpointSlices {
 		svc := es.Labels[discoveryv1.LabelServiceName]

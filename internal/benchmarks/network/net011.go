@@ -28,6 +28,7 @@ func net011() check.Check {
 			"by cert-manager), and serve external Gateway hostnames on HTTPS or TLS listeners; keep a plain HTTP " +
 			"listener only beside an HTTPS one for the same hostname, to redirect.",
 		Reads:    []string{gkGateway},
+		Needs:    check.Needs{Secrets: check.Optional},
 		Evaluate: netIngressTLS,
 	}
 }

@@ -23,15 +23,13 @@ func net012() check.Check {
 			"(flowLogsFileEnabled in the default FelixConfiguration), or deploy a network IDS DaemonSet; add its name " +
 			"to Network.FlowMonitors if it is not recognised.",
 		Reads:    []string{gkFelixConfiguration},
+		Needs:    check.Needs{Cluster: "flow observability is a cluster-wide fact that manifests do not show"},
 		Evaluate: netFlowsObserved,
 	}
 }
 
 // netFlowsObserved is the Evaluate function of NET-012.
 func netFlowsObserved(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("flow observability is a cluster-wide fact that manifests do not show")}
-	}
 	var ref check.ObjectRef
 	var checked []string
 	if cm := netCiliumConfig(s); cm != nil {

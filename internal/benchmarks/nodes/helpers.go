@@ -33,9 +33,8 @@ const (
 // tell people to use it.
 const nodeDebugShell = "kubectl debug node/<node> -it --profile=sysadmin --image=busybox -- chroot /host"
 
-// kubeletConfigOff is the Skipped message of the checks that read kubelet configuration.
-const kubeletConfigOff = "reading kubelet configuration is off: set spec.parameters.readKubeletConfig: true and grant " +
-	"the operator the optional node-proxy role (config/components/node-proxy)"
+// nodesOfCluster is why every node check needs a live cluster (Needs.Cluster).
+const nodesOfCluster = "nodes are cluster-wide facts that manifests do not show"
 
 func nodeRef(n *corev1.Node) check.ObjectRef { return check.ObjectRef{Kind: "Node", Name: n.Name} }
 
@@ -73,12 +72,9 @@ func nodeNames(nodes []*corev1.Node) string {
 	return check.ContainerNames(names)
 }
 
-// nodeClusterFacts returns a finding when node facts cannot be judged: a manifest scan, or a
-// snapshot without nodes.
+// nodeClusterFacts returns a finding when node facts cannot be judged: the snapshot has no
+// nodes. (A manifest scan is decided by the checks' Needs.Cluster.)
 func nodeClusterFacts(s *check.Snapshot) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("nodes are cluster-wide facts that manifests do not show")}
-	}
 	if len(s.Nodes) == 0 {
 		return []check.Finding{check.NotApplicablef("the snapshot has no Node objects")}
 	}
@@ -376,13 +372,8 @@ const nodeBenchmarkHowTo = "run kube-bench (the kube-bench repository's job-node
 	"kubectl logs job/kube-bench-node) or install the Trivy Operator with node-collector enabled"
 
 // nodeKubelet judges the kubelet configuration of every node; judge returns the problems of one.
+// Its checks declare Needs.Kubelet Required: they run only when the configurations were read.
 func nodeKubelet(s *check.Snapshot, judge func(n *corev1.Node, cfg *check.KubeletConfig) []string) []check.Finding {
-	if f := nodeClusterFacts(s); f != nil {
-		return f
-	}
-	if s.KubeletConfigs == nil {
-		return []check.Finding{check.Skippedf("%s", s.KubeletOff(kubeletConfigOff))}
-	}
 	var out []check.Finding
 	for _, n := range s.Nodes {
 		ref := nodeRef(n)

@@ -26,6 +26,7 @@ func node001() check.Check {
 		Remediation: "Fix or replace nodes that are not Ready or under pressure (free disk, raise eviction " +
 			"thresholds, move workloads), and add capacity or rebalance pods where requests exceed " +
 			"Nodes.MaxRequestedPercent of allocatable.",
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeHealth,
 	}
 }

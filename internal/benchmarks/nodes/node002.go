@@ -20,6 +20,7 @@ func node002() check.Check {
 			"the host.",
 		Remediation: "Upgrade the container runtime on the listed nodes (or roll them onto a current node image) " +
 			"to at least the version in Nodes.MinRuntimeVersions; add a minimum for any other runtime in use.",
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeRuntimeVersions,
 	}
 }

@@ -23,6 +23,7 @@ func node003() check.Check {
 			"different versions show an upgrade that stalled.",
 		Remediation: "Upgrade the control plane before the nodes, keep kubelets at most Nodes.MaxKubeletMinorSkew " +
 			"minor versions behind it, and finish rolling upgrades so each pool runs one kubelet version.",
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeKubeletVersions,
 	}
 }

@@ -23,6 +23,7 @@ func node004() check.Check {
 			"missed an update.",
 		Remediation: "Patch or replace the listed nodes with the current node image of their pool and keep the " +
 			"OS on a supported release (Nodes.OSMinimums).",
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeOSVersions,
 	}
 }

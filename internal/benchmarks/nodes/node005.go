@@ -22,6 +22,7 @@ func node005() check.Check {
 			"most of the host attack surface of a general-purpose distribution.",
 		Remediation: "Move node pools to a container-specific OS image, or add the OS in use to " +
 			"Nodes.ContainerOSImages if it qualifies.",
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeContainerOS,
 	}
 }

@@ -18,6 +18,7 @@ func node006() check.Check {
 			"Whether the host has it enabled is only visible on the node itself, so a person verifies it.",
 		Remediation: "Enable AppArmor (Ubuntu, Debian, SUSE) or SELinux in enforcing mode (RHEL, Fedora, " +
 			"Bottlerocket) in the node image, then attest NODE-006 with the probe output as evidence.",
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeMACProbe,
 	}
 }

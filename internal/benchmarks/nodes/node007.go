@@ -21,6 +21,7 @@ func node007() check.Check {
 		Remediation: "Fix each failing benchmark item on the node image, or record a justified exception in " +
 			"Nodes.BenchmarkExceptions; run kube-bench (job-node.yaml) or the Trivy Operator on nodes without results.",
 		Reads:    []string{gkKubeBenchReport, gkNodeInfraAssessment},
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeBenchmarkClean,
 	}
 }

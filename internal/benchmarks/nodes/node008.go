@@ -26,6 +26,7 @@ func node008() check.Check {
 			"Operator so that every node, including control-plane nodes, is benchmarked at least every " +
 			"Nodes.BenchmarkMaxAge, and fix the failures it reports.",
 		Reads:    []string{gkKubeBenchReport, gkNodeInfraAssessment, gkInfraAssessment},
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeBenchmarkCurrent,
 	}
 }

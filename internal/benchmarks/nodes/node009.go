@@ -23,6 +23,7 @@ func node009() check.Check {
 		Remediation: "Enable node scanning in the Trivy Operator (or run your host scanner) so every node is " +
 			"scanned at least every Nodes.NodeScanMaxAge, and patch what it finds.",
 		Reads:    []string{gkNodeVulnerabilityReport},
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeScanCurrent,
 	}
 }

@@ -24,6 +24,7 @@ func node010() check.Check {
 		Remediation: "In the kubelet configuration set authentication.anonymous.enabled: false, " +
 			"authentication.webhook.enabled: true, authorization.mode: Webhook and readOnlyPort: 0, then restart " +
 			"the kubelets (or roll the node pool).",
+		Needs:    check.Needs{Cluster: nodesOfCluster, Kubelet: check.Required},
 		Evaluate: nodeKubeletAuth,
 	}
 }

@@ -34,6 +34,7 @@ func node011() check.Check {
 		Remediation: "Set rotateCertificates: true and serverTLSBootstrap: true in the kubelet configuration and " +
 			"run an approver for kubernetes.io/kubelet-serving CSRs (for example kubelet-csr-approver); resolve " +
 			"denied or pending kubelet CSRs.",
+		Needs:    check.Needs{Cluster: nodesOfCluster, Kubelet: check.Required},
 		Evaluate: nodeKubeletRotation,
 	}
 }

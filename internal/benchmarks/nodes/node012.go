@@ -21,6 +21,7 @@ func node012() check.Check {
 			"other pod on the node down with it (a fork bomb needs no privileges).",
 		Remediation: "Set podPidsLimit in the kubelet configuration to a positive value no larger than " +
 			"Nodes.MaxPodPidsLimit, sized for the most thread-hungry workload.",
+		Needs:    check.Needs{Cluster: nodesOfCluster, Kubelet: check.Required},
 		Evaluate: nodeKubeletPidsLimit,
 	}
 }

@@ -18,6 +18,7 @@ func node013() check.Check {
 			"are only visible on the host, so a person verifies them.",
 		Remediation: "Stop sshd in the node image, or set PermitRootLogin no and PasswordAuthentication no and " +
 			"allow logins only from a bastion; use kubectl debug node/... for break-glass access. Attest NODE-013.",
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeRemoteAccessProbe,
 	}
 }

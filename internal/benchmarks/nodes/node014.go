@@ -18,6 +18,7 @@ func node014() check.Check {
 			"escalation on the host are invisible to Kubernetes audit logs; only host auditing records them.",
 		Remediation: "Install auditd in the node image with -w rules on the runtime's and kubelet's files and " +
 			"rules for logins and privilege escalation, ship the logs off the node, and attest NODE-014.",
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeAuditdProbe,
 	}
 }

@@ -18,6 +18,7 @@ func node015() check.Check {
 			"controls every container on the node; membership of the docker group is root in all but name.",
 		Remediation: "Make the files root:root with mode 600 (sockets 660, group root or docker), remove " +
 			"unapproved members from the docker group, bake this into the node image and attest NODE-015.",
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeFilePermissionsProbe,
 	}
 }

@@ -22,6 +22,7 @@ func node016() check.Check {
 		Remediation: "Move the nodes to containerd or CRI-O, or set iptables true, log-level info and no " +
 			"undeclared settings in /etc/docker/daemon.json (and at L2 icc false and userland-proxy false), then " +
 			"attest NODE-016.",
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeDockerProbe,
 	}
 }

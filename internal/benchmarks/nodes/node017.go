@@ -22,6 +22,7 @@ func node017() check.Check {
 			"around that anyone on the node can start; kubelet image garbage collection removes them.",
 		Remediation: "Keep imageGCHighThresholdPercent below 100 and imageGCLowThresholdPercent below it (defaults " +
 			"85 and 80), and set imageMaximumGCAge (for example 168h) to remove images unused for a week.",
+		Needs:    check.Needs{Cluster: nodesOfCluster, Kubelet: check.Required},
 		Evaluate: nodeKubeletImageGC,
 	}
 }

@@ -26,6 +26,7 @@ func node018() check.Check {
 		Remediation: "Run a node autoscaler (or manage the pools through Cluster API) and replace drifting nodes " +
 			"from the pool's current template.",
 		Reads:    []string{"MachineAutoscaler.autoscaling.openshift.io", "MachineDeployment.cluster.x-k8s.io", "MachinePool.cluster.x-k8s.io", "NodeClaim.karpenter.sh", gkKarpenterNodePool},
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeAutoscaling,
 	}
 }

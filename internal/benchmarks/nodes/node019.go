@@ -25,6 +25,7 @@ func node019() check.Check {
 			"advertise address are only partial evidence, so a person verifies the network layout.",
 		Remediation: "Put control-plane endpoints on a dedicated interface, subnet or VLAN (or a private " +
 			"endpoint on a managed cluster) that application traffic cannot reach, and attest NODE-019.",
+		Needs:    check.Needs{Cluster: nodesOfCluster},
 		Evaluate: nodeTrafficSeparation,
 	}
 }

@@ -21,14 +21,12 @@ func rbac001() check.Check {
 		Remediation: "Start every kube-apiserver with --authorization-mode=Node,RBAC (or an --authorization-config " +
 			"with Node and RBAC authorizers and no AlwaysAllow). On a managed cluster, confirm with the provider " +
 			"that RBAC is enforced and attest it.",
+		Needs:    check.Needs{Cluster: "the authorization mode is a fact of a live control plane"},
 		Evaluate: evaluateAuthorizationMode,
 	}
 }
 
 func evaluateAuthorizationMode(s *check.Snapshot, _ *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("the authorization mode is a fact of a live control plane")}
-	}
 	servers := cpflags.KubeAPIServer(s)
 	if len(servers) == 0 {
 		return []check.Finding{check.Manualf("no kube-apiserver mirror pod in kube-system (managed control plane?); %d ClusterRoleBindings "+

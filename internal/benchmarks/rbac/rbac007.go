@@ -25,14 +25,12 @@ func rbac007() check.Check {
 		Remediation: "Configure OIDC (--oidc-issuer-url or an AuthenticationConfiguration with JWT issuers) " +
 			"against the identity provider, remove --token-auth-file, bind people as User/Group subjects, and " +
 			"replace handed-out service account token Secrets with short-lived tokens (kubectl create token).",
+		Needs:    check.Needs{Cluster: "identity integration is a fact of a live cluster", Secrets: check.Optional},
 		Evaluate: evaluateIdentityIntegration,
 	}
 }
 
 func evaluateIdentityIntegration(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("identity integration is a fact of a live cluster")}
-	}
 	var out []check.Finding
 	servers := cpflags.KubeAPIServer(s)
 	if len(servers) == 0 {

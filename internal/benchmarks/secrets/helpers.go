@@ -30,20 +30,6 @@ func secExtraRef(u *unstructured.Unstructured) check.ObjectRef {
 	return check.ObjectRef{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
 }
 
-// secSecretsUnread returns the finding of a Secret-based check when Secrets were not gathered.
-// A manifest scan without Secrets simply has none to judge.
-func secSecretsUnread(s *check.Snapshot) (check.Finding, bool) {
-	switch {
-	case s.SecretsRead:
-		return check.Finding{}, false
-	case s.SecretsUnread != "":
-		return check.Skippedf("Secrets cannot be read: %s", s.SecretsUnread), true
-	case s.Source == check.SourceManifests:
-		return check.NotApplicablef("the manifests hold no Secrets"), true
-	}
-	return check.Skippedf("Secrets were not read: enable with the operator's --read-secrets flag and the secrets-reader role"), true
-}
-
 func secDate(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 // secSpan renders a duration in days, or in hours below two days (bootstrap tokens live hours).

@@ -22,14 +22,12 @@ func sec003() check.Check {
 			"aescbc/aesgcm/secretbox, pass it with --encryption-provider-config to every kube-apiserver, then " +
 			"rewrite existing Secrets (kubectl get secrets -A -o json | kubectl replace -f -). On a managed " +
 			"cluster, enable the provider's envelope encryption with a KMS key.",
+		Needs:    check.Needs{Cluster: "encryption at rest is a fact of a live control plane"},
 		Evaluate: secEncryptionAtRest,
 	}
 }
 
 func secEncryptionAtRest(s *check.Snapshot, _ *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("encryption at rest is a fact of a live control plane")}
-	}
 	servers := cpflags.KubeAPIServer(s)
 	if len(servers) == 0 {
 		return []check.Finding{check.Manualf("managed control plane (no kube-apiserver mirror pod in kube-system): verify with the " +

@@ -21,14 +21,12 @@ func sec004() check.Check {
 		Remediation: "Rotate the key: add a new key first in the provider's key list on every API server, restart " +
 			"them, rewrite all Secrets, then remove the old key. With KMS, enable automatic key rotation no " +
 			"longer than Secrets.EncryptionKeyMaxAge.",
+		Needs:    check.Needs{Cluster: "encryption keys are a fact of a live control plane"},
 		Evaluate: secEncryptionKeyRotation,
 	}
 }
 
 func secEncryptionKeyRotation(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("encryption keys are a fact of a live control plane")}
-	}
 	maxAge := secSpan(env.Params.Secrets.EncryptionKeyMaxAge)
 	servers := cpflags.KubeAPIServer(s)
 	if len(servers) == 0 {

@@ -27,6 +27,7 @@ func sec005() check.Check {
 			"join tokens only when needed with a short TTL (kubeadm token create --ttl 1h). Expired tokens are " +
 			"removed by the kube-controller-manager's tokencleaner controller; make sure it is enabled.",
 		AutoRemediation: securityv1alpha1.ActionDeleteExpiredBootstrapTokens,
+		Needs:           check.Needs{Cluster: "bootstrap tokens are a fact of a live cluster", Secrets: check.Required},
 		Evaluate:        secBootstrapTokens,
 	}
 }
@@ -36,14 +37,8 @@ func sec005() check.Check {
 const secTokenClockSlack = time.Minute
 
 func secBootstrapTokens(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("bootstrap tokens are a fact of a live cluster")}
-	}
 	if env.Scope.Excluded[metav1.NamespaceSystem] {
 		return []check.Finding{check.NotApplicablef("kube-system, where bootstrap tokens live, is excluded")}
-	}
-	if f, unread := secSecretsUnread(s); unread {
-		return []check.Finding{f}
 	}
 	maxTTL := env.Params.BootstrapTokenMaxTTL
 	var out []check.Finding

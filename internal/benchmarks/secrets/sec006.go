@@ -26,14 +26,12 @@ func sec006() check.Check {
 		Remediation: "Plan a CA rotation (kubeadm: https://kubernetes.io/docs/tasks/tls/manual-rotation-of-ca-certificates/; " +
 			"Istio: plug in a new root and roll the workloads) well before notAfter, and repeat it within " +
 			"Secrets.CARotationPeriod.",
+		Needs:    check.Needs{Cluster: "the cluster CA is a fact of a live cluster"},
 		Evaluate: secClusterCA,
 	}
 }
 
 func secClusterCA(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("the cluster CA is a fact of a live cluster")}
-	}
 	bundles := append([]check.CABundleRef{{Name: "kube-root-ca.crt", Key: corev1.ServiceAccountRootCAKey, Namespace: metav1.NamespaceSystem}},
 		env.Params.Secrets.MeshRootCAs...)
 	var out []check.Finding

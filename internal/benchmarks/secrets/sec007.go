@@ -27,6 +27,7 @@ func sec007() check.Check {
 			"2048 bits or an ECDSA P-256 key, a tls.key that matches it, and SANs for every host of the Ingresses " +
 			"that use the Secret; fix the cause that cert-manager reports on Certificates that are not Ready.",
 		Reads:    []string{gkCertManagerCertificate},
+		Needs:    check.Needs{Secrets: check.Partial},
 		Evaluate: secTLSCertificates,
 	}
 }
@@ -34,11 +35,7 @@ func sec007() check.Check {
 func secTLSCertificates(s *check.Snapshot, env *check.Env) []check.Finding {
 	var out []check.Finding
 	inspected := 0
-	if f, unread := secSecretsUnread(s); unread {
-		if f.Result == check.Skipped {
-			out = append(out, f)
-		}
-	} else {
+	if s.SecretsRead { // else the evaluator reports the gap (Needs.Secrets Partial)
 		hosts := secIngressTLSHosts(s)
 		for _, sec := range s.Secrets {
 			if sec.Type != corev1.SecretTypeTLS || !env.Scope.InScope(s, sec.Namespace) {

@@ -29,20 +29,16 @@ func sec008() check.Check {
 			"CertificateMaxAge; rotate credentials with an external secret store or a rotator that records " +
 			"kubeposture.io/last-rotated on the Secret.",
 		Reads:    []string{gkCertManagerCertificate},
+		Needs:    check.Needs{Cluster: "rotation is a fact of a live cluster", Secrets: check.Partial},
 		Evaluate: secRotation,
 	}
 }
 
 func secRotation(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("rotation is a fact of a live cluster")}
-	}
 	var out []check.Finding
 	inspected := 0
 	tlsRead := map[string]bool{} // Secrets whose certificate age is judged here
-	if f, unread := secSecretsUnread(s); unread {
-		out = append(out, f)
-	} else {
+	if s.SecretsRead {           // else the evaluator reports the gap (Needs.Secrets Partial)
 		for _, sec := range s.Secrets {
 			if !env.Scope.InScope(s, sec.Namespace) {
 				continue

@@ -26,14 +26,12 @@ func sec009() check.Check {
 			"injector or Sealed Secrets, and fix stores and secrets that are not Ready. If a KMS provider is the " +
 			"chosen solution, record an exemption with the evidence.",
 		Reads:    []string{gkClusterSecretStore, gkExternalSecret, gkSealedSecret, gkSecretProviderClass, gkSecretStore},
+		Needs:    check.Needs{Cluster: "the secrets-management solution is a fact of a live cluster"},
 		Evaluate: secSecretsManagement,
 	}
 }
 
 func secSecretsManagement(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("the secrets-management solution is a fact of a live cluster")}
-	}
 	var out []check.Finding
 	var inUse []string
 	readyStores := 0

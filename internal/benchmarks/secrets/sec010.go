@@ -25,17 +25,12 @@ func sec010() check.Check {
 		Remediation: "Replace the Secret with projected tokens (the default for pods) or kubectl create token for " +
 			"external users, then delete it. Check the kubernetes.io/legacy-token-last-used label before deleting, " +
 			"since an external user may still depend on it.",
+		Needs:    check.Needs{Cluster: "token Secrets are created by the cluster, not by manifests", Secrets: check.Required},
 		Evaluate: secLegacyTokens,
 	}
 }
 
 func secLegacyTokens(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("token Secrets are created by the cluster, not by manifests")}
-	}
-	if f, unread := secSecretsUnread(s); unread {
-		return []check.Finding{f}
-	}
 	mounted := map[string]bool{}
 	for _, w := range env.Workloads(s) {
 		for _, name := range check.PodSecretRefs(w.Spec) {

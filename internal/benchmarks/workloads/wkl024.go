@@ -22,15 +22,13 @@ func wkl024() check.Check {
 			"namespace's; DaemonSet pods run everywhere by design and are left out.",
 		Remediation: "Give each classification its own node pool: taint the pool, and add a nodeSelector " +
 			"or node affinity plus the matching toleration to the workloads of that classification.",
+		Needs:    check.Needs{Cluster: "pod placement on nodes is only known in a live cluster"},
 		Evaluate: lcClassificationColocation,
 	}
 }
 
 // WKL-024.
 func lcClassificationColocation(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("pod placement on nodes is only known in a live cluster")}
-	}
 	byNode := lcPlacedPodsByNode(s, env)
 	if len(byNode) == 0 {
 		return []check.Finding{check.NotApplicablef("no in-scope pod is scheduled on a node")}

@@ -25,15 +25,13 @@ func wkl025() check.Check {
 		Remediation: "Schedule exposed workloads onto a dedicated, tainted node pool (nodeSelector or node " +
 			"affinity plus a toleration) and keep internal workloads off it.",
 		Reads:    []string{"GRPCRoute.gateway.networking.k8s.io", "HTTPRoute.gateway.networking.k8s.io", "TCPRoute.gateway.networking.k8s.io", "TLSRoute.gateway.networking.k8s.io", "UDPRoute.gateway.networking.k8s.io"},
+		Needs:    check.Needs{Cluster: "pod placement on nodes is only known in a live cluster"},
 		Evaluate: lcExposureColocation,
 	}
 }
 
 // WKL-025.
 func lcExposureColocation(s *check.Snapshot, env *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("pod placement on nodes is only known in a live cluster")}
-	}
 	byNode := lcPlacedPodsByNode(s, env)
 	if len(byNode) == 0 {
 		return []check.Finding{check.NotApplicablef("no in-scope pod is scheduled on a node")}

@@ -28,15 +28,13 @@ func wkl028() check.Check {
 			"(policies with failureAction Enforce) or Gatekeeper (constraints with enforcementAction deny) " +
 			"with webhook failurePolicy Fail, covering privileged pods, image registries and signatures.",
 		Reads:    []string{"*.constraints.gatekeeper.sh", "ClusterPolicy.kyverno.io", "Policy.kyverno.io", "ValidatingPolicy.policies.kyverno.io"},
+		Needs:    check.Needs{Cluster: "admission configuration is a cluster-wide fact a manifest scan cannot see"},
 		Evaluate: lcAdmissionLayer,
 	}
 }
 
 // WKL-028.
 func lcAdmissionLayer(s *check.Snapshot, _ *check.Env) []check.Finding {
-	if s.Source == check.SourceManifests {
-		return []check.Finding{check.NotApplicablef("admission configuration is a cluster-wide fact a manifest scan cannot see")}
-	}
 	var gaps, manual []check.Finding
 	for _, layer := range []func(*check.Snapshot) (bool, []check.Finding){lcVAPLayer, lcKyvernoLayer, lcGatekeeperLayer} {
 		enforcing, findings := layer(s)
