@@ -3,6 +3,7 @@ package network
 import (
 	"slices"
 
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/check"
 	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/netpol"
 	corev1 "k8s.io/api/core/v1"
@@ -25,8 +26,10 @@ func net004() check.Check {
 		Scope: "Per pod rather than per namespace (CIS 5.3.2): a running pod must be selected by a policy governing ingress, Kubernetes NetworkPolicy, Cilium or Calico.",
 		Remediation: "Add a default-deny ingress policy to the namespace (see NET-002) or a policy whose podSelector " +
 			"matches the pod's labels.",
-		Reads:    []string{"CiliumClusterwideNetworkPolicy.cilium.io", "CiliumNetworkPolicy.cilium.io", "GlobalNetworkPolicy.crd.projectcalico.org", "GlobalNetworkPolicy.projectcalico.org", "NetworkPolicy.crd.projectcalico.org", "NetworkPolicy.projectcalico.org"},
-		Evaluate: netPodsIngressIsolated,
+		AutoRemediation:     securityv1alpha1.ActionDefaultDenyNetworkPolicy,
+		AutoRemediationNote: "(the default-deny ingress policy selects every pod of its namespace)",
+		Reads:               []string{"CiliumClusterwideNetworkPolicy.cilium.io", "CiliumNetworkPolicy.cilium.io", "GlobalNetworkPolicy.crd.projectcalico.org", "GlobalNetworkPolicy.projectcalico.org", "NetworkPolicy.crd.projectcalico.org", "NetworkPolicy.projectcalico.org"},
+		Evaluate:            netPodsIngressIsolated,
 	}
 }
 
