@@ -111,7 +111,7 @@ type storeGetter interface {
 // is not read: it is named in the snapshot's Unread, with the permission and the role that
 // grants it, and the checks are Skipped rather than judged on missing objects.
 func (g *Gatherer) Snapshot(ctx context.Context, now time.Time) (*benchmarks.Snapshot, error) {
-	s := &benchmarks.Snapshot{Now: now, Source: benchmarks.SourceCluster, SecretsRead: g.ReadSecrets}
+	s := &benchmarks.Snapshot{Source: benchmarks.SourceCluster, SecretsRead: g.ReadSecrets}
 	for _, kind := range AuditedKinds(g.ReadSecrets) {
 		if msg := g.MissingAccess(ctx, kind, now); msg != "" {
 			s.SetUnread(KindName(kind), msg)

@@ -27,8 +27,9 @@ type Workload struct {
 	Pod *corev1.Pod
 }
 
-// Workloads returns the in-scope workloads of the snapshot, sorted by reference.
-func (s *Snapshot) Workloads() []Workload {
+// AllWorkloads returns every workload of the snapshot, in scope or not, sorted by reference;
+// checks read the ones in scope with Env.Workloads.
+func (s *Snapshot) AllWorkloads() []Workload {
 	d := s.derive()
 	d.wlOnce.Do(func() { d.workloads = collectWorkloads(s) })
 	return d.workloads
@@ -39,9 +40,6 @@ func collectWorkloads(s *Snapshot) []Workload {
 	var out []Workload
 	add := func(kind string, obj *metav1.ObjectMeta, tmpl *corev1.PodTemplateSpec) {
 		known[obj.UID] = true
-		if !s.InScope(obj.Namespace) {
-			return
-		}
 		out = append(out, Workload{
 			Ref:      ObjectRef{Kind: kind, Namespace: obj.Namespace, Name: obj.Name},
 			Object:   obj,
@@ -81,9 +79,6 @@ func collectWorkloads(s *Snapshot) []Workload {
 		add("Job", &j.ObjectMeta, &j.Spec.Template)
 	}
 	for _, p := range s.Pods {
-		if !s.InScope(p.Namespace) {
-			continue
-		}
 		ref := ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
 		if owner := metav1.GetControllerOf(p); owner != nil && known[owner.UID] {
 			if len(p.Spec.EphemeralContainers) > 0 {

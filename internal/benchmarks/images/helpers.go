@@ -77,10 +77,10 @@ func imgContainers(w *check.Workload, withEphemeral bool) []imgContainer {
 // imgEachContainer returns an Evaluate function that reports each workload once with the
 // problems judge finds in its container images; an unreadable image reference makes the finding
 // an Error.
-func imgEachContainer(judge func(s *check.Snapshot, ref imageref.Ref) string) func(s *check.Snapshot) []check.Finding {
-	return func(s *check.Snapshot) []check.Finding {
+func imgEachContainer(judge func(s *check.Snapshot, env *check.Env, ref imageref.Ref) string) func(s *check.Snapshot, env *check.Env) []check.Finding {
+	return func(s *check.Snapshot, env *check.Env) []check.Finding {
 		var out []check.Finding
-		workloads := s.Workloads()
+		workloads := env.Workloads(s)
 		for i := range workloads {
 			w := &workloads[i]
 			var problems []string
@@ -91,7 +91,7 @@ func imgEachContainer(judge func(s *check.Snapshot, ref imageref.Ref) string) fu
 					problems = append(problems, fmt.Sprintf("%s cannot be parsed: %v", ic.name(), ic.err))
 					continue
 				}
-				if p := judge(s, ic.ref); p != "" {
+				if p := judge(s, env, ic.ref); p != "" {
 					problems = append(problems, ic.name()+" "+p)
 				}
 			}
@@ -126,7 +126,7 @@ type imgGate struct {
 
 // imgNamespaceCoverage reports each in-scope namespace that no gate covers; with no gate at all
 // it returns the single finding none.
-func imgNamespaceCoverage(s *check.Snapshot, gates []imgGate, what string, none check.Finding) []check.Finding {
+func imgNamespaceCoverage(s *check.Snapshot, env *check.Env, gates []imgGate, what string, none check.Finding) []check.Finding {
 	if len(gates) == 0 {
 		return []check.Finding{none}
 	}
@@ -135,7 +135,7 @@ func imgNamespaceCoverage(s *check.Snapshot, gates []imgGate, what string, none 
 		names = append(names, g.ref.String())
 	}
 	var out []check.Finding
-	for _, ns := range s.ScopedNamespaces() {
+	for _, ns := range env.Scope.Namespaces(s) {
 		covered := false
 		for _, g := range gates {
 			covered = covered || g.covers(ns)
@@ -549,9 +549,9 @@ func imgReportPrelude(s *check.Snapshot, groupKind, what string) ([]check.Findin
 
 // imgEachScanned calls judge for every pod-template container of every in-scope workload with
 // its report (nil when none) and reports each workload once with the problems found.
-func imgEachScanned(s *check.Snapshot, ix *imgReports, judge func(w *check.Workload, ic *imgContainer, r *unstructured.Unstructured) string) []check.Finding {
+func imgEachScanned(s *check.Snapshot, env *check.Env, ix *imgReports, judge func(w *check.Workload, ic *imgContainer, r *unstructured.Unstructured) string) []check.Finding {
 	var out []check.Finding
-	workloads := s.Workloads()
+	workloads := env.Workloads(s)
 	for i := range workloads {
 		w := &workloads[i]
 		var problems []string

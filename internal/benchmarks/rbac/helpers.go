@@ -40,7 +40,7 @@ const (
 // ClusterRoleBinding), is a system subject, an allowlisted one, a public group or an ordinary
 // subject. Public groups are never trusted, even when listed: their names start with "system:"
 // but they stand for everyone.
-func classifySubject(s *check.Snapshot, sub rbacv1.Subject, bindingNS string) subjectClass {
+func classifySubject(s *check.Snapshot, env *check.Env, sub rbacv1.Subject, bindingNS string) subjectClass {
 	if sub.Kind != rbacv1.ServiceAccountKind {
 		switch sub.Name {
 		case userAnonymous, groupUnauthenticated, groupAuthenticated:
@@ -48,7 +48,7 @@ func classifySubject(s *check.Snapshot, sub rbacv1.Subject, bindingNS string) su
 		}
 	}
 	id := subjectID(sub, bindingNS)
-	for _, p := range s.Params.PrivilegedSubjects {
+	for _, p := range env.Params.PrivilegedSubjects {
 		if p == id {
 			return subjectAllowlisted
 		}
@@ -100,10 +100,10 @@ func subjectID(sub rbacv1.Subject, bindingNS string) string {
 }
 
 // unprivilegedSubjects lists the subjects of b that may not hold privileged permissions.
-func unprivilegedSubjects(s *check.Snapshot, b rbacBinding) []string {
+func unprivilegedSubjects(s *check.Snapshot, env *check.Env, b rbacBinding) []string {
 	var out []string
 	for _, sub := range b.Subjects {
-		if !classifySubject(s, sub, b.Namespace).privileged() {
+		if !classifySubject(s, env, sub, b.Namespace).privileged() {
 			out = append(out, subjectID(sub, b.Namespace))
 		}
 	}
@@ -134,14 +134,14 @@ func (b rbacBinding) scope() string {
 // rbacInScope reports whether the privilege checks inspect RBAC objects in ns. Unlike workload
 // checks they include system namespaces: a RoleBinding in kube-system reaches the platform's
 // own secrets, and the platform's subjects are recognised by classifySubject instead.
-func rbacInScope(s *check.Snapshot, ns string) bool {
+func rbacInScope(s *check.Snapshot, env *check.Env, ns string) bool {
 	if ns == "" {
 		return true
 	}
-	if s.IsSystem(ns) {
-		return !s.Scope.Excluded[ns]
+	if env.Scope.IsSystem(ns) {
+		return !env.Scope.Excluded[ns]
 	}
-	return s.InScope(ns)
+	return env.Scope.InScope(s, ns)
 }
 
 // rbacBindings returns the ClusterRoleBindings and the RoleBindings of namespaces that
@@ -163,8 +163,8 @@ func rbacBindings(s *check.Snapshot, inScope func(ns string) bool) []rbacBinding
 }
 
 // privilegeBindings returns the bindings the privilege checks inspect.
-func privilegeBindings(s *check.Snapshot) []rbacBinding {
-	return rbacBindings(s, func(ns string) bool { return rbacInScope(s, ns) })
+func privilegeBindings(s *check.Snapshot, env *check.Env) []rbacBinding {
+	return rbacBindings(s, func(ns string) bool { return rbacInScope(s, env, ns) })
 }
 
 // rbacSystemProvided reports whether a role or binding ships with Kubernetes: its name starts

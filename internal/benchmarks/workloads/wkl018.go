@@ -31,12 +31,12 @@ func wkl018() check.Check {
 }
 
 // WKL-018.
-func lcUnneededPods(s *check.Snapshot) []check.Finding {
-	maxAge := s.Params.TerminatedPodMaxAge
+func lcUnneededPods(s *check.Snapshot, env *check.Env) []check.Finding {
+	maxAge := env.Params.TerminatedPodMaxAge
 	var out []check.Finding
 	inspected := 0
 	for _, p := range s.Pods {
-		if !s.InScope(p.Namespace) || lcIsStaticPod(p) {
+		if !env.Scope.InScope(s, p.Namespace) || lcIsStaticPod(p) {
 			continue
 		}
 		inspected++
@@ -48,16 +48,16 @@ func lcUnneededPods(s *check.Snapshot) []check.Finding {
 				continue // a Job's pods go with the Job; the Job is judged below
 			}
 			finished, ok := lcPodFinishedAt(p)
-			if ok && s.Now.Sub(finished) > maxAge {
+			if ok && env.Now.Sub(finished) > maxAge {
 				out = append(out, check.Failf(ref, "pod is %s since %s, %s ago (limit %s)",
-					lcPodPhaseReason(p), finished.UTC().Format(time.DateOnly), check.ApproxDuration(s.Now.Sub(finished)), check.ApproxDuration(maxAge)))
+					lcPodPhaseReason(p), finished.UTC().Format(time.DateOnly), check.ApproxDuration(env.Now.Sub(finished)), check.ApproxDuration(maxAge)))
 			}
 		case owner == nil:
 			out = append(out, check.Failf(ref, "bare pod with no controller ownerReference: nothing recreates or removes it"))
 		}
 	}
 	for _, j := range s.Jobs {
-		if !s.InScope(j.Namespace) {
+		if !env.Scope.InScope(s, j.Namespace) {
 			continue
 		}
 		inspected++

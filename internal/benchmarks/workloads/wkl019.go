@@ -27,12 +27,12 @@ func wkl019() check.Check {
 }
 
 // WKL-019.
-func lcSelfHealing(s *check.Snapshot) []check.Finding {
-	if len(s.Workloads()) == 0 {
+func lcSelfHealing(s *check.Snapshot, env *check.Env) []check.Finding {
+	if len(env.Workloads(s)) == 0 {
 		return []check.Finding{check.NotApplicablef("no in-scope workload")}
 	}
 	var out []check.Finding
-	for _, w := range s.Workloads() {
+	for _, w := range env.Workloads(s) {
 		switch w.Ref.Kind {
 		case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController":
 			if rp := w.Spec.RestartPolicy; rp != "" && rp != corev1.RestartPolicyAlways {
