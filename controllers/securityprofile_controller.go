@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -205,7 +206,8 @@ func (r *SecurityProfileReconciler) remediate(ctx context.Context, seen uint64, 
 		return nil, nil
 	}
 	var list securityv1alpha1.SecurityProfileList
-	if err := r.List(ctx, &list); err != nil {
+	// The profiles are only read: the cache's own objects serve, without a copy of each.
+	if err := r.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing SecurityProfiles for remediation: %w", err)
 	}
 	profiles := remediation.Profiles(list.Items, excluding)
@@ -542,7 +544,8 @@ func releaseRequested() predicate.Predicate {
 // allProfiles maps any watched change to every profile: profiles are few and cluster-scoped.
 func (r *SecurityProfileReconciler) allProfiles(ctx context.Context, _ client.Object) []reconcile.Request {
 	var list securityv1alpha1.SecurityProfileList
-	if err := r.List(ctx, &list); err != nil {
+	// Called for every change of every watched object, and only the names are read: no copy.
+	if err := r.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
 		logf.FromContext(ctx).Error(err, "Listing SecurityProfiles to enqueue")
 		return nil
 	}
@@ -565,8 +568,8 @@ func auditRelevant() predicate.Predicate {
 			if n.GetGeneration() == 0 {
 				return true
 			}
-			if o.GetGeneration() != n.GetGeneration() || !equality.Semantic.DeepEqual(o.GetLabels(), n.GetLabels()) ||
-				!equality.Semantic.DeepEqual(o.GetAnnotations(), n.GetAnnotations()) ||
+			if o.GetGeneration() != n.GetGeneration() || !maps.Equal(o.GetLabels(), n.GetLabels()) ||
+				!maps.Equal(o.GetAnnotations(), n.GetAnnotations()) ||
 				!equality.Semantic.DeepEqual(o.GetOwnerReferences(), n.GetOwnerReferences()) ||
 				(o.GetDeletionTimestamp() == nil) != (n.GetDeletionTimestamp() == nil) {
 				return true

@@ -291,7 +291,8 @@ func (g *Gatherer) serverVersion(now time.Time) string {
 }
 
 // CacheOptions returns the manager cache settings the gatherer relies on: what no check reads is
-// stripped from every cached object, and ConfigMaps keep facts instead of values.
+// stripped from every cached object, ConfigMaps keep facts instead of values, and pods share
+// the parts they have in common with their controller's other pods (see podTransform).
 //
 // A per-kind transform replaces the default one rather than running after it, so each
 // transform is complete for its kind: it derives the facts (which read managedFields) and then
@@ -303,6 +304,7 @@ func CacheOptions() cache.Options {
 		DefaultTransform: stripUnread,
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.ConfigMap{}: {Transform: configMapFacts},
+			&corev1.Pod{}:       {Transform: podTransform},
 			&corev1.Secret{}:    {Transform: secretFacts},
 		},
 	}

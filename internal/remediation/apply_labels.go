@@ -182,10 +182,8 @@ func satisfiesLabel(key, cur, want string) bool {
 // enforce level depend on them.
 func podsKey(snap *benchmarks.Snapshot, ns string) string {
 	h := sha256.New()
-	for _, p := range snap.Pods {
-		if p.Namespace == ns {
-			fmt.Fprintf(h, "%s/%s;", p.UID, p.ResourceVersion)
-		}
+	for _, p := range snap.PodsIn(ns) {
+		fmt.Fprintf(h, "%s/%s;", p.UID, p.ResourceVersion)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

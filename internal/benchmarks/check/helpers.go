@@ -65,14 +65,14 @@ func collectWorkloads(s *Snapshot) []Workload {
 		}
 	}
 	for _, rs := range s.ReplicaSets {
-		if owner := metav1.GetControllerOf(rs); owner != nil && known[owner.UID] {
+		if owner := metav1.GetControllerOfNoCopy(rs); owner != nil && known[owner.UID] {
 			known[rs.UID] = true
 			continue
 		}
 		add("ReplicaSet", &rs.ObjectMeta, &rs.Spec.Template)
 	}
 	for _, j := range s.Jobs {
-		if owner := metav1.GetControllerOf(j); owner != nil && known[owner.UID] {
+		if owner := metav1.GetControllerOfNoCopy(j); owner != nil && known[owner.UID] {
 			known[j.UID] = true
 			continue
 		}
@@ -80,7 +80,7 @@ func collectWorkloads(s *Snapshot) []Workload {
 	}
 	for _, p := range s.Pods {
 		ref := ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
-		if owner := metav1.GetControllerOf(p); owner != nil && known[owner.UID] {
+		if owner := metav1.GetControllerOfNoCopy(p); owner != nil && known[owner.UID] {
 			if len(p.Spec.EphemeralContainers) > 0 {
 				out = append(out, Workload{Ref: ref, Object: &p.ObjectMeta, Template: &p.ObjectMeta, Pod: p,
 					Spec: &corev1.PodSpec{EphemeralContainers: p.Spec.EphemeralContainers, SecurityContext: p.Spec.SecurityContext,

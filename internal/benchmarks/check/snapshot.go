@@ -114,6 +114,31 @@ type derived struct {
 	nsByName  map[string]*corev1.Namespace
 	wlOnce    sync.Once
 	workloads []Workload
+	// memo holds the values of Derived by key, each a *memoEntry.
+	memo sync.Map
+}
+
+// memoEntry is one value of Derived, computed once.
+type memoEntry struct {
+	once  sync.Once
+	value any
+}
+
+// Derived returns the value compute returns for s, computed on first use and shared by every
+// check (and every level's view) evaluating s, as the workloads are: for an index or a list
+// that several checks build from the same objects. key identifies the value; give each value a
+// key of its own unexported type. compute may read only the snapshot's objects, never an Env:
+// evaluations with different levels, parameters and scopes share the snapshot and the value,
+// which is read-only.
+func Derived[T any](s *Snapshot, key any, compute func(*Snapshot) T) T {
+	d := s.derive()
+	e, ok := d.memo.Load(key)
+	if !ok {
+		e, _ = d.memo.LoadOrStore(key, &memoEntry{})
+	}
+	entry := e.(*memoEntry)
+	entry.once.Do(func() { entry.value = compute(s) })
+	return entry.value.(T)
 }
 
 // SetUnread records that kind could not be read and why.
@@ -196,6 +221,21 @@ func (s *Snapshot) namespaces() map[string]*corev1.Namespace {
 		}
 	})
 	return d.nsByName
+}
+
+// podsByNamespaceKey names the index of PodsIn.
+type podsByNamespaceKey struct{}
+
+// PodsIn returns the snapshot's pods in namespace ns, in snapshot order, from an index built once
+// per snapshot; the list is read-only.
+func (s *Snapshot) PodsIn(ns string) []*corev1.Pod {
+	return Derived(s, podsByNamespaceKey{}, func(s *Snapshot) map[string][]*corev1.Pod {
+		out := map[string][]*corev1.Pod{}
+		for _, p := range s.Pods {
+			out[p.Namespace] = append(out[p.Namespace], p)
+		}
+		return out
+	})[ns]
 }
 
 // Prepare computes the shared derived values once. Env.Prepare calls it; call one of them before

@@ -51,7 +51,7 @@ func cpNoWorkloads(s *check.Snapshot, env *check.Env) []check.Finding {
 		if !onCP[p.Spec.NodeName] || !env.Scope.InScope(s, p.Namespace) || check.PodTerminated(p) {
 			continue
 		}
-		if owner := metav1.GetControllerOf(p); owner != nil && owner.Kind == "DaemonSet" {
+		if owner := metav1.GetControllerOfNoCopy(p); owner != nil && owner.Kind == "DaemonSet" {
 			continue // node agents (log shippers, CNI, security agents) belong on every node
 		}
 		out = append(out, check.Failf(check.ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name},

@@ -480,11 +480,8 @@ func imgIndexReports(s *check.Snapshot, groupKind string) *imgReports {
 func (ix *imgReports) lookup(s *check.Snapshot, w *check.Workload, ic *imgContainer) *unstructured.Unstructured {
 	owners := []string{w.Ref.Kind + "/" + w.Ref.Name}
 	if w.Ref.Kind == "Deployment" {
-		for _, rs := range s.ReplicaSets {
-			if owner := metav1.GetControllerOf(rs); rs.Namespace == w.Ref.Namespace && owner != nil &&
-				owner.Kind == "Deployment" && owner.Name == w.Ref.Name {
-				owners = append(owners, "ReplicaSet/"+rs.Name)
-			}
+		for _, name := range check.Derived(s, replicaSetsByDeploymentKey{}, replicaSetsByDeployment)[w.Ref.Namespace+"/"+w.Ref.Name] {
+			owners = append(owners, "ReplicaSet/"+name)
 		}
 	}
 	var best *unstructured.Unstructured
@@ -498,6 +495,22 @@ func (ix *imgReports) lookup(s *check.Snapshot, w *check.Workload, ic *imgContai
 		return best
 	}
 	return ix.byImage[ic.ref.Key()]
+}
+
+// replicaSetsByDeploymentKey names the index, derived once per snapshot.
+type replicaSetsByDeploymentKey struct{}
+
+// replicaSetsByDeployment maps "namespace/name" of a Deployment to the names of the ReplicaSets
+// it controls, in snapshot order.
+func replicaSetsByDeployment(s *check.Snapshot) map[string][]string {
+	out := map[string][]string{}
+	for _, rs := range s.ReplicaSets {
+		if owner := metav1.GetControllerOfNoCopy(rs); owner != nil && owner.Kind == "Deployment" {
+			key := rs.Namespace + "/" + owner.Name
+			out[key] = append(out[key], rs.Name)
+		}
+	}
+	return out
 }
 
 // imgReportDescribes reports whether a report is about the image ref names. A report left over

@@ -162,9 +162,25 @@ func rbacBindings(s *check.Snapshot, inScope func(ns string) bool) []rbacBinding
 	return out
 }
 
-// privilegeBindings returns the bindings the privilege checks inspect.
+// privilegeBindingsKey and rbacIndexKey name values derived once per snapshot.
+type (
+	privilegeBindingsKey struct{}
+	rbacIndexKey         struct{}
+)
+
+// privilegeBindings returns the bindings the privilege checks inspect: every binding of the
+// snapshot, built once per snapshot for all of them, filtered by the evaluation's scope.
 func privilegeBindings(s *check.Snapshot, env *check.Env) []rbacBinding {
-	return rbacBindings(s, func(ns string) bool { return rbacInScope(s, env, ns) })
+	all := check.Derived(s, privilegeBindingsKey{}, func(s *check.Snapshot) []rbacBinding {
+		return rbacBindings(s, func(string) bool { return true })
+	})
+	out := make([]rbacBinding, 0, len(all))
+	for _, b := range all {
+		if rbacInScope(s, env, b.Namespace) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // rbacSystemProvided reports whether a role or binding ships with Kubernetes: its name starts
@@ -187,7 +203,12 @@ type rbacIndex struct {
 	clusterRoles map[string]*rbacv1.ClusterRole
 }
 
+// newRBACIndex returns the snapshot's index of roles, built once per snapshot; it is read-only.
 func newRBACIndex(s *check.Snapshot) *rbacIndex {
+	return check.Derived(s, rbacIndexKey{}, buildRBACIndex)
+}
+
+func buildRBACIndex(s *check.Snapshot) *rbacIndex {
 	ix := &rbacIndex{s: s, roles: map[string]*rbacv1.Role{}, clusterRoles: map[string]*rbacv1.ClusterRole{}}
 	for _, r := range s.Roles {
 		ix.roles[r.Namespace+"/"+r.Name] = r

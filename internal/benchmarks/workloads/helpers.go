@@ -137,7 +137,7 @@ func lcIsStaticPod(p *corev1.Pod) bool {
 	if _, ok := p.Annotations[corev1.MirrorPodAnnotationKey]; ok {
 		return true
 	}
-	owner := metav1.GetControllerOf(p)
+	owner := metav1.GetControllerOfNoCopy(p)
 	return owner != nil && owner.Kind == "Node"
 }
 
@@ -156,7 +156,7 @@ func lcPlacedPodsByNode(s *check.Snapshot, env *check.Env) map[string][]*corev1.
 		if p.Spec.NodeName == "" || !env.Scope.InScope(s, p.Namespace) || check.PodTerminated(p) || lcIsStaticPod(p) {
 			continue
 		}
-		if owner := metav1.GetControllerOf(p); owner != nil && owner.Kind == "DaemonSet" {
+		if owner := metav1.GetControllerOfNoCopy(p); owner != nil && owner.Kind == "DaemonSet" {
 			continue
 		}
 		out[p.Spec.NodeName] = append(out[p.Spec.NodeName], p)

@@ -41,7 +41,7 @@ func lcUnneededPods(s *check.Snapshot, env *check.Env) []check.Finding {
 		}
 		inspected++
 		ref := check.ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
-		owner := metav1.GetControllerOf(p)
+		owner := metav1.GetControllerOfNoCopy(p)
 		switch {
 		case check.PodTerminated(p):
 			if owner != nil && owner.Kind == "Job" {
@@ -64,7 +64,7 @@ func lcUnneededPods(s *check.Snapshot, env *check.Env) []check.Finding {
 		if j.Spec.TTLSecondsAfterFinished != nil || !lcJobFinished(j) {
 			continue
 		}
-		if owner := metav1.GetControllerOf(j); owner != nil && owner.Kind == "CronJob" {
+		if owner := metav1.GetControllerOfNoCopy(j); owner != nil && owner.Kind == "CronJob" {
 			continue // the CronJob's history limits remove it
 		}
 		out = append(out, check.Failf(check.ObjectRef{Kind: "Job", Namespace: j.Namespace, Name: j.Name},

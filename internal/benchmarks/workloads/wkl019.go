@@ -40,7 +40,7 @@ func lcSelfHealing(s *check.Snapshot, env *check.Env) []check.Finding {
 			}
 		case "Pod":
 			p := w.Pod
-			if lcEphemeralOnly(w) || lcIsStaticPod(p) || check.PodTerminated(p) || metav1.GetControllerOf(p) != nil {
+			if lcEphemeralOnly(w) || lcIsStaticPod(p) || check.PodTerminated(p) || metav1.GetControllerOfNoCopy(p) != nil {
 				continue // not bare: static, finished, or owned by a controller (an operator's resource counts)
 			}
 			msg := "pod has no controller ownerReference: it is not recreated when deleted, evicted or its node fails"
