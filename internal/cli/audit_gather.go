@@ -6,12 +6,29 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
 
+	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
 	"github.com/kubeposture/kubeposture/internal/gather"
-	"github.com/kubeposture/kubeposture/internal/operator"
 )
+
+// auditScheme knows the built-in kinds and the SecurityProfile API, as the operator's scheme
+// does. It is built here, when audit runs, rather than taken from internal/operator: importing
+// the operator would link (and initialise at every start, scan included) its metrics server's
+// authentication and authorization stack.
+func auditScheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	if err := securityv1alpha1.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
 
 // auditSnapshot gathers a live cluster through the operator's own gather path, from a short-lived
 // cache. Kinds the caller may not read are found by access review at once and reported by the
@@ -25,7 +42,11 @@ func auditSnapshot(ctx context.Context, kubeconfig, kubeContext string, readSecr
 	if err != nil {
 		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
 	}
-	src, err := gather.NewClusterSource(cfg, gather.SourceOptions{Scheme: operator.Scheme, ReadSecrets: readSecrets})
+	sch, err := auditScheme()
+	if err != nil {
+		return nil, err
+	}
+	src, err := gather.NewClusterSource(cfg, gather.SourceOptions{Scheme: sch, ReadSecrets: readSecrets})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Stdin is the path that names standard input, as in `kubectl apply -f -`.
@@ -86,12 +88,34 @@ func decodeAll(name string, data []byte, opts Options) decoded {
 	return d
 }
 
+// fileBuffers hold one file's bytes while it is decoded, one in use per decoding worker: the
+// decoders copy whatever they keep (the YAML parser its scalars, the JSON decoders their
+// strings), so a buffer is free again once its file is decoded.
+var fileBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledFile is the largest buffer kept for reuse; a rare large file's is left to the
+// collector.
+const maxPooledFile = 1 << 20
+
 func decodeFile(name string, opts Options) decoded {
-	data, err := os.ReadFile(name) //nolint:gosec // reading the manifests the user named is the point
+	f, err := os.Open(name) //nolint:gosec // reading the manifests the user named is the point
 	if err != nil {
 		return decoded{err: err}
 	}
-	return decodeAll(name, data, opts)
+	buf := fileBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	_, err = buf.ReadFrom(f)
+	_ = f.Close()
+	var d decoded
+	if err != nil {
+		d.err = err
+	} else {
+		d = decodeAll(name, buf.Bytes(), opts)
+	}
+	if buf.Cap() <= maxPooledFile {
+		fileBuffers.Put(buf)
+	}
+	return d
 }
 
 // readFiles decodes the files on GOMAXPROCS workers, at most a few files ahead of the one being

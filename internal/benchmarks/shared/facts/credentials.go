@@ -96,13 +96,16 @@ func CredentialIn(name, value string, ignoreName bool) (string, error) {
 var passwordURL = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@[^\s]`)
 
 // embeddedAssignment finds NAME=value and NAME: value pairs inside a value, such as a
-// properties file, a connection string or command-line flags.
-var embeddedAssignment = regexp.MustCompile(`(?m)(?:^|[\s;&,?{(]|--?)([A-Za-z][A-Za-z0-9_.-]{1,63})\s*[=:]\s*["']?([^\s"'&;,]{1,256})`)
+// properties file, a connection string or command-line flags. Its bounded repetitions compile
+// to a large program, so it is compiled when a value is first inspected rather than at start.
+var embeddedAssignment = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)(?:^|[\s;&,?{(]|--?)([A-Za-z][A-Za-z0-9_.-]{1,63})\s*[=:]\s*["']?([^\s"'&;,]{1,256})`)
+})
 
 // embeddedCredential returns the name of the first assignment inside value whose name says
 // credential and whose value could be one, or "".
 func embeddedCredential(value string) string {
-	for _, m := range embeddedAssignment.FindAllStringSubmatch(value, 64) {
+	for _, m := range embeddedAssignment().FindAllStringSubmatch(value, 64) {
 		if credentialName(m[1]) && plausibleCredential(m[2]) {
 			return m[1]
 		}
