@@ -27,6 +27,21 @@ stamp_ok() { # binary version
 # Builds run outside this repository, so that its go.mod is not consulted.
 scratch() { mktemp -d "${TMPDIR:-/tmp}/kubeposture-peers-XXXXXX"; }
 
+# module_source MODULE VERSION DIR copies the module's source at VERSION from the Go module proxy
+# into DIR, writable. Each tool is then built as its own main module, with the dependency
+# versions of its own go.mod (`go install MODULE@VERSION` would need the proxy's version list,
+# which it does not always serve).
+module_source() {
+  local src
+  src=$(cd "${TMPDIR:-/tmp}" && go mod download -json "$1@$2" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  if [ -z "$src" ]; then
+    log "the Go module proxy did not serve $1 $2"
+    exit 1
+  fi
+  cp -r "$src" "$3"
+  chmod -R u+w "$3"
+}
+
 build_popeye() {
   if stamp_ok popeye "$POPEYE_VERSION"; then
     log "popeye $POPEYE_VERSION already built"
@@ -35,7 +50,8 @@ build_popeye() {
   log "building popeye $POPEYE_VERSION"
   local dir
   dir=$(scratch)
-  (cd "$dir" && GOBIN="$OUT" GOFLAGS=-mod=mod go install "github.com/derailed/popeye@$POPEYE_VERSION")
+  module_source github.com/derailed/popeye "$POPEYE_VERSION" "$dir/popeye"
+  (cd "$dir/popeye" && GOFLAGS=-mod=mod go build -o "$OUT/popeye" .)
   rm -rf "$dir"
   echo "$POPEYE_VERSION" >"$OUT/popeye.version"
 }
@@ -46,18 +62,12 @@ build_polaris() {
     return
   fi
   log "building polaris $POLARIS_VERSION (packr2 $PACKR_VERSION packs its files)"
-  local dir src
+  local dir
   dir=$(scratch)
-  (cd "$dir" && GOBIN="$dir/bin" GOFLAGS=-mod=mod go install "github.com/gobuffalo/packr/v2/packr2@$PACKR_VERSION")
-  src=$(cd "$dir" && go mod download -json "github.com/fairwindsops/polaris@$POLARIS_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-  if [ -z "$src" ]; then
-    log "the Go module proxy did not serve polaris $POLARIS_VERSION"
-    exit 1
-  fi
-  cp -r "$src" "$dir/src"
-  chmod -R u+w "$dir/src"
-  (cd "$dir/src" && GOFLAGS=-mod=mod "$dir/bin/packr2" && GOFLAGS=-mod=mod go build -o "$OUT/polaris" .)
-  chmod -R u+w "$dir"
+  module_source github.com/gobuffalo/packr/v2 "$PACKR_VERSION" "$dir/packr"
+  (cd "$dir/packr" && GOFLAGS=-mod=mod go build -o "$dir/bin/packr2" ./packr2)
+  module_source github.com/fairwindsops/polaris "$POLARIS_VERSION" "$dir/polaris"
+  (cd "$dir/polaris" && GOFLAGS=-mod=mod "$dir/bin/packr2" && GOFLAGS=-mod=mod go build -o "$OUT/polaris" .)
   rm -rf "$dir"
   echo "$POLARIS_VERSION" >"$OUT/polaris.version"
 }
