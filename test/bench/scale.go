@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -149,6 +150,8 @@ func profileTop(binary, file, sampleIndex string) []string {
 }
 
 func scaleMarkdown(points []scalePoint, o scaleOptions) string {
+	points = slices.Clone(points)
+	slices.SortStableFunc(points, func(a, b scalePoint) int { return a.preset.sz.Pods - b.preset.sz.Pods })
 	var b strings.Builder
 	fmt.Fprintln(&b, "## Scaling curve")
 	fmt.Fprintln(&b)
