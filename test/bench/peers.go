@@ -221,9 +221,10 @@ the median of those ratios is reported, so a change in the machine's load during
 both sides of a ratio alike. Peak RSS is the child's maximum resident set from wait4's rusage.
 LIST and WATCH requests are the API server's `+"`apiserver_request_total`"+` for those verbs, read
 before each run and again a second after it ended (the API server counts a watch when it ends),
-with nothing else running against the API server. `+"`kubeposture audit`"+` starts its informers
-with watch-list (the initial objects stream through a WATCH request, no LIST) and reads Secrets'
-metadata only; it runs every L3 check (workloads, RBAC, network policies, namespaces, Secrets,
+with nothing else running against the API server; WATCH counts also take in the API server's
+own informers, whose watches end and restart every few minutes. `+"`kubeposture audit`"+` starts its
+informers with watch-list (the initial objects stream through a WATCH request, no LIST) and
+reads Secrets as metadata only except the types a check parses; it runs every L3 check (workloads, RBAC, network policies, namespaces, Secrets,
 nodes) and waits for every kind's initial state before evaluating. popeye lints every resource
 kind it knows and LISTs each; polaris audits workloads (pods and their controllers). The tools
 check different things, so this compares the cost of reading and evaluating a cluster of this
