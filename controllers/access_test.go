@@ -101,10 +101,15 @@ func restrictedSnapshot(t *testing.T, cfg *rest.Config, readKubelet bool) *bench
 	if readKubelet {
 		src.Gatherer.KubeletConfigs(ctx, snap, time.Now())
 	}
-	snap.Params = benchmarks.DefaultParams()
-	snap.Params.ReadKubeletConfig = readKubelet
-	snap.Scope = benchmarks.NewScope(nil, nil, nil)
 	return snap
+}
+
+// auditEnv is the Env of these audits: default parameters, every namespace, kubelet
+// configurations read when readKubelet is set.
+func auditEnv(readKubelet bool) benchmarks.Env {
+	params := benchmarks.DefaultParams()
+	params.ReadKubeletConfig = readKubelet
+	return benchmarks.Env{Now: time.Now(), Params: params, Scope: benchmarks.NewScope(nil, nil, nil)}
 }
 
 func reportOf(rep benchmarks.Report, id string) *benchmarks.CheckReport {
@@ -127,13 +132,14 @@ func TestMissingOptionalRolesGiveSkippedNamingTheRole(t *testing.T) {
 	t.Cleanup(func() { _ = k8sClient.Delete(context.Background(), node) })
 	cfg := restrictedUser(t, "e2e-auditor", auditRole(t, "e2e-audit-only"))
 	snap := restrictedSnapshot(t, cfg, true)
+	env := auditEnv(true)
 	if snap.SecretsRead || !strings.Contains(snap.SecretsUnread, "secrets") || !strings.Contains(snap.SecretsUnread, "secrets-reader") {
 		t.Errorf("Secrets must be unread, naming the permission and role: read=%v %q", snap.SecretsRead, snap.SecretsUnread)
 	}
 	if len(snap.Unread) != 0 {
 		t.Errorf("the audit role grants every audited kind: %v", snap.Unread)
 	}
-	rep := benchmarks.Evaluate(snap, benchmarks.All(), benchmarks.Options{Level: benchmarks.L3})
+	rep := benchmarks.Evaluate(snap, env, benchmarks.All(), benchmarks.Options{Level: benchmarks.L3})
 	for _, id := range []string{"SEC-007", "SEC-008", "SEC-010"} {
 		c := reportOf(rep, id)
 		if c == nil || c.Result != benchmarks.Skipped || !strings.Contains(c.Message, "secrets-reader") {
@@ -154,11 +160,12 @@ func TestMissingOptionalRolesGiveSkippedNamingTheRole(t *testing.T) {
 func TestAnUnreadableKindSkipsTheChecks(t *testing.T) {
 	cfg := restrictedUser(t, "e2e-auditor-no-sc", auditRole(t, "e2e-audit-no-storageclasses", "storageclasses"))
 	snap := restrictedSnapshot(t, cfg, false)
+	env := auditEnv(false)
 	why := snap.Unread["StorageClass"]
 	if !strings.Contains(why, "storageclasses.storage.k8s.io") || !strings.Contains(why, "kubeposture-audit") {
 		t.Fatalf("StorageClass must be unread, naming the permission and the role: %v", snap.Unread)
 	}
-	rep := benchmarks.Evaluate(snap, benchmarks.All(), benchmarks.Options{Level: benchmarks.L3})
+	rep := benchmarks.Evaluate(snap, env, benchmarks.All(), benchmarks.Options{Level: benchmarks.L3})
 	for _, c := range rep.Checks {
 		if c.Result != benchmarks.Skipped || !strings.Contains(c.Message, "StorageClass") {
 			t.Errorf("%s must be Skipped naming StorageClass: %s %q", c.Check.ID, c.Result, c.Message)

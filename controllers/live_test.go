@@ -99,8 +99,6 @@ func liveSnapshot(t *testing.T, ns string, names ...string) *benchmarks.Snapshot
 			}
 		}
 		if missing == "" {
-			snap.Params = benchmarks.DefaultParams()
-			snap.Scope = benchmarks.NewScope(nil, nil, nil)
 			return snap
 		}
 		if time.Now().After(deadline) {
@@ -118,7 +116,8 @@ func findings(t *testing.T, snap *benchmarks.Snapshot, id, ns string) map[string
 			continue
 		}
 		out := map[string]benchmarks.Finding{}
-		for _, f := range c.Evaluate(snap) {
+		env := benchmarks.Env{Now: time.Now(), Params: benchmarks.DefaultParams(), Scope: benchmarks.NewScope(nil, nil, nil)}
+		for _, f := range c.Evaluate(snap, &env) {
 			if f.Object.Namespace == ns {
 				out[f.Object.Name] = f
 			}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -179,8 +180,7 @@ func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alph
 	if err != nil {
 		return auditOutcome{}, fmt.Errorf("gathering the cluster snapshot: %w", err)
 	}
-	snap.Params = plan.Params
-	snap.Scope = plan.Scope
+	env := benchmarks.Env{Now: start, Params: plan.Params, Scope: plan.Scope}
 	if plan.Params.ReadKubeletConfig && r.Gatherer.Kubelet != nil {
 		r.Gatherer.KubeletConfigs(ctx, snap, start)
 	}
@@ -188,8 +188,8 @@ func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alph
 	if checks == nil {
 		checks = benchmarks.All()
 	}
-	report := benchmarks.Evaluate(snap, checks, plan.Options)
-	remediation, err := r.remediate(ctx, seen, snap, "")
+	report := benchmarks.Evaluate(snap, env, checks, plan.Options)
+	remediation, err := r.remediate(ctx, seen, snap, start, "")
 	if err != nil {
 		return auditOutcome{}, err
 	}
@@ -199,21 +199,22 @@ func (r *SecurityProfileReconciler) audit(ctx context.Context, p *securityv1alph
 }
 
 // remediate applies what every remediating profile wants, except the one named excluding (a
-// profile being deleted). It runs only after evaluation, on the same snapshot, and also when no
+// profile being deleted), judged at now, the time snap was gathered. It runs only after evaluation, on the same snapshot, and also when no
 // profile remediates any more but the operator still owns changes, so they are reverted.
-func (r *SecurityProfileReconciler) remediate(ctx context.Context, seen uint64, snap *benchmarks.Snapshot, excluding string) (*remediation.Outcome, error) {
+func (r *SecurityProfileReconciler) remediate(ctx context.Context, seen uint64, snap *benchmarks.Snapshot, now time.Time, excluding string) (*remediation.Outcome, error) {
 	if r.Remediator == nil {
 		return nil, nil
 	}
 	var list securityv1alpha1.SecurityProfileList
-	if err := r.List(ctx, &list); err != nil {
+	// The profiles are only read: the cache's own objects serve, without a copy of each.
+	if err := r.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing SecurityProfiles for remediation: %w", err)
 	}
 	profiles := remediation.Profiles(list.Items, excluding)
 	if len(profiles) == 0 && !remediation.OwnsChanges(snap) {
 		return nil, nil
 	}
-	out := r.Remediator.Apply(ctx, seen, snap, remediation.Desired(snap, profiles))
+	out := r.Remediator.Apply(ctx, seen, snap, remediation.Desired(snap, now, profiles))
 	if out == nil {
 		return &remediation.Outcome{Stale: true}, nil
 	}
@@ -256,11 +257,12 @@ func (r *SecurityProfileReconciler) finalize(ctx context.Context, p *securityv1a
 		return ctrl.Result{}, r.removeFinalizer(ctx, p)
 	}
 	seen := r.remediationWrites()
-	snap, err := r.Gatherer.Snapshot(ctx, r.Clock.Now())
+	now := r.Clock.Now()
+	snap, err := r.Gatherer.Snapshot(ctx, now)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	outcome, err := r.remediate(ctx, seen, snap, p.Name)
+	outcome, err := r.remediate(ctx, seen, snap, now, p.Name)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -542,7 +544,8 @@ func releaseRequested() predicate.Predicate {
 // allProfiles maps any watched change to every profile: profiles are few and cluster-scoped.
 func (r *SecurityProfileReconciler) allProfiles(ctx context.Context, _ client.Object) []reconcile.Request {
 	var list securityv1alpha1.SecurityProfileList
-	if err := r.List(ctx, &list); err != nil {
+	// Called for every change of every watched object, and only the names are read: no copy.
+	if err := r.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
 		logf.FromContext(ctx).Error(err, "Listing SecurityProfiles to enqueue")
 		return nil
 	}
@@ -565,8 +568,8 @@ func auditRelevant() predicate.Predicate {
 			if n.GetGeneration() == 0 {
 				return true
 			}
-			if o.GetGeneration() != n.GetGeneration() || !equality.Semantic.DeepEqual(o.GetLabels(), n.GetLabels()) ||
-				!equality.Semantic.DeepEqual(o.GetAnnotations(), n.GetAnnotations()) ||
+			if o.GetGeneration() != n.GetGeneration() || !maps.Equal(o.GetLabels(), n.GetLabels()) ||
+				!maps.Equal(o.GetAnnotations(), n.GetAnnotations()) ||
 				!equality.Semantic.DeepEqual(o.GetOwnerReferences(), n.GetOwnerReferences()) ||
 				(o.GetDeletionTimestamp() == nil) != (n.GetDeletionTimestamp() == nil) {
 				return true

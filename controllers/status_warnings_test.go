@@ -8,8 +8,7 @@ import (
 )
 
 func TestWarningsNameUnknownCheckIDs(t *testing.T) {
-	s := &benchmarks.Snapshot{Params: benchmarks.DefaultParams()}
-	rep := benchmarks.Evaluate(s, benchmarks.All(), benchmarks.Options{
+	rep := benchmarks.Evaluate(&benchmarks.Snapshot{}, benchmarks.Env{Params: benchmarks.DefaultParams()}, benchmarks.All(), benchmarks.Options{
 		Level: benchmarks.L1, Exclude: []string{"WKL-999"},
 		Exemptions: []benchmarks.Exemption{{CheckID: "NET-404", Reason: "typo"}},
 	})

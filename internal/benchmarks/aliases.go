@@ -13,6 +13,7 @@ import (
 type (
 	Check               = check.Check
 	Domain              = check.Domain
+	Env                 = check.Env
 	Finding             = check.Finding
 	HostPathAllowance   = check.HostPathAllowance
 	KubeletConfigResult = check.KubeletConfigResult

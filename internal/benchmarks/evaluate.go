@@ -3,6 +3,7 @@ package benchmarks
 import (
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -162,24 +163,26 @@ func matchesAny(c check.Check, selectors []string) bool {
 	return false
 }
 
-// Evaluate runs the checks selected by opts on the snapshot and computes the level and score.
-// It does not modify the snapshot: each check sees a copy whose Level is the level evaluated.
-func Evaluate(s *check.Snapshot, checks []check.Check, opts Options) Report {
-	s.Prepare()
+// Evaluate runs the checks selected by opts on the snapshot, with the time, parameters and scope
+// of env, and computes the level and score. It modifies neither the snapshot nor env: each check
+// sees a copy of env whose Level is the level evaluated (opts.Level, and the levels below it for
+// level-dependent checks); env.Level is not read.
+func Evaluate(s *check.Snapshot, env check.Env, checks []check.Check, opts Options) Report {
+	env.Prepare(s)
 	rep := Report{Level: opts.Level, Summary: Summary{ByResult: map[check.Result]int{}, FailedBySeverity: map[check.Severity]int{}}}
-	active, expired := splitExemptions(opts.Exemptions, s.Now)
+	active, expired := splitExemptions(opts.Exemptions, env.Now)
 	rep.ExpiredExemptions = expired
 	rep.UnknownSelectors = unknownSelectors(checks, opts)
 	attested := map[string]Attestation{}
 	for _, a := range opts.Attestations {
-		if a.Expires.After(s.Now) {
+		if a.Expires.After(env.Now) {
 			attested[a.ItemID] = a
 		} else {
 			rep.ExpiredAttestations = append(rep.ExpiredAttestations, a)
 		}
 	}
 
-	rep.Checks = evaluateChecks(s, Select(checks, opts), opts.Level, active, attested)
+	rep.Checks = evaluateChecks(s, &env, Select(checks, opts), opts.Level, active, attested)
 
 	weightMet, weightAll := 0, 0
 	for i := range rep.Checks {
@@ -238,17 +241,16 @@ func splitExemptions(all []Exemption, now time.Time) (active, expired []Exemptio
 }
 
 // evaluateAt runs one check at one level, turning a panic into an Error result.
-func evaluateAt(snap *check.Snapshot, c *check.Check, lvl check.Level, exemptions []Exemption, attested map[string]Attestation) CheckReport {
-	view := *snap // shares the objects and the derived values; only the level differs
-	view.Level = lvl
-	s := &view
+func evaluateAt(s *check.Snapshot, base *check.Env, c *check.Check, lvl check.Level, exemptions []Exemption, attested map[string]Attestation) CheckReport {
+	env := *base // shares the parameters, the scope and its values; only the level differs
+	env.Level = lvl
 	cr := CheckReport{Check: c}
 	if msg := s.UnreadMessage(); msg != "" {
 		cr.Result, cr.Message = check.Skipped, check.Truncate(msg, 512)
 		cr.Findings = []check.Finding{check.Skippedf("%s", msg)}
 		return cr
 	}
-	findings, err := safeEvaluate(c, s)
+	findings, err := safeEvaluate(c, s, &env)
 	if err != nil {
 		cr.Result = check.Error
 		cr.Message = check.Truncate(err.Error(), 512)
@@ -286,16 +288,28 @@ func evaluateAt(snap *check.Snapshot, c *check.Check, lvl check.Level, exemption
 	if result == check.NotApplicable && hasResult(cr.Findings, check.Exempted) {
 		result = check.Exempted
 	}
-	sort.SliceStable(cr.Findings, func(i, j int) bool {
-		a, b := cr.Findings[i], cr.Findings[j]
-		if a.Result.Rank() != b.Result.Rank() {
-			return a.Result.Rank() > b.Result.Rank()
-		}
-		return check.RefLess(a.Object, b.Object)
-	})
+	// Checks mostly report in the order of the sorted workloads, so the findings are often
+	// sorted already; checking that is one pass, sorting them again is n·log n comparisons.
+	if !slices.IsSortedFunc(cr.Findings, compareFindings) {
+		slices.SortStableFunc(cr.Findings, compareFindings)
+	}
 	cr.Result = result
 	cr.Message = summarize(c, result, cr, attested)
 	return cr
+}
+
+// compareFindings orders findings by decreasing rank of result, then by object.
+func compareFindings(a, b check.Finding) int {
+	if ra, rb := a.Result.Rank(), b.Result.Rank(); ra != rb {
+		return rb - ra
+	}
+	switch {
+	case check.RefLess(a.Object, b.Object):
+		return -1
+	case check.RefLess(b.Object, a.Object):
+		return 1
+	}
+	return 0
 }
 
 func hasResult(fs []check.Finding, r check.Result) bool {
@@ -307,7 +321,7 @@ func hasResult(fs []check.Finding, r check.Result) bool {
 	return false
 }
 
-func safeEvaluate(c *check.Check, s *check.Snapshot) (findings []check.Finding, err error) {
+func safeEvaluate(c *check.Check, s *check.Snapshot, env *check.Env) (findings []check.Finding, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			stack := strings.SplitN(string(debug.Stack()), "\n", 12)
@@ -317,7 +331,7 @@ func safeEvaluate(c *check.Check, s *check.Snapshot) (findings []check.Finding, 
 	if c.Evaluate == nil {
 		return nil, fmt.Errorf("check %s has no Evaluate function", c.ID)
 	}
-	return c.Evaluate(s), nil
+	return c.Evaluate(s, env), nil
 }
 
 func exemptionFor(checkID string, obj check.ObjectRef, exemptions []Exemption) (Exemption, bool) {

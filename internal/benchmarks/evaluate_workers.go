@@ -10,9 +10,9 @@ import (
 
 // evaluateChecks evaluates the checks, each at lvl and, for level-dependent checks, at every
 // level from its own up to lvl, on up to GOMAXPROCS workers, and returns their reports in the
-// order of checks. Checks only read the snapshot (evaluateAt gives each evaluation its own
-// view at its level), and its derived values are each computed under their own sync.Once.
-func evaluateChecks(s *check.Snapshot, checks []check.Check, lvl check.Level, active []Exemption, attested map[string]Attestation) []CheckReport {
+// order of checks. Checks only read the snapshot and env (evaluateAt gives each evaluation its
+// own copy of env at its level), and their derived values are each computed under a sync.Once.
+func evaluateChecks(s *check.Snapshot, env *check.Env, checks []check.Check, lvl check.Level, active []Exemption, attested map[string]Attestation) []CheckReport {
 	if len(checks) == 0 {
 		return nil
 	}
@@ -25,11 +25,11 @@ func evaluateChecks(s *check.Snapshot, checks []check.Check, lvl check.Level, ac
 				return
 			}
 			c := &checks[i]
-			cr := evaluateAt(s, c, lvl, active, attested)
+			cr := evaluateAt(s, env, c, lvl, active, attested)
 			if c.LevelDependent {
 				cr.ByLevel = map[check.Level]check.Result{lvl: cr.Result}
 				for l := c.Level; l < lvl; l++ {
-					cr.ByLevel[l] = evaluateAt(s, c, l, active, attested).Result
+					cr.ByLevel[l] = evaluateAt(s, env, c, l, active, attested).Result
 				}
 			}
 			out[i] = cr

@@ -157,9 +157,9 @@ func FuzzScopeSelector(f *testing.F) {
 		if excluded {
 			excl = []string{ns}
 		}
-		s := &check.Snapshot{Scope: check.NewScope(selector, excl, []string{"kube-system"}),
-			Namespaces: []*corev1.Namespace{{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{labelKey: labelValue}}}}}
-		got := s.InScope(ns)
+		scope := check.NewScope(selector, excl, []string{"kube-system"})
+		s := &check.Snapshot{Namespaces: []*corev1.Namespace{{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{labelKey: labelValue}}}}}
+		got := scope.InScope(s, ns)
 		var want bool
 		switch {
 		case ns == "" || ns == "kube-system" || excluded:

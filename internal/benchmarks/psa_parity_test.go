@@ -31,8 +31,7 @@ func psaSnapshot(t *testing.T, path string) *benchmarks.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &benchmarks.Snapshot{Now: now, Source: benchmarks.SourceCluster, ServerVersion: "v1.37.2",
-		Params: benchmarks.DefaultParams(), SecretsRead: true}
+	s := &benchmarks.Snapshot{Source: benchmarks.SourceCluster, ServerVersion: "v1.37.2", SecretsRead: true}
 	for _, o := range objs {
 		if pod, ok := o.Object.(*corev1.Pod); ok {
 			pod.Namespace = "psa"
@@ -47,7 +46,6 @@ func psaSnapshot(t *testing.T, path string) *benchmarks.Snapshot {
 		}
 		s.Add(o.Object)
 	}
-	s.Scope = benchmarks.NewScope(nil, nil, s.Params.SystemNamespaces)
 	return s
 }
 
@@ -100,7 +98,7 @@ func TestPodSecurityParity(t *testing.T) {
 				if dedicated, ok := benchmarks.PSADedicatedCheck(id); ok && checks[dedicated].Level <= level.lvl {
 					checkID = dedicated
 				}
-				rep := benchmarks.Evaluate(psaSnapshot(t, path), []benchmarks.Check{checks[checkID]}, benchmarks.Options{Level: level.lvl})
+				rep := benchmarks.Evaluate(psaSnapshot(t, path), testEnv(), []benchmarks.Check{checks[checkID]}, benchmarks.Options{Level: level.lvl})
 				if got := rep.Checks[0]; got.Result != benchmarks.Fail {
 					t.Errorf("control %s: %s at %s is %s, want Fail: %s", id, checkID, level.lvl, got.Result, got.Message)
 				}
@@ -108,7 +106,7 @@ func TestPodSecurityParity(t *testing.T) {
 		}
 		for _, path := range passes {
 			t.Run(level.dir+"/pass/"+filepath.Base(path), func(t *testing.T) {
-				rep := benchmarks.Evaluate(psaSnapshot(t, path), []benchmarks.Check{checks["WKL-031"]}, benchmarks.Options{Level: level.lvl})
+				rep := benchmarks.Evaluate(psaSnapshot(t, path), testEnv(), []benchmarks.Check{checks["WKL-031"]}, benchmarks.Options{Level: level.lvl})
 				if got := rep.Checks[0]; got.Result != benchmarks.Pass {
 					t.Errorf("WKL-031 at %s is %s, want Pass: %s", level.lvl, got.Result, got.Message)
 				}

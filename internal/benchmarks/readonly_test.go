@@ -10,24 +10,28 @@ import (
 	"github.com/kubeposture/kubeposture/internal/benchmarks/fixtures"
 )
 
-// fingerprint renders everything a check could change in a snapshot: every object, the
-// parameters, the scope and the facts of the audit.
-func fingerprint(t *testing.T, s *benchmarks.Snapshot) string {
+// fingerprint renders everything a check could change in a snapshot and its Env: every object,
+// the facts of the audit, the time, the parameters and the scope.
+func fingerprint(t *testing.T, s *benchmarks.Snapshot, env *benchmarks.Env) string {
 	t.Helper()
 	b, err := json.Marshal(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sel := "<nil>"
-	if s.Scope.Selector != nil {
-		sel = s.Scope.Selector.String()
+	e, err := json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return string(b) + "\nselector " + sel
+	sel := "<nil>"
+	if env.Scope.Selector != nil {
+		sel = env.Scope.Selector.String()
+	}
+	return string(b) + "\n" + string(e) + "\nselector " + sel
 }
 
 // TestChecksDoNotModifySnapshot evaluates every check on every one of its fixtures and fails
-// when the snapshot differs afterwards: in the operator the snapshot's objects are the
-// informer cache's own, shared by every audit.
+// when the snapshot or the Env differs afterwards: in the operator the snapshot's objects are
+// the informer cache's own, shared by every audit, and the parameters are the profile's.
 func TestChecksDoNotModifySnapshot(t *testing.T) {
 	for _, c := range benchmarks.All() {
 		files, _ := filepath.Glob(filepath.Join("testdata", c.ID, "*.yaml"))
@@ -41,13 +45,17 @@ func TestChecksDoNotModifySnapshot(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			snap.Prepare()
-			before := fingerprint(t, snap)
-			if _, err := f.Evaluate(c, snap); err != nil {
+			env, err := f.Env()
+			if err != nil {
 				t.Fatal(err)
 			}
-			if after := fingerprint(t, snap); after != before {
-				t.Errorf("%s modified the snapshot of %s", c.ID, path)
+			snap.Prepare()
+			before := fingerprint(t, snap, &env)
+			for lvl := c.Level; lvl <= benchmarks.L3; lvl++ {
+				benchmarks.Evaluate(snap, env, []benchmarks.Check{c}, benchmarks.Options{Level: lvl})
+			}
+			if after := fingerprint(t, snap, &env); after != before {
+				t.Errorf("%s modified the snapshot or the Env of %s", c.ID, path)
 			}
 		}
 	}

@@ -53,13 +53,17 @@ func TestChecksDeclareOptionalKinds(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				env, err := f.Env()
+				if err != nil {
+					t.Fatal(err)
+				}
 				snap.ReadHook = func(gk string) {
 					if !declares(c.Reads, gk) {
 						undeclared[gk] = true
 					}
 				}
 				for lvl := c.Level; lvl <= benchmarks.L3; lvl++ {
-					benchmarks.Evaluate(snap, []benchmarks.Check{c}, benchmarks.Options{Level: lvl})
+					benchmarks.Evaluate(snap, env, []benchmarks.Check{c}, benchmarks.Options{Level: lvl})
 				}
 			}
 		}

@@ -87,7 +87,7 @@ func testOrganisationalItem(t *testing.T, c benchmarks.Check) {
 	if !standardPattern.MatchString(c.ID) || c.Title == "" || c.Remediation == "" {
 		t.Errorf("organisational item %q: incomplete", c.ID)
 	}
-	rep := benchmarks.Evaluate(&benchmarks.Snapshot{}, []benchmarks.Check{c}, benchmarks.Options{Level: benchmarks.L3})
+	rep := benchmarks.Evaluate(&benchmarks.Snapshot{}, benchmarks.Env{}, []benchmarks.Check{c}, benchmarks.Options{Level: benchmarks.L3})
 	if len(rep.Checks) != 1 || rep.Checks[0].Result != benchmarks.Manual {
 		t.Errorf("organisational item %s must be Manual without an attestation", c.ID)
 	}

@@ -231,8 +231,8 @@ cannot be read is an error naming its file and line.`,
 				}
 				return usageErr("%v", err)
 			}
-			snap.Params, snap.Scope = params, scope
-			return evaluate(snap, opts, common, res, streams)
+			env := benchmarks.Env{Now: time.Now(), Params: params, Scope: scope}
+			return evaluate(snap, env, opts, common, res, streams)
 		},
 	}
 	common.register(cmd)
@@ -275,8 +275,8 @@ choose the cluster as kubectl does; --namespace limits the namespaced checks to 
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			snap.Params, snap.Scope = params, scope
-			return evaluate(snap, opts, common, &result{command: "audit", verbose: common.verbose}, streams)
+			env := benchmarks.Env{Now: time.Now(), Params: params, Scope: scope}
+			return evaluate(snap, env, opts, common, &result{command: "audit", verbose: common.verbose}, streams)
 		},
 	}
 	common.register(cmd)
@@ -302,9 +302,10 @@ func onlyNamespace(sel labels.Selector, ns string) labels.Selector {
 	return sel.Add(*req)
 }
 
-// evaluate runs the checks over the snapshot, writes the report and returns the exit status.
-func evaluate(snap *benchmarks.Snapshot, opts benchmarks.Options, common commonFlags, res *result, streams IO) error {
-	rep := benchmarks.Evaluate(snap, benchmarks.All(), opts)
+// evaluate runs the checks over the snapshot in env, writes the report and returns the exit
+// status.
+func evaluate(snap *benchmarks.Snapshot, env benchmarks.Env, opts benchmarks.Options, common commonFlags, res *result, streams IO) error {
+	rep := benchmarks.Evaluate(snap, env, benchmarks.All(), opts)
 	res.report = &rep
 	var err error
 	switch common.output {

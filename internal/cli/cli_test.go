@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -381,8 +382,8 @@ func reportOf(t *testing.T, path string) *benchmarks.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap.Params, snap.Scope = params, scope
-	rep := benchmarks.Evaluate(snap, benchmarks.All(), opts)
+	env := benchmarks.Env{Now: time.Now(), Params: params, Scope: scope}
+	rep := benchmarks.Evaluate(snap, env, benchmarks.All(), opts)
 	return &rep
 }
 

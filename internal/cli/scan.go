@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -76,7 +75,7 @@ type location struct {
 // document is an error naming its file and line; an input with no Kubernetes object is an
 // error.
 func scanSnapshot(in *scanInputs, streams IO, res *result) (*benchmarks.Snapshot, error) {
-	snap := &benchmarks.Snapshot{Now: time.Now(), Source: benchmarks.SourceManifests}
+	snap := &benchmarks.Snapshot{Source: benchmarks.SourceManifests}
 	sum := &inputSummary{}
 	res.input, res.locs = sum, locations{}
 	unread := map[string]int{}

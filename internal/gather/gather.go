@@ -111,7 +111,7 @@ type storeGetter interface {
 // is not read: it is named in the snapshot's Unread, with the permission and the role that
 // grants it, and the checks are Skipped rather than judged on missing objects.
 func (g *Gatherer) Snapshot(ctx context.Context, now time.Time) (*benchmarks.Snapshot, error) {
-	s := &benchmarks.Snapshot{Now: now, Source: benchmarks.SourceCluster, SecretsRead: g.ReadSecrets}
+	s := &benchmarks.Snapshot{Source: benchmarks.SourceCluster, SecretsRead: g.ReadSecrets}
 	for _, kind := range AuditedKinds(g.ReadSecrets) {
 		if msg := g.MissingAccess(ctx, kind, now); msg != "" {
 			s.SetUnread(KindName(kind), msg)
@@ -291,7 +291,8 @@ func (g *Gatherer) serverVersion(now time.Time) string {
 }
 
 // CacheOptions returns the manager cache settings the gatherer relies on: what no check reads is
-// stripped from every cached object, and ConfigMaps keep facts instead of values.
+// stripped from every cached object, ConfigMaps keep facts instead of values, and pods share
+// the parts they have in common with their controller's other pods (see podTransform).
 //
 // A per-kind transform replaces the default one rather than running after it, so each
 // transform is complete for its kind: it derives the facts (which read managedFields) and then
@@ -303,6 +304,7 @@ func CacheOptions() cache.Options {
 		DefaultTransform: stripUnread,
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.ConfigMap{}: {Transform: configMapFacts},
+			&corev1.Pod{}:       {Transform: podTransform},
 			&corev1.Secret{}:    {Transform: secretFacts},
 		},
 	}

@@ -66,6 +66,8 @@ func TestTransformsAreIdempotentAndDropValues(t *testing.T) {
 				return "Secret"
 			case *corev1.ConfigMap:
 				return "ConfigMap"
+			case *corev1.Pod:
+				return "Pod"
 			}
 			return "other"
 		}()] = b.Transform
@@ -78,6 +80,11 @@ func TestTransformsAreIdempotentAndDropValues(t *testing.T) {
 		{"Secret", transforms["Secret"], func() runtime.Object { return tlsSecretApplied(t) }},
 		{"ConfigMap", transforms["ConfigMap"], func() runtime.Object { return configMapApplied(t) }},
 		{"default on a ConfigMap", transforms["default"], func() runtime.Object { return configMapApplied(t) }},
+		{"Pod", transforms["Pod"], func() runtime.Object {
+			p := replicaSetPod("web-a", "nginx:1.27")
+			applied(t, p, &p.ObjectMeta, `{"f:spec":{"f:containers":{}}}`)
+			return p
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -23,8 +23,9 @@ var groupVersion = schema.GroupVersion{Group: reportsv1alpha1.GroupVersion.Group
 
 // Writer keeps a profile's OpenReports in line with its last audit.
 type Writer struct {
-	// Client reads and writes uncached; it needs list, create, patch and delete on reports
-	// and clusterreports (config/components/openreports).
+	// Client reads and writes uncached; it needs list, create, patch and delete on reports,
+	// and list, create and patch on clusterreports (config/components/openreports): the
+	// ClusterReport is owned by its profile and deleted with it by garbage collection.
 	Client client.Client
 }
 

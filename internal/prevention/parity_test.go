@@ -80,8 +80,8 @@ func parity(t *testing.T, c benchmarks.Check, path string) {
 		t.Fatal(err)
 	}
 	opts := fixtureOptions{}
-	snap := &benchmarks.Snapshot{Source: benchmarks.SourceCluster, ServerVersion: "v1.37.2", SecretsRead: true,
-		Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
+	snap := &benchmarks.Snapshot{Source: benchmarks.SourceCluster, ServerVersion: "v1.37.2", SecretsRead: true}
+	env := benchmarks.Env{Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
 	var items []manifest.Object
 	for _, o := range objs {
 		if u, ok := o.Object.(*unstructured.Unstructured); ok && u.GroupVersionKind().Group == "fixtures.kubeposture.io" {
@@ -101,13 +101,13 @@ func parity(t *testing.T, c benchmarks.Check, path string) {
 		}
 	}
 	if opts.Now != "" {
-		if snap.Now, err = time.Parse(time.RFC3339, opts.Now); err != nil {
+		if env.Now, err = time.Parse(time.RFC3339, opts.Now); err != nil {
 			t.Fatal(err)
 		}
 	}
-	snap.Params = benchmarks.DefaultParams()
+	env.Params = benchmarks.DefaultParams()
 	if len(opts.Params) > 0 {
-		if err := json.Unmarshal(opts.Params, &snap.Params); err != nil {
+		if err := json.Unmarshal(opts.Params, &env.Params); err != nil {
 			t.Fatalf("FixtureOptions.params: %v", err)
 		}
 	}
@@ -115,8 +115,8 @@ func parity(t *testing.T, c benchmarks.Check, path string) {
 	if len(opts.NamespaceSelector) > 0 {
 		sel = labels.SelectorFromSet(opts.NamespaceSelector)
 	}
-	snap.Scope = benchmarks.NewScope(sel, opts.ExcludedNamespaces, snap.Params.SystemNamespaces)
-	rep := benchmarks.Evaluate(snap, []benchmarks.Check{c}, benchmarks.Options{Level: level})
+	env.Scope = benchmarks.NewScope(sel, opts.ExcludedNamespaces, env.Params.SystemNamespaces)
+	rep := benchmarks.Evaluate(snap, env, []benchmarks.Check{c}, benchmarks.Options{Level: level})
 	flagged := map[benchmarks.ObjectRef]bool{}
 	for _, f := range rep.Checks[0].Findings {
 		if f.Result == benchmarks.Fail || f.Result == benchmarks.Error {
@@ -127,9 +127,9 @@ func parity(t *testing.T, c benchmarks.Check, path string) {
 	// The policy, scoped as the fixture scopes the audit.
 	fixtureCount++
 	profile := fmt.Sprintf("parity-%d", fixtureCount)
-	in := prevention.Input{Profile: profile, Options: benchmarks.Options{Level: level}, Params: snap.Params,
+	in := prevention.Input{Profile: profile, Options: benchmarks.Options{Level: level}, Params: env.Params,
 		Checks: []string{c.ID}, Mode: securityv1alpha1.PreventionDeny, ParamsNamespace: paramsNamespace,
-		ExcludedNamespaces: opts.ExcludedNamespaces, Now: snap.Now}
+		ExcludedNamespaces: opts.ExcludedNamespaces, Now: env.Now}
 	if len(opts.NamespaceSelector) > 0 {
 		in.NamespaceSelector = &metav1.LabelSelector{MatchLabels: opts.NamespaceSelector}
 	}

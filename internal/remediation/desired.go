@@ -172,15 +172,17 @@ type deletion struct {
 	wanters
 }
 
-// Desired merges what every remediating profile wants, from one snapshot. It is pure.
-func Desired(snap *benchmarks.Snapshot, profiles []Profile) DesiredState {
+// Desired merges what every remediating profile wants, from one snapshot taken at now. It is
+// pure.
+func Desired(snap *benchmarks.Snapshot, now time.Time, profiles []Profile) DesiredState {
 	d := DesiredState{policies: map[string]*desiredPolicy{}, labels: map[string]map[string]*desiredLabel{},
 		automount: map[string]*wanters{}}
 	userDenyIngress := userPolicies(snap, networkingv1.PolicyTypeIngress)
 	userDenyEgress := userPolicies(snap, networkingv1.PolicyTypeEgress)
 	deletions := map[string]*deletion{}
 	for _, p := range profiles {
-		for _, ns := range namespacesInScope(snap, p.plan.Scope) {
+		for _, scoped := range p.plan.Scope.Namespaces(snap) {
+			ns := scoped.Name
 			if p.actions[securityv1alpha1.ActionDefaultDenyNetworkPolicy] {
 				if !userDenyIngress[ns] {
 					d.wantPolicy(p, securityv1alpha1.ActionDefaultDenyNetworkPolicy, ns, policyDenyIngress, denyIngressSpec())
@@ -219,12 +221,12 @@ func Desired(snap *benchmarks.Snapshot, profiles []Profile) DesiredState {
 			}
 		}
 		if p.actions[securityv1alpha1.ActionDeleteTerminatedPods] {
-			for _, pod := range terminatedPods(snap, p) {
+			for _, pod := range terminatedPods(snap, now, p) {
 				wantDeletion(deletions, p, securityv1alpha1.ActionDeleteTerminatedPods, pod)
 			}
 		}
 		if p.actions[securityv1alpha1.ActionDeleteExpiredBootstrapTokens] {
-			for _, tok := range expiredBootstrapTokens(snap) {
+			for _, tok := range expiredBootstrapTokens(snap, now) {
 				wantDeletion(deletions, p, securityv1alpha1.ActionDeleteExpiredBootstrapTokens, tok)
 			}
 		}
@@ -304,15 +306,6 @@ func psaStricter(a, b string) bool {
 	return rank[a] > rank[b]
 }
 
-func namespacesInScope(snap *benchmarks.Snapshot, scope benchmarks.Scope) []string {
-	scoped := &benchmarks.Snapshot{Namespaces: snap.Namespaces, Scope: scope, Source: snap.Source}
-	var out []string
-	for _, ns := range scoped.ScopedNamespaces() {
-		out = append(out, ns.Name)
-	}
-	return out
-}
-
 // userPolicies returns the namespaces that have a default-deny policy for direction t which the
 // operator did not create.
 func userPolicies(snap *benchmarks.Snapshot, t networkingv1.PolicyType) map[string]bool {
@@ -356,11 +349,10 @@ func quarantineSpec() networkingv1.NetworkPolicySpec {
 }
 
 // terminatedPods are finished pods in the profile's scope older than its terminatedPodMaxAge.
-func terminatedPods(snap *benchmarks.Snapshot, p Profile) []deletion {
+func terminatedPods(snap *benchmarks.Snapshot, now time.Time, p Profile) []deletion {
 	var out []deletion
-	scoped := &benchmarks.Snapshot{Namespaces: snap.Namespaces, Scope: p.plan.Scope, Source: snap.Source}
 	for _, pod := range snap.Pods {
-		if (pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed) || !scoped.InScope(pod.Namespace) {
+		if (pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed) || !p.plan.Scope.InScope(snap, pod.Namespace) {
 			continue
 		}
 		var finished time.Time
@@ -372,7 +364,7 @@ func terminatedPods(snap *benchmarks.Snapshot, p Profile) []deletion {
 		if finished.IsZero() {
 			finished = pod.CreationTimestamp.Time
 		}
-		if age := snap.Now.Sub(finished); age > p.plan.Params.TerminatedPodMaxAge {
+		if age := now.Sub(finished); age > p.plan.Params.TerminatedPodMaxAge {
 			out = append(out, deletion{ref: benchmarks.ObjectRef{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name}, uid: string(pod.UID),
 				reason: fmt.Sprintf("pod %s %s ago", strings.ToLower(string(pod.Status.Phase)), age.Round(60e9))})
 		}
@@ -381,14 +373,14 @@ func terminatedPods(snap *benchmarks.Snapshot, p Profile) []deletion {
 }
 
 // expiredBootstrapTokens are bootstrap-token Secrets in kube-system whose expiration has passed.
-func expiredBootstrapTokens(snap *benchmarks.Snapshot) []deletion {
+func expiredBootstrapTokens(snap *benchmarks.Snapshot, now time.Time) []deletion {
 	var out []deletion
 	for _, sec := range snap.Secrets {
 		if sec.Type != corev1.SecretTypeBootstrapToken || sec.Namespace != metav1.NamespaceSystem {
 			continue
 		}
 		facts, ok := benchmarks.Facts(&sec.ObjectMeta)
-		if !ok || facts.TokenExpiration == nil || facts.TokenExpiration.After(snap.Now) {
+		if !ok || facts.TokenExpiration == nil || facts.TokenExpiration.After(now) {
 			continue
 		}
 		out = append(out, deletion{ref: benchmarks.ObjectRef{Kind: "Secret", Namespace: sec.Namespace, Name: sec.Name}, uid: string(sec.UID),

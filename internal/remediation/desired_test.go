@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"sort"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -123,7 +124,7 @@ func TestDesired(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Desired(tc.snap, Profiles(tc.profiles, ""))
+			d := Desired(tc.snap, time.Time{}, Profiles(tc.profiles, ""))
 			if got := policiesOf(d); !reflect.DeepEqual(got, tc.policies) {
 				t.Errorf("policies:\n got %q\nwant %q", got, tc.policies)
 			}

@@ -41,11 +41,11 @@ func scanL3(t *testing.T, objs []runtime.Object) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap := &benchmarks.Snapshot{Now: time.Now(), Source: benchmarks.SourceManifests, Params: params, Scope: scope}
+	snap := &benchmarks.Snapshot{Source: benchmarks.SourceManifests}
 	for _, o := range objs {
 		snap.Add(o)
 	}
-	rep := benchmarks.Evaluate(snap, benchmarks.All(), opts)
+	rep := benchmarks.Evaluate(snap, benchmarks.Env{Now: time.Now(), Params: params, Scope: scope}, benchmarks.All(), opts)
 	exempted := 0
 	for _, c := range rep.Checks {
 		switch c.Result {

@@ -54,7 +54,7 @@ const (
 // and removes them one at a time.
 var optionalComponents = []string{
 	"secrets-reader", "remediation", "remediation-serviceaccounts", "remediation-pods",
-	"remediation-bootstrap-tokens", "node-proxy", "prevention",
+	"remediation-bootstrap-tokens", "node-proxy", "prevention", "openreports",
 }
 
 var suite struct {
@@ -144,8 +144,14 @@ rules:
 		return err
 	}
 	suite.auditLog = filepath.Join(suite.workDir, "audit.log")
+	reportsCRDs, err := openReportsCRDs()
+	if err != nil {
+		return err
+	}
 	suite.env = &ctrlenvtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(suite.root, "config", "crd", "bases")},
+		// The OpenReports CRDs come from the published module, so the operator's reports are
+		// written to the kinds Policy Reporter reads.
+		CRDDirectoryPaths:     []string{filepath.Join(suite.root, "config", "crd", "bases"), reportsCRDs},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
 		Scheme:                envtest.Scheme,
@@ -590,4 +596,14 @@ func auditOffset(t *testing.T) int64 {
 		t.Fatal(err)
 	}
 	return st.Size()
+}
+
+// openReportsCRDs is the CRD directory of the published github.com/openreports/reports-api
+// module, as the Go toolchain downloaded it.
+func openReportsCRDs() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/openreports/reports-api").Output()
+	if err != nil {
+		return "", fmt.Errorf("locating the reports-api module: %w", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "config", "crd"), nil
 }

@@ -20,7 +20,9 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	rbacvalidation "k8s.io/component-helpers/auth/rbac/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -147,9 +149,14 @@ func TestEveryRequestIsGrantedByItsDocumentedRole(t *testing.T) {
 			StringData: map[string]string{"token-id": "abcdef", "token-secret": "0123456789abcdef",
 				"expiration": time.Now().Add(-48 * time.Hour).UTC().Format(time.RFC3339), "usage-bootstrap-authentication": "true"}})
 	terminatedPod(t, ns, "finished-long-ago")
+	// A second namespace with a failure of its own gets an OpenReports Report, which is deleted
+	// once the namespace leaves the profile's scope.
+	const reported = "perm-b"
+	create(t, namespace(reported, "perm"),
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings", Namespace: reported}, Data: map[string]string{"DB_PASSWORD": "hunter2"}})
 
 	metricsPort := freePort(t)
-	op := startOperator(t, "permissions", "--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort), "--metrics-secure")
+	op := startOperator(t, "permissions", "--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort), "--metrics-secure", "--openreports")
 	eventually(t, 60*time.Second, "the operator to lead", func() bool { return leaseHolder(t) != "" })
 
 	p := &securityv1alpha1.SecurityProfile{
@@ -174,6 +181,27 @@ func TestEveryRequestIsGrantedByItsDocumentedRole(t *testing.T) {
 			p.Status.Prevention != nil && p.Status.Prevention.Policies > 0 && preventionApplied(p.Status.Prevention)
 	})
 	scrapeMetrics(t, metricsPort)
+
+	progress("permissions: OpenReports written, and a namespace's Report deleted when it leaves the scope")
+	eventually(t, 30*time.Second, "a Report in "+reported+" and the ClusterReport", func() bool {
+		return openReport(t, "Report", reported, "kubeposture-"+p.Name) && openReport(t, "ClusterReport", "", "kubeposture-"+p.Name)
+	})
+	// A second failure changes the Report, which is then applied again.
+	create(t, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "more-settings", Namespace: reported}, Data: map[string]string{"API_TOKEN_PASSWORD": "hunter3"}})
+	eventually(t, 30*time.Second, "the Report of "+reported+" to name the second ConfigMap", func() bool {
+		return strings.Contains(openReportText(t, "Report", reported, "kubeposture-"+p.Name), "more-settings")
+	})
+	relabel := &corev1.Namespace{}
+	if err := suite.admin.Get(ctx, client.ObjectKey{Name: reported}, relabel); err != nil {
+		t.Fatal(err)
+	}
+	relabel.Labels["e2e"] = "perm-out"
+	if err := suite.admin.Update(ctx, relabel); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the Report of "+reported+" deleted", func() bool {
+		return !openReport(t, "Report", reported, "kubeposture-"+p.Name)
+	})
 
 	progress("permissions: a policy weakened by hand is restored")
 	weakened := &networkingv1.NetworkPolicy{}
@@ -395,4 +423,34 @@ func scrapeMetrics(t *testing.T, port int) {
 		t.Fatalf("scraping metrics: %v", err)
 	}
 	resp.Body.Close()
+}
+
+// openReportText returns the OpenReports object as JSON, or "" when it does not exist.
+func openReportText(t *testing.T, kind, ns, name string) string {
+	t.Helper()
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(schema.GroupVersionKind{Group: "openreports.io", Version: "v1alpha1", Kind: kind})
+	if err := suite.admin.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, u); err != nil {
+		if apierrors.IsNotFound(err) {
+			return ""
+		}
+		t.Fatalf("reading %s %s/%s: %v", kind, ns, name, err)
+	}
+	b, err := u.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// openReport reports whether the OpenReports object (kind Report or ClusterReport) exists.
+func openReport(t *testing.T, kind, ns, name string) bool {
+	t.Helper()
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(schema.GroupVersionKind{Group: "openreports.io", Version: "v1alpha1", Kind: kind})
+	err := suite.admin.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, u)
+	if err != nil && !apierrors.IsNotFound(err) {
+		t.Fatalf("reading %s %s/%s: %v", kind, ns, name, err)
+	}
+	return err == nil
 }

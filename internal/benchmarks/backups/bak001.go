@@ -26,7 +26,7 @@ func bak001() check.Check {
 	}
 }
 
-func bakStorageLocations(s *check.Snapshot) []check.Finding {
+func bakStorageLocations(s *check.Snapshot, env *check.Env) []check.Finding {
 	if out, done := bakVeleroPrelude(s, bakLocationKind, false); done {
 		return out
 	}
@@ -34,7 +34,7 @@ func bakStorageLocations(s *check.Snapshot) []check.Finding {
 		return []check.Finding{check.Failf(check.ObjectRef{Kind: "BackupStorageLocation"},
 			"Velero is installed but has no BackupStorageLocation, so no backup can be written")}
 	}
-	maxAge := s.Params.Backups.StorageLocationValidationMaxAge
+	maxAge := env.Params.Backups.StorageLocationValidationMaxAge
 	var out []check.Finding
 	for _, u := range s.ExtraObjects(bakLocationKind) {
 		ref := unstruct.Ref(u)
@@ -63,9 +63,9 @@ func bakStorageLocations(s *check.Snapshot) []check.Finding {
 			out = append(out, check.Failf(ref, "%s", msg))
 		case st.LastValidationTime == nil:
 			out = append(out, check.Failf(ref, "phase is Available but the location has never been validated"))
-		case s.Now.Sub(st.LastValidationTime.Time) > maxAge:
+		case env.Now.Sub(st.LastValidationTime.Time) > maxAge:
 			out = append(out, check.Failf(ref, "last validated %s ago (at most %s allowed): validation is off or the Velero server is not running",
-				check.ApproxDuration(s.Now.Sub(st.LastValidationTime.Time)), check.ApproxDuration(maxAge)))
+				check.ApproxDuration(env.Now.Sub(st.LastValidationTime.Time)), check.ApproxDuration(maxAge)))
 		}
 	}
 	return out

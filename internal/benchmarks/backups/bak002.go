@@ -24,7 +24,7 @@ func bak002() check.Check {
 	}
 }
 
-func bakScheduleFrequency(s *check.Snapshot) []check.Finding {
+func bakScheduleFrequency(s *check.Snapshot, env *check.Env) []check.Finding {
 	if out, done := bakVeleroPrelude(s, bakScheduleKind, true); done {
 		return out
 	}
@@ -32,7 +32,7 @@ func bakScheduleFrequency(s *check.Snapshot) []check.Finding {
 	if len(schedules) == 0 && len(out) == 0 {
 		return []check.Finding{check.Failf(check.ObjectRef{Kind: "Schedule"}, "Velero is installed but no Schedule exists, so nothing is backed up regularly")}
 	}
-	maxAge := s.Params.BackupMaxAge
+	maxAge := env.Params.BackupMaxAge
 	good := 0
 	var paused []check.Finding
 	for _, sch := range schedules {
@@ -44,7 +44,7 @@ func bakScheduleFrequency(s *check.Snapshot) []check.Finding {
 			out = append(out, check.Failf(sch.Ref, "Velero rejected the schedule: %s", strings.Join(sch.Status.ValidationErrors, "; ")))
 			continue
 		}
-		gap, err := bakScheduleGap(sch.Spec.Schedule, s.Now)
+		gap, err := bakScheduleGap(sch.Spec.Schedule, env.Now)
 		switch {
 		case err != nil:
 			out = append(out, check.Errorf(sch.Ref, "cannot read schedule %q: %v", sch.Spec.Schedule, err))

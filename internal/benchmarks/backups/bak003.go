@@ -27,7 +27,7 @@ func bak003() check.Check {
 	}
 }
 
-func bakRecentBackups(s *check.Snapshot) []check.Finding {
+func bakRecentBackups(s *check.Snapshot, env *check.Env) []check.Finding {
 	if out, done := bakVeleroPrelude(s, bakScheduleKind, false); done {
 		return out
 	}
@@ -48,7 +48,7 @@ func bakRecentBackups(s *check.Snapshot) []check.Finding {
 			bySchedule[key] = append(bySchedule[key], b)
 		}
 	}
-	maxAge := s.Params.BackupMaxAge
+	maxAge := env.Params.BackupMaxAge
 	for _, sch := range active {
 		runs := bySchedule[sch.Ref.Namespace+"/"+sch.Ref.Name]
 		sort.Slice(runs, func(i, j int) bool { return runs[i].finished().After(runs[j].finished()) })
@@ -71,9 +71,9 @@ func bakRecentBackups(s *check.Snapshot) []check.Finding {
 		switch {
 		case newest == nil:
 			problems = append(problems, "no backup of this schedule has completed")
-		case s.Now.Sub(newest.finished()) > maxAge:
+		case env.Now.Sub(newest.finished()) > maxAge:
 			problems = append(problems, fmt.Sprintf("newest completed backup %s finished %s ago (at most %s allowed)",
-				newest.Ref.Name, check.ApproxDuration(s.Now.Sub(newest.finished())), check.ApproxDuration(maxAge)))
+				newest.Ref.Name, check.ApproxDuration(env.Now.Sub(newest.finished())), check.ApproxDuration(maxAge)))
 		}
 		if len(failedSince) > 0 {
 			problems = append(problems, "later runs did not complete: "+check.ContainerNames(failedSince))

@@ -32,13 +32,13 @@ func bak004() check.Check {
 	}
 }
 
-func bakVolumeCoverage(s *check.Snapshot) []check.Finding {
+func bakVolumeCoverage(s *check.Snapshot, env *check.Env) []check.Finding {
 	if out, done := bakVeleroPrelude(s, bakScheduleKind, true); done {
 		return out
 	}
 	byNamespace := map[string][]*corev1.PersistentVolumeClaim{}
 	for _, pvc := range s.PersistentVolumeClaims {
-		if pvc.Status.Phase == corev1.ClaimBound && s.InScope(pvc.Namespace) {
+		if pvc.Status.Phase == corev1.ClaimBound && env.Scope.InScope(s, pvc.Namespace) {
 			byNamespace[pvc.Namespace] = append(byNamespace[pvc.Namespace], pvc)
 		}
 	}

@@ -27,7 +27,7 @@ func bak005() check.Check {
 	}
 }
 
-func bakFullRestoreCoverage(s *check.Snapshot) []check.Finding {
+func bakFullRestoreCoverage(s *check.Snapshot, env *check.Env) []check.Finding {
 	if out, done := bakVeleroPrelude(s, bakScheduleKind, true); done {
 		return out
 	}
@@ -43,7 +43,7 @@ func bakFullRestoreCoverage(s *check.Snapshot) []check.Finding {
 		if !bakIncludesClusterResources(t) {
 			problems = append(problems, "it leaves out cluster-scoped resources (includeClusterResources is false, or unset while namespaces are filtered)")
 		}
-		if s.Level >= check.L2 {
+		if env.Level >= check.L2 {
 			for _, res := range []string{"configmaps", "secrets"} {
 				if !bakIncludesResource(t, res) {
 					problems = append(problems, res+" are filtered out")

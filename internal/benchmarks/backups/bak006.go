@@ -30,7 +30,7 @@ func bak006() check.Check {
 	}
 }
 
-func bakEtcdSnapshots(s *check.Snapshot) []check.Finding {
+func bakEtcdSnapshots(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("etcd snapshots are state of a live control plane that manifests do not show")}
 	}
@@ -49,15 +49,15 @@ func bakEtcdSnapshots(s *check.Snapshot) []check.Finding {
 			"verify that `etcdctl snapshot save` (or the distribution's snapshot command) runs at least weekly and that the " +
 			"snapshots are copied off the nodes, and attest it")}
 	}
-	jobs, err := bakEtcdBackupJobs(s)
+	jobs, err := bakEtcdBackupJobs(s, env)
 	if err != nil {
 		return []check.Finding{check.Errorf(check.ObjectRef{Kind: "CronJob"}, "%v", err)}
 	}
 	if len(jobs) == 0 {
 		return []check.Finding{check.Failf(check.ObjectRef{Kind: "CronJob"}, "no etcd snapshot CronJob found (label %s or a name like %s), "+
-			"although etcd runs in kube-system", s.Params.Backups.EtcdBackupSelector, strings.Join(s.Params.Backups.EtcdBackupNamePatterns, ", "))}
+			"although etcd runs in kube-system", env.Params.Backups.EtcdBackupSelector, strings.Join(env.Params.Backups.EtcdBackupNamePatterns, ", "))}
 	}
-	maxAge := s.Params.BackupMaxAge
+	maxAge := env.Params.BackupMaxAge
 	var out []check.Finding
 	for _, cj := range jobs {
 		ref := check.ObjectRef{Kind: "CronJob", Namespace: cj.Namespace, Name: cj.Name}
@@ -65,7 +65,7 @@ func bakEtcdSnapshots(s *check.Snapshot) []check.Finding {
 		if cj.Spec.Suspend != nil && *cj.Spec.Suspend {
 			problems = append(problems, "it is suspended")
 		}
-		gap, err := bakScheduleGap(cj.Spec.Schedule, s.Now)
+		gap, err := bakScheduleGap(cj.Spec.Schedule, env.Now)
 		switch {
 		case err != nil:
 			out = append(out, check.Errorf(ref, "cannot read schedule %q: %v", cj.Spec.Schedule, err))
@@ -76,8 +76,8 @@ func bakEtcdSnapshots(s *check.Snapshot) []check.Finding {
 		switch last := cj.Status.LastSuccessfulTime; {
 		case last == nil:
 			problems = append(problems, "it has never completed successfully")
-		case s.Now.Sub(last.Time) > maxAge:
-			problems = append(problems, fmt.Sprintf("last successful run was %s ago", check.ApproxDuration(s.Now.Sub(last.Time))))
+		case env.Now.Sub(last.Time) > maxAge:
+			problems = append(problems, fmt.Sprintf("last successful run was %s ago", check.ApproxDuration(env.Now.Sub(last.Time))))
 		}
 		if len(problems) == 0 {
 			return nil // one healthy snapshot job is enough
@@ -88,8 +88,8 @@ func bakEtcdSnapshots(s *check.Snapshot) []check.Finding {
 }
 
 // bakEtcdBackupJobs returns the CronJobs that take etcd snapshots, by label or by name.
-func bakEtcdBackupJobs(s *check.Snapshot) ([]*batchv1.CronJob, error) {
-	p := s.Params.Backups
+func bakEtcdBackupJobs(s *check.Snapshot, env *check.Env) ([]*batchv1.CronJob, error) {
+	p := env.Params.Backups
 	var sel labels.Selector
 	if strings.TrimSpace(p.EtcdBackupSelector) != "" {
 		var err error

@@ -26,16 +26,16 @@ func bak007() check.Check {
 	}
 }
 
-func bakRestoreTests(s *check.Snapshot) []check.Finding {
+func bakRestoreTests(s *check.Snapshot, env *check.Env) []check.Finding {
 	if out, done := bakVeleroPrelude(s, bakRestoreKind, false); done {
 		return out
 	}
 	restores, out := bakRuns(s, bakRestoreKind)
-	window := s.Params.RestoreTestMaxAge
+	window := env.Params.RestoreTestMaxAge
 	var newest *bakRun
 	var failed []string
 	for _, r := range restores {
-		age := s.Now.Sub(r.finished())
+		age := env.Now.Sub(r.finished())
 		switch r.Status.Phase {
 		case "Completed":
 			if age <= window {
@@ -57,7 +57,7 @@ func bakRestoreTests(s *check.Snapshot) []check.Finding {
 	}
 	last := "no Velero Restore exists in this cluster"
 	if newest != nil {
-		last = fmt.Sprintf("the newest completed Velero Restore, %s, finished %s ago", newest.Ref.Name, check.ApproxDuration(s.Now.Sub(newest.finished())))
+		last = fmt.Sprintf("the newest completed Velero Restore, %s, finished %s ago", newest.Ref.Name, check.ApproxDuration(env.Now.Sub(newest.finished())))
 	}
 	return append(out, check.Manualf("%s (a restore test is due every %s): run a test restore, or attest a restore test done in another cluster",
 		last, check.ApproxDuration(window)))

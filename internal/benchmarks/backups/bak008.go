@@ -38,7 +38,7 @@ const (
 	bakBetaDefaultClassAnnotation = "storageclass.beta.kubernetes.io/is-default-class"
 )
 
-func bakProductionStorage(s *check.Snapshot) []check.Finding {
+func bakProductionStorage(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("storage classes and volumes are cluster-wide facts that manifests do not show")}
 	}
@@ -55,7 +55,7 @@ func bakProductionStorage(s *check.Snapshot) []check.Finding {
 	var out []check.Finding
 	if defaultClass == nil {
 		out = append(out, check.Failf(check.ObjectRef{Kind: "StorageClass"}, "no StorageClass is annotated %s=true, so PVCs without a class get no production storage", bakDefaultClassAnnotation))
-	} else if why := bakProvisionerProblem(s, defaultClass.Provisioner); why != "" {
+	} else if why := bakProvisionerProblem(s, env, defaultClass.Provisioner); why != "" {
 		out = append(out, check.Failf(check.ObjectRef{Kind: "StorageClass", Name: defaultClass.Name}, "the default StorageClass %s", why))
 	}
 
@@ -65,10 +65,10 @@ func bakProductionStorage(s *check.Snapshot) []check.Finding {
 	}
 	for _, pvc := range s.PersistentVolumeClaims {
 		ns := s.Namespace(pvc.Namespace)
-		if ns == nil || !s.InScope(ns.Name) || ns.Labels[check.LabelCritical] != "true" {
+		if ns == nil || !env.Scope.InScope(s, ns.Name) || ns.Labels[check.LabelCritical] != "true" {
 			continue
 		}
-		if problems := bakClaimStorageProblems(s, pvc, volumes[pvc.Spec.VolumeName], classes, defaultClass); len(problems) > 0 {
+		if problems := bakClaimStorageProblems(s, env, pvc, volumes[pvc.Spec.VolumeName], classes, defaultClass); len(problems) > 0 {
 			out = append(out, check.Failf(check.ObjectRef{Kind: "PersistentVolumeClaim", Namespace: pvc.Namespace, Name: pvc.Name},
 				"production data (namespace labelled %s=true): %s", check.LabelCritical, strings.Join(problems, "; ")))
 		}
@@ -78,7 +78,7 @@ func bakProductionStorage(s *check.Snapshot) []check.Finding {
 
 // bakClaimStorageProblems judges the storage of one production PVC from its volume when bound,
 // else from the class it will be provisioned from.
-func bakClaimStorageProblems(s *check.Snapshot, pvc *corev1.PersistentVolumeClaim, pv *corev1.PersistentVolume,
+func bakClaimStorageProblems(s *check.Snapshot, env *check.Env, pvc *corev1.PersistentVolumeClaim, pv *corev1.PersistentVolume,
 	classes map[string]*storagev1.StorageClass, defaultClass *storagev1.StorageClass) []string {
 	className := ""
 	switch {
@@ -92,7 +92,7 @@ func bakClaimStorageProblems(s *check.Snapshot, pvc *corev1.PersistentVolumeClai
 	sc := classes[className]
 	var problems []string
 	if sc != nil {
-		if why := bakProvisionerProblem(s, sc.Provisioner); why != "" {
+		if why := bakProvisionerProblem(s, env, sc.Provisioner); why != "" {
 			problems = append(problems, fmt.Sprintf("StorageClass %s %s", sc.Name, why))
 		}
 	}
@@ -117,8 +117,8 @@ func bakClaimStorageProblems(s *check.Snapshot, pvc *corev1.PersistentVolumeClai
 }
 
 // bakProvisionerProblem says why a provisioner is not production-ready, or returns "".
-func bakProvisionerProblem(s *check.Snapshot, provisioner string) string {
-	p := s.Params.Backups
+func bakProvisionerProblem(s *check.Snapshot, env *check.Env, provisioner string) string {
+	p := env.Params.Backups
 	for _, pat := range p.ProvisionerDenylist {
 		if glob.Wildcard(pat, provisioner) {
 			return fmt.Sprintf("uses provisioner %s, which keeps data on a single node", provisioner)

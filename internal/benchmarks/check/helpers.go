@@ -27,8 +27,9 @@ type Workload struct {
 	Pod *corev1.Pod
 }
 
-// Workloads returns the in-scope workloads of the snapshot, sorted by reference.
-func (s *Snapshot) Workloads() []Workload {
+// AllWorkloads returns every workload of the snapshot, in scope or not, sorted by reference;
+// checks read the ones in scope with Env.Workloads.
+func (s *Snapshot) AllWorkloads() []Workload {
 	d := s.derive()
 	d.wlOnce.Do(func() { d.workloads = collectWorkloads(s) })
 	return d.workloads
@@ -39,9 +40,6 @@ func collectWorkloads(s *Snapshot) []Workload {
 	var out []Workload
 	add := func(kind string, obj *metav1.ObjectMeta, tmpl *corev1.PodTemplateSpec) {
 		known[obj.UID] = true
-		if !s.InScope(obj.Namespace) {
-			return
-		}
 		out = append(out, Workload{
 			Ref:      ObjectRef{Kind: kind, Namespace: obj.Namespace, Name: obj.Name},
 			Object:   obj,
@@ -67,25 +65,22 @@ func collectWorkloads(s *Snapshot) []Workload {
 		}
 	}
 	for _, rs := range s.ReplicaSets {
-		if owner := metav1.GetControllerOf(rs); owner != nil && known[owner.UID] {
+		if owner := metav1.GetControllerOfNoCopy(rs); owner != nil && known[owner.UID] {
 			known[rs.UID] = true
 			continue
 		}
 		add("ReplicaSet", &rs.ObjectMeta, &rs.Spec.Template)
 	}
 	for _, j := range s.Jobs {
-		if owner := metav1.GetControllerOf(j); owner != nil && known[owner.UID] {
+		if owner := metav1.GetControllerOfNoCopy(j); owner != nil && known[owner.UID] {
 			known[j.UID] = true
 			continue
 		}
 		add("Job", &j.ObjectMeta, &j.Spec.Template)
 	}
 	for _, p := range s.Pods {
-		if !s.InScope(p.Namespace) {
-			continue
-		}
 		ref := ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
-		if owner := metav1.GetControllerOf(p); owner != nil && known[owner.UID] {
+		if owner := metav1.GetControllerOfNoCopy(p); owner != nil && known[owner.UID] {
 			if len(p.Spec.EphemeralContainers) > 0 {
 				out = append(out, Workload{Ref: ref, Object: &p.ObjectMeta, Template: &p.ObjectMeta, Pod: p,
 					Spec: &corev1.PodSpec{EphemeralContainers: p.Spec.EphemeralContainers, SecurityContext: p.Spec.SecurityContext,

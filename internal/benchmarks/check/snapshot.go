@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks/shared/facts"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -22,7 +21,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
 // Source says where a snapshot's objects came from.
@@ -36,15 +34,10 @@ const (
 	SourceManifests Source = "Manifests"
 )
 
-// Snapshot is everything the checks read, gathered once per audit. Checks must treat every
-// object as read-only: in the operator they are the informer cache's own objects.
+// Snapshot is the cluster's state the checks read, gathered once per audit; what an evaluation
+// asks of it (time, level, parameters, scope) is in the Env passed beside it. Checks must treat
+// every object as read-only: in the operator they are the informer cache's own objects.
 type Snapshot struct {
-	// Now is the time of the audit; checks never read the clock.
-	Now time.Time
-	// Level is the level being evaluated; only LevelDependent checks read it.
-	Level Level
-	// Params are the thresholds and lists of the profile.
-	Params Params
 	// Source says whether this is a live cluster or a set of manifests.
 	Source Source
 	// ServerVersion is the API server's gitVersion, such as "v1.37.2"; empty when unknown.
@@ -107,9 +100,6 @@ type Snapshot struct {
 	// when the kind is served by the cluster.
 	Extra map[string][]*unstructured.Unstructured
 
-	// Scope decides which namespaces namespaced checks inspect.
-	Scope Scope
-
 	// ReadHook, when set, is called with every optional kind a check asks the snapshot for; the
 	// catalog's tests use it to prove that each check declares the kinds it reads (Check.Reads).
 	ReadHook func(groupKind string) `json:"-"`
@@ -124,16 +114,31 @@ type derived struct {
 	nsByName  map[string]*corev1.Namespace
 	wlOnce    sync.Once
 	workloads []Workload
+	// memo holds the values of Derived by key, each a *memoEntry.
+	memo sync.Map
 }
 
-// Scope decides which namespaces namespaced checks inspect.
-type Scope struct {
-	// Selector limits namespaces by label; nil means every namespace.
-	Selector labels.Selector
-	// Excluded namespaces are never inspected by namespaced checks.
-	Excluded map[string]bool
-	// System namespaces are platform namespaces, left out of workload, network and labelling checks.
-	System map[string]bool
+// memoEntry is one value of Derived, computed once.
+type memoEntry struct {
+	once  sync.Once
+	value any
+}
+
+// Derived returns the value compute returns for s, computed on first use and shared by every
+// check (and every level's view) evaluating s, as the workloads are: for an index or a list
+// that several checks build from the same objects. key identifies the value; give each value a
+// key of its own unexported type. compute may read only the snapshot's objects, never an Env:
+// evaluations with different levels, parameters and scopes share the snapshot and the value,
+// which is read-only.
+func Derived[T any](s *Snapshot, key any, compute func(*Snapshot) T) T {
+	d := s.derive()
+	e, ok := d.memo.Load(key)
+	if !ok {
+		e, _ = d.memo.LoadOrStore(key, &memoEntry{})
+	}
+	entry := e.(*memoEntry)
+	entry.once.Do(func() { entry.value = compute(s) })
+	return entry.value.(T)
 }
 
 // SetUnread records that kind could not be read and why.
@@ -218,43 +223,30 @@ func (s *Snapshot) namespaces() map[string]*corev1.Namespace {
 	return d.nsByName
 }
 
-// Prepare computes the shared derived values once. Evaluate calls it; call it before sharing a
-// snapshot between goroutines.
-func (s *Snapshot) Prepare() { s.Workloads() }
+// podsByNamespaceKey names the index of PodsIn.
+type podsByNamespaceKey struct{}
+
+// PodsIn returns the snapshot's pods in namespace ns, in snapshot order, from an index built once
+// per snapshot; the list is read-only.
+func (s *Snapshot) PodsIn(ns string) []*corev1.Pod {
+	return Derived(s, podsByNamespaceKey{}, func(s *Snapshot) map[string][]*corev1.Pod {
+		out := map[string][]*corev1.Pod{}
+		for _, p := range s.Pods {
+			out[p.Namespace] = append(out[p.Namespace], p)
+		}
+		return out
+	})[ns]
+}
+
+// Prepare computes the shared derived values once. Env.Prepare calls it; call one of them before
+// sharing a snapshot between goroutines.
+func (s *Snapshot) Prepare() {
+	s.namespaces()
+	s.AllWorkloads()
+}
 
 // Namespace returns the namespace object by name, or nil when it is not in the snapshot.
 func (s *Snapshot) Namespace(name string) *corev1.Namespace { return s.namespaces()[name] }
-
-// IsSystem reports whether ns is a platform namespace.
-func (s *Snapshot) IsSystem(ns string) bool { return s.Scope.System[ns] }
-
-// InScope reports whether namespaced user checks inspect ns: it is not a system or excluded
-// namespace, and its labels match the profile's selector. A namespace missing from the
-// snapshot (as in a manifest scan) is judged by name alone.
-func (s *Snapshot) InScope(ns string) bool {
-	if ns == "" || s.Scope.System[ns] || s.Scope.Excluded[ns] {
-		return false
-	}
-	if s.Scope.Selector == nil || s.Scope.Selector.Empty() {
-		return true
-	}
-	obj := s.Namespace(ns)
-	if obj == nil {
-		return s.Source == SourceManifests
-	}
-	return s.Scope.Selector.Matches(labels.Set(obj.Labels))
-}
-
-// ScopedNamespaces returns the namespaces in scope that are not being deleted.
-func (s *Snapshot) ScopedNamespaces() []*corev1.Namespace {
-	var out []*corev1.Namespace
-	for _, ns := range s.Namespaces {
-		if ns.DeletionTimestamp == nil && s.InScope(ns.Name) {
-			out = append(out, ns)
-		}
-	}
-	return out
-}
 
 // Add puts one object into the snapshot by its type and reports whether the type is one the
 // checks read. Unstructured objects go to Extra under their GroupKind.
@@ -341,16 +333,4 @@ func (s *Snapshot) Add(obj any) bool {
 		return false
 	}
 	return true
-}
-
-// NewScope builds a Scope from the profile's selector, exclusions and system namespaces.
-func NewScope(selector labels.Selector, excluded, system []string) Scope {
-	sc := Scope{Selector: selector, Excluded: map[string]bool{}, System: map[string]bool{}}
-	for _, n := range excluded {
-		sc.Excluded[n] = true
-	}
-	for _, n := range system {
-		sc.System[n] = true
-	}
-	return sc
 }

@@ -204,12 +204,13 @@ type Check struct {
 	// when a check reads a kind it does not declare.
 	Reads []string
 	// LevelDependent marks checks whose criterion grows stricter with the target level
-	// (Snapshot.Level); they are evaluated once per level when computing the achieved level.
+	// (Env.Level); they are evaluated once per level when computing the achieved level.
 	LevelDependent bool
-	// Evaluate inspects the snapshot and returns findings. No findings means Pass. A finding
-	// is about one object where it can be; Evaluate must not modify the snapshot
+	// Evaluate inspects the snapshot, the cluster's state, as env asks (time, level, parameters
+	// and scope) and returns findings. No findings means Pass. A finding is about one object
+	// where it can be; Evaluate must modify neither the snapshot nor env
 	// (TestChecksDoNotModifySnapshot evaluates every check on every fixture and compares).
-	Evaluate func(s *Snapshot) []Finding
+	Evaluate func(s *Snapshot, env *Env) []Finding
 }
 
 // ObjectRef names the object a finding is about.

@@ -49,7 +49,7 @@ func cpManagedControlPlane(s *check.Snapshot) bool {
 	return len(cpNodes(s)) == 0 && !cpHasStaticPods(s)
 }
 
-func cpHighAvailability(s *check.Snapshot) []check.Finding {
+func cpHighAvailability(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("control-plane availability is a fact of a live cluster")}
 	}
@@ -60,7 +60,7 @@ func cpHighAvailability(s *check.Snapshot) []check.Finding {
 			"and an odd etcd quorum of at least 3 members (a regional or highly available tier), then attest it", len(endpoints))}
 	}
 	minimum := 3
-	if s.Params.ControlPlane.StrictQuorum {
+	if env.Params.ControlPlane.StrictQuorum {
 		minimum = 5
 	}
 	var out []check.Finding

@@ -27,11 +27,11 @@ func cp002() check.Check {
 	}
 }
 
-func cpZones(s *check.Snapshot) []check.Finding {
+func cpZones(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("control-plane placement is a fact of a live cluster")}
 	}
-	minZones := s.Params.ControlPlane.MinZones
+	minZones := env.Params.ControlPlane.MinZones
 	nodes := cpNodes(s)
 	if len(nodes) == 0 {
 		return []check.Finding{check.Manualf("managed control plane: no control-plane node is visible; verify with your provider that the "+

@@ -29,7 +29,7 @@ func cp003() check.Check {
 	}
 }
 
-func cpNoWorkloads(s *check.Snapshot) []check.Finding {
+func cpNoWorkloads(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("which pods run on control-plane nodes is a fact of a live cluster")}
 	}
@@ -41,17 +41,17 @@ func cpNoWorkloads(s *check.Snapshot) []check.Finding {
 	onCP := map[string]bool{}
 	for _, n := range nodes {
 		onCP[n.Name] = true
-		if !cpTainted(n, s.Params.ControlPlane.TaintKeys) {
+		if !cpTainted(n, env.Params.ControlPlane.TaintKeys) {
 			out = append(out, check.Failf(check.ObjectRef{Kind: "Node", Name: n.Name},
 				"control-plane node has no NoSchedule or NoExecute taint with key %s, so the scheduler places workloads on it",
-				strings.Join(s.Params.ControlPlane.TaintKeys, " or ")))
+				strings.Join(env.Params.ControlPlane.TaintKeys, " or ")))
 		}
 	}
 	for _, p := range s.Pods {
-		if !onCP[p.Spec.NodeName] || !s.InScope(p.Namespace) || check.PodTerminated(p) {
+		if !onCP[p.Spec.NodeName] || !env.Scope.InScope(s, p.Namespace) || check.PodTerminated(p) {
 			continue
 		}
-		if owner := metav1.GetControllerOf(p); owner != nil && owner.Kind == "DaemonSet" {
+		if owner := metav1.GetControllerOfNoCopy(p); owner != nil && owner.Kind == "DaemonSet" {
 			continue // node agents (log shippers, CNI, security agents) belong on every node
 		}
 		out = append(out, check.Failf(check.ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name},

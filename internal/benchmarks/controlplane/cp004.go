@@ -30,7 +30,7 @@ func cp004() check.Check {
 	}
 }
 
-func cpEtcdAuthentication(s *check.Snapshot) []check.Finding {
+func cpEtcdAuthentication(s *check.Snapshot, _ *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("etcd's configuration is a fact of a live control plane")}
 	}

@@ -31,7 +31,7 @@ func cp005() check.Check {
 	}
 }
 
-func cpAPIServerExposure(s *check.Snapshot) []check.Finding {
+func cpAPIServerExposure(s *check.Snapshot, _ *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("the API server's flags are a fact of a live control plane")}
 	}

@@ -27,11 +27,11 @@ func cp006() check.Check {
 	}
 }
 
-func cpRebalancing(s *check.Snapshot) []check.Finding {
+func cpRebalancing(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("whether a descheduler runs is a fact of a live cluster")}
 	}
-	patterns := s.Params.ControlPlane.DeschedulerNames
+	patterns := env.Params.ControlPlane.DeschedulerNames
 	for _, d := range s.Deployments {
 		if (d.Spec.Replicas == nil || *d.Spec.Replicas > 0) && cpIsDescheduler(&d.ObjectMeta, &d.Spec.Template.Spec, patterns) {
 			return nil
@@ -46,7 +46,7 @@ func cpRebalancing(s *check.Snapshot) []check.Finding {
 	var out []check.Finding
 	replicated := 0
 	inspect := func(kind string, meta *metav1.ObjectMeta, replicas *int32, spec *corev1.PodSpec) {
-		if !s.InScope(meta.Namespace) || replicas == nil || *replicas < 2 {
+		if !env.Scope.InScope(s, meta.Namespace) || replicas == nil || *replicas < 2 {
 			return
 		}
 		replicated++

@@ -27,14 +27,14 @@ func cp007() check.Check {
 	}
 }
 
-func cpDNSAvailability(s *check.Snapshot) []check.Finding {
+func cpDNSAvailability(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("cluster DNS health is a fact of a live cluster")}
 	}
 	var out []check.Finding
 	found := false
 	for _, d := range s.Deployments {
-		if !s.IsSystem(d.Namespace) || !cpIsClusterDNS(d) {
+		if !env.Scope.IsSystem(d.Namespace) || !cpIsClusterDNS(d) {
 			continue
 		}
 		found = true

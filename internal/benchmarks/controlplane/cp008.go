@@ -35,7 +35,7 @@ func cp008() check.Check {
 	}
 }
 
-func cpNodeTrust(s *check.Snapshot) []check.Finding {
+func cpNodeTrust(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("node trust is a fact of a live cluster")}
 	}
@@ -50,7 +50,7 @@ func cpNodeTrust(s *check.Snapshot) []check.Finding {
 			out = append(out, check.Failf(api.Ref, "NodeRestriction is not in --enable-admission-plugins, so a kubelet can modify other nodes and their pods"))
 		}
 	}
-	maxAge := s.Params.ControlPlane.NotReadyNodeMaxAge
+	maxAge := env.Params.ControlPlane.NotReadyNodeMaxAge
 	for _, n := range s.Nodes {
 		since, status := n.CreationTimestamp.Time, "no Ready condition"
 		ready := false
@@ -60,13 +60,13 @@ func cpNodeTrust(s *check.Snapshot) []check.Finding {
 				since, status = c.LastTransitionTime.Time, fmt.Sprintf("Ready=%s (%s)", c.Status, c.Reason)
 			}
 		}
-		if !ready && !since.IsZero() && s.Now.Sub(since) > maxAge {
+		if !ready && !since.IsZero() && env.Now.Sub(since) > maxAge {
 			out = append(out, check.Failf(check.ObjectRef{Kind: "Node", Name: n.Name}, "NotReady for %d days (%s since %s); remove it or bring it back",
-				int(s.Now.Sub(since).Hours()/24), status, since.UTC().Format(time.DateOnly)))
+				int(env.Now.Sub(since).Hours()/24), status, since.UTC().Format(time.DateOnly)))
 		}
 	}
 	for _, csr := range s.CertificateSigningRequests {
-		if !cpCSRApproved(csr) || cpCSRExpected(csr, s.Params.ControlPlane.CSRApprovals) {
+		if !cpCSRApproved(csr) || cpCSRExpected(csr, env.Params.ControlPlane.CSRApprovals) {
 			continue
 		}
 		msg := fmt.Sprintf("approved for signer %s, requested by %q", csr.Spec.SignerName, csr.Spec.Username)

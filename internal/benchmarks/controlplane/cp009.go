@@ -43,7 +43,7 @@ func cpParseVersion(v string) (parts [3]int, ok bool) {
 	return parts, true
 }
 
-func cpSupportedVersion(s *check.Snapshot) []check.Finding {
+func cpSupportedVersion(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("the Kubernetes version is a fact of a live cluster")}
 	}
@@ -55,7 +55,7 @@ func cpSupportedVersion(s *check.Snapshot) []check.Finding {
 	if !ok {
 		return []check.Finding{check.Errorf(ref, "cannot read the API server version %q", s.ServerVersion)}
 	}
-	p := s.Params.ControlPlane
+	p := env.Params.ControlPlane
 	var out []check.Finding
 	if oldest := p.NewestMinor - 2; have[0] == 1 && have[1] < oldest {
 		out = append(out, check.Failf(ref, "Kubernetes %s is out of upstream support: the supported minors are 1.%d to 1.%d",

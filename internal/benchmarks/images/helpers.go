@@ -77,10 +77,10 @@ func imgContainers(w *check.Workload, withEphemeral bool) []imgContainer {
 // imgEachContainer returns an Evaluate function that reports each workload once with the
 // problems judge finds in its container images; an unreadable image reference makes the finding
 // an Error.
-func imgEachContainer(judge func(s *check.Snapshot, ref imageref.Ref) string) func(s *check.Snapshot) []check.Finding {
-	return func(s *check.Snapshot) []check.Finding {
+func imgEachContainer(judge func(s *check.Snapshot, env *check.Env, ref imageref.Ref) string) func(s *check.Snapshot, env *check.Env) []check.Finding {
+	return func(s *check.Snapshot, env *check.Env) []check.Finding {
 		var out []check.Finding
-		workloads := s.Workloads()
+		workloads := env.Workloads(s)
 		for i := range workloads {
 			w := &workloads[i]
 			var problems []string
@@ -91,7 +91,7 @@ func imgEachContainer(judge func(s *check.Snapshot, ref imageref.Ref) string) fu
 					problems = append(problems, fmt.Sprintf("%s cannot be parsed: %v", ic.name(), ic.err))
 					continue
 				}
-				if p := judge(s, ic.ref); p != "" {
+				if p := judge(s, env, ic.ref); p != "" {
 					problems = append(problems, ic.name()+" "+p)
 				}
 			}
@@ -126,7 +126,7 @@ type imgGate struct {
 
 // imgNamespaceCoverage reports each in-scope namespace that no gate covers; with no gate at all
 // it returns the single finding none.
-func imgNamespaceCoverage(s *check.Snapshot, gates []imgGate, what string, none check.Finding) []check.Finding {
+func imgNamespaceCoverage(s *check.Snapshot, env *check.Env, gates []imgGate, what string, none check.Finding) []check.Finding {
 	if len(gates) == 0 {
 		return []check.Finding{none}
 	}
@@ -135,7 +135,7 @@ func imgNamespaceCoverage(s *check.Snapshot, gates []imgGate, what string, none 
 		names = append(names, g.ref.String())
 	}
 	var out []check.Finding
-	for _, ns := range s.ScopedNamespaces() {
+	for _, ns := range env.Scope.Namespaces(s) {
 		covered := false
 		for _, g := range gates {
 			covered = covered || g.covers(ns)
@@ -480,11 +480,8 @@ func imgIndexReports(s *check.Snapshot, groupKind string) *imgReports {
 func (ix *imgReports) lookup(s *check.Snapshot, w *check.Workload, ic *imgContainer) *unstructured.Unstructured {
 	owners := []string{w.Ref.Kind + "/" + w.Ref.Name}
 	if w.Ref.Kind == "Deployment" {
-		for _, rs := range s.ReplicaSets {
-			if owner := metav1.GetControllerOf(rs); rs.Namespace == w.Ref.Namespace && owner != nil &&
-				owner.Kind == "Deployment" && owner.Name == w.Ref.Name {
-				owners = append(owners, "ReplicaSet/"+rs.Name)
-			}
+		for _, name := range check.Derived(s, replicaSetsByDeploymentKey{}, replicaSetsByDeployment)[w.Ref.Namespace+"/"+w.Ref.Name] {
+			owners = append(owners, "ReplicaSet/"+name)
 		}
 	}
 	var best *unstructured.Unstructured
@@ -498,6 +495,22 @@ func (ix *imgReports) lookup(s *check.Snapshot, w *check.Workload, ic *imgContai
 		return best
 	}
 	return ix.byImage[ic.ref.Key()]
+}
+
+// replicaSetsByDeploymentKey names the index, derived once per snapshot.
+type replicaSetsByDeploymentKey struct{}
+
+// replicaSetsByDeployment maps "namespace/name" of a Deployment to the names of the ReplicaSets
+// it controls, in snapshot order.
+func replicaSetsByDeployment(s *check.Snapshot) map[string][]string {
+	out := map[string][]string{}
+	for _, rs := range s.ReplicaSets {
+		if owner := metav1.GetControllerOfNoCopy(rs); owner != nil && owner.Kind == "Deployment" {
+			key := rs.Namespace + "/" + owner.Name
+			out[key] = append(out[key], rs.Name)
+		}
+	}
+	return out
 }
 
 // imgReportDescribes reports whether a report is about the image ref names. A report left over
@@ -549,9 +562,9 @@ func imgReportPrelude(s *check.Snapshot, groupKind, what string) ([]check.Findin
 
 // imgEachScanned calls judge for every pod-template container of every in-scope workload with
 // its report (nil when none) and reports each workload once with the problems found.
-func imgEachScanned(s *check.Snapshot, ix *imgReports, judge func(w *check.Workload, ic *imgContainer, r *unstructured.Unstructured) string) []check.Finding {
+func imgEachScanned(s *check.Snapshot, env *check.Env, ix *imgReports, judge func(w *check.Workload, ic *imgContainer, r *unstructured.Unstructured) string) []check.Finding {
 	var out []check.Finding
-	workloads := s.Workloads()
+	workloads := env.Workloads(s)
 	for i := range workloads {
 		w := &workloads[i]
 		var problems []string

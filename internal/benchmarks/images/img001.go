@@ -22,7 +22,7 @@ func img001() check.Check {
 }
 
 // IMG-001.
-func imgTagProblem(_ *check.Snapshot, ref imageref.Ref) string {
+func imgTagProblem(_ *check.Snapshot, _ *check.Env, ref imageref.Ref) string {
 	switch {
 	case ref.Digest != "":
 		return ""

@@ -17,7 +17,7 @@ func img002() check.Check {
 			"(@sha256:…) names the exact bytes that were verified.",
 		Remediation: "Resolve tags to digests in the deployment pipeline (e.g. kustomize images digest, " +
 			"Kyverno mutateDigest, or crane digest) and reference image@sha256:… everywhere.",
-		Evaluate: imgEachContainer(func(_ *check.Snapshot, ref imageref.Ref) string {
+		Evaluate: imgEachContainer(func(_ *check.Snapshot, _ *check.Env, ref imageref.Ref) string {
 			if ref.Digest == "" {
 				return "is not pinned by digest (@sha256:…)"
 			}

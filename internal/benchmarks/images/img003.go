@@ -25,15 +25,15 @@ func img003() check.Check {
 }
 
 // IMG-003.
-func imgTrustedRegistries(s *check.Snapshot) []check.Finding {
-	if len(s.Params.TrustedRegistries) == 0 {
+func imgTrustedRegistries(s *check.Snapshot, env *check.Env) []check.Finding {
+	if len(env.Params.TrustedRegistries) == 0 {
 		return []check.Finding{check.Failf(check.ObjectRef{Kind: "SecurityProfile"}, "no trusted registries are configured: "+
 			"set spec.parameters.trustedRegistries to the registries images may come from (e.g. your internal registry)")}
 	}
-	return imgEachContainer(func(s *check.Snapshot, ref imageref.Ref) string {
-		if imgRegistryListed(ref, s.Params.TrustedRegistries) {
+	return imgEachContainer(func(s *check.Snapshot, env *check.Env, ref imageref.Ref) string {
+		if imgRegistryListed(ref, env.Params.TrustedRegistries) {
 			return ""
 		}
-		return fmt.Sprintf("comes from %s, which no trusted registry (%s) covers", ref.Name(), check.ContainerNames(s.Params.TrustedRegistries))
-	})(s)
+		return fmt.Sprintf("comes from %s, which no trusted registry (%s) covers", ref.Name(), check.ContainerNames(env.Params.TrustedRegistries))
+	})(s, env)
 }

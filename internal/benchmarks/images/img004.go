@@ -66,11 +66,11 @@ func imgMentionsImages(v any) bool {
 }
 
 // IMG-004.
-func imgRegistryEnforcement(s *check.Snapshot) []check.Finding {
+func imgRegistryEnforcement(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("admission enforcement is a cluster-wide fact that manifests do not show")}
 	}
-	if len(s.ScopedNamespaces()) == 0 {
+	if len(env.Scope.Namespaces(s)) == 0 {
 		return []check.Finding{check.NotApplicablef("no namespace is in scope")}
 	}
 	var gates []imgGate
@@ -101,7 +101,7 @@ func imgRegistryEnforcement(s *check.Snapshot) []check.Finding {
 	if len(audit) > 0 {
 		msg += fmt.Sprintf(" (%s only audit)", check.ContainerNames(imgUnique(audit)))
 	}
-	return imgNamespaceCoverage(s, gates, "enforcing registry policy", check.Failf(check.ObjectRef{Kind: "ClusterPolicy"}, "%s", msg))
+	return imgNamespaceCoverage(s, env, gates, "enforcing registry policy", check.Failf(check.ObjectRef{Kind: "ClusterPolicy"}, "%s", msg))
 }
 
 // imgVAPGates returns the ValidatingAdmissionPolicies on pods that relevant accepts, bound with

@@ -37,7 +37,7 @@ func img005() check.Check {
 }
 
 // IMG-005.
-func imgSignatureVerification(s *check.Snapshot) []check.Finding {
+func imgSignatureVerification(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("admission enforcement is a cluster-wide fact that manifests do not show")}
 	}
@@ -77,7 +77,7 @@ func imgSignatureVerification(s *check.Snapshot) []check.Finding {
 		return []check.Finding{check.Failf(check.ObjectRef{Kind: "ClusterPolicy"}, "%s", msg)}
 	}
 	var out []check.Finding
-	workloads := s.Workloads()
+	workloads := env.Workloads(s)
 	for i := range workloads {
 		w := &workloads[i]
 		ns := s.Namespace(w.Ref.Namespace)

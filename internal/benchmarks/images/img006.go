@@ -27,17 +27,17 @@ func img006() check.Check {
 }
 
 // IMG-006.
-func imgScanCoverage(s *check.Snapshot) []check.Finding {
-	maxAge := s.Params.Images.ScanMaxAge
+func imgScanCoverage(s *check.Snapshot, env *check.Env) []check.Finding {
+	maxAge := env.Params.Images.ScanMaxAge
 	if out, done := imgReportPrelude(s, imgVulnReportKind, fmt.Sprintf("verify that every running image is scanned for vulnerabilities at least every %s and attest it", check.ApproxDuration(maxAge))); done {
 		return out
 	}
 	ix := imgIndexReports(s, imgVulnReportKind)
-	return imgEachScanned(s, ix, func(_ *check.Workload, _ *imgContainer, r *unstructured.Unstructured) string {
+	return imgEachScanned(s, env, ix, func(_ *check.Workload, _ *imgContainer, r *unstructured.Unstructured) string {
 		if r == nil {
 			return "has no vulnerability report"
 		}
-		if age := s.Now.Sub(imgReportTime(r)); age > maxAge {
+		if age := env.Now.Sub(imgReportTime(r)); age > maxAge {
 			return fmt.Sprintf("was last scanned %s ago (report %s; at most %s allowed)", check.ApproxDuration(age), r.GetName(), check.ApproxDuration(maxAge))
 		}
 		return ""

@@ -37,9 +37,9 @@ func img007() check.Check {
 var imgSeverityOrder = []string{"CRITICAL", "HIGH", "MEDIUM"}
 
 // IMG-007.
-func imgVulnerabilities(s *check.Snapshot) []check.Finding {
+func imgVulnerabilities(s *check.Snapshot, env *check.Env) []check.Finding {
 	severities := imgSeverityOrder[:2]
-	if s.Level >= check.L3 {
+	if env.Level >= check.L3 {
 		severities = imgSeverityOrder
 	}
 	var names []string
@@ -50,10 +50,10 @@ func imgVulnerabilities(s *check.Snapshot) []check.Finding {
 		"verify that no running image has fixable vulnerabilities of severity %s and attest it", strings.Join(names, ", "))); done {
 		return out
 	}
-	fixableOnly := s.Params.Images.FixableOnly
+	fixableOnly := env.Params.Images.FixableOnly
 	ix := imgIndexReports(s, imgVulnReportKind)
 	policies := netpol.PoliciesByNamespace(s)
-	return imgEachScanned(s, ix, func(w *check.Workload, ic *imgContainer, r *unstructured.Unstructured) string {
+	return imgEachScanned(s, env, ix, func(w *check.Workload, ic *imgContainer, r *unstructured.Unstructured) string {
 		if r == nil {
 			return "" // IMG-006 reports missing scans
 		}

@@ -29,14 +29,14 @@ func img008() check.Check {
 }
 
 // IMG-008.
-func imgScanGate(s *check.Snapshot) []check.Finding {
+func imgScanGate(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("admission enforcement is a cluster-wide fact that manifests do not show")}
 	}
-	if len(s.ScopedNamespaces()) == 0 {
+	if len(env.Scope.Namespaces(s)) == 0 {
 		return []check.Finding{check.NotApplicablef("no namespace is in scope")}
 	}
-	gates := imgWebhookGates(s, s.Params.Images.ScanGateWebhooks, false)
+	gates := imgWebhookGates(s, env.Params.Images.ScanGateWebhooks, false)
 	imgKyvernoRules(s, func(pol *unstructured.Unstructured, rule map[string]any, policyAction string) {
 		entries, _, _ := unstructured.NestedSlice(rule, "verifyImages")
 		for _, e := range entries {
@@ -69,9 +69,9 @@ func imgScanGate(s *check.Snapshot) []check.Finding {
 			}
 		}
 	}
-	return imgNamespaceCoverage(s, gates, "fail-closed scan gate", check.Failf(check.ObjectRef{Kind: "ValidatingWebhookConfiguration"},
+	return imgNamespaceCoverage(s, env, gates, "fail-closed scan gate", check.Failf(check.ObjectRef{Kind: "ValidatingWebhookConfiguration"},
 		"no deploy-time scan gate: no scanner admission webhook with failurePolicy Fail (names like %s) and no enforced "+
-			"policy requiring a vulnerability-scan attestation", check.ContainerNames(s.Params.Images.ScanGateWebhooks)))
+			"policy requiring a vulnerability-scan attestation", check.ContainerNames(env.Params.Images.ScanGateWebhooks)))
 }
 
 // imgRequiresVulnAttestation reports whether attestation requirements ask for a vulnerability

@@ -31,7 +31,7 @@ func img009() check.Check {
 }
 
 // IMG-009.
-func imgExposedSecrets(s *check.Snapshot) []check.Finding {
+func imgExposedSecrets(s *check.Snapshot, env *check.Env) []check.Finding {
 	malware := check.Manualf("malware scanning (L3): verify that every image is scanned for malware before it runs and attest it; " +
 		"no standard API object records malware-scan results")
 	out, done := imgReportPrelude(s, imgSecretReportKind, "verify that no image contains private keys, passwords or tokens and attest it")
@@ -41,7 +41,7 @@ func imgExposedSecrets(s *check.Snapshot) []check.Finding {
 			out = []check.Finding{check.Manualf("the ExposedSecretReport kind is served but no report exists: enable Trivy Operator's secret " +
 				"scanner, or verify that no image contains private keys, passwords or tokens and attest it")}
 		} else {
-			out = imgEachScanned(s, ix, func(_ *check.Workload, _ *imgContainer, r *unstructured.Unstructured) string {
+			out = imgEachScanned(s, env, ix, func(_ *check.Workload, _ *imgContainer, r *unstructured.Unstructured) string {
 				if r == nil {
 					return ""
 				}
@@ -49,7 +49,7 @@ func imgExposedSecrets(s *check.Snapshot) []check.Finding {
 			})
 		}
 	}
-	if s.Level >= check.L3 && s.Source != check.SourceManifests {
+	if env.Level >= check.L3 && s.Source != check.SourceManifests {
 		out = append(out, malware)
 	}
 	return out

@@ -28,7 +28,7 @@ func img010() check.Check {
 }
 
 // IMG-010.
-func imgAlwaysPull(s *check.Snapshot) []check.Finding {
+func imgAlwaysPull(s *check.Snapshot, env *check.Env) []check.Finding {
 	plugin := "AlwaysPullImages cannot be seen on a managed control plane"
 	if servers := cpflags.KubeAPIServer(s); len(servers) > 0 {
 		all := true
@@ -41,7 +41,7 @@ func imgAlwaysPull(s *check.Snapshot) []check.Finding {
 		plugin = "AlwaysPullImages is not in every kube-apiserver's --enable-admission-plugins"
 	}
 	var out []check.Finding
-	workloads := s.Workloads()
+	workloads := env.Workloads(s)
 	for i := range workloads {
 		w := &workloads[i]
 		var problems []string

@@ -28,7 +28,7 @@ func img011() check.Check {
 	}
 }
 
-func imgRegistryTLS(s *check.Snapshot) []check.Finding {
+func imgRegistryTLS(s *check.Snapshot, _ *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("node runtime configuration is not part of manifests")}
 	}

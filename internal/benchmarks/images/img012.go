@@ -27,8 +27,8 @@ func img012() check.Check {
 }
 
 // IMG-012.
-func imgPullCredentials(s *check.Snapshot) []check.Finding {
-	p := s.Params.Images
+func imgPullCredentials(s *check.Snapshot, env *check.Env) []check.Finding {
+	p := env.Params.Images
 	accounts := map[string]*corev1.ServiceAccount{}
 	for _, sa := range s.ServiceAccounts {
 		accounts[sa.Namespace+"/"+sa.Name] = sa
@@ -40,7 +40,7 @@ func imgPullCredentials(s *check.Snapshot) []check.Finding {
 		}
 	}
 	var out []check.Finding
-	workloads := s.Workloads()
+	workloads := env.Workloads(s)
 	for i := range workloads {
 		w := &workloads[i]
 		spec := w.Spec
@@ -69,19 +69,19 @@ func imgPullCredentials(s *check.Snapshot) []check.Finding {
 				strings.Join(problems, "; "), check.PodServiceAccount(spec)))
 		}
 	}
-	return append(out, imgUnusedPullSecrets(s, used)...)
+	return append(out, imgUnusedPullSecrets(s, env, used)...)
 }
 
 // imgUnusedPullSecrets reports registry credentials in namespaces where no pod or ServiceAccount
 // pulls with them; used holds namespace/name of the ones in use.
-func imgUnusedPullSecrets(s *check.Snapshot, used map[string]bool) []check.Finding {
+func imgUnusedPullSecrets(s *check.Snapshot, env *check.Env, used map[string]bool) []check.Finding {
 	if !s.SecretsRead {
 		return nil
 	}
 	var out []check.Finding
 	for _, sec := range s.Secrets {
 		if (sec.Type != corev1.SecretTypeDockerConfigJson && sec.Type != corev1.SecretTypeDockercfg) ||
-			!s.InScope(sec.Namespace) || used[sec.Namespace+"/"+sec.Name] {
+			!env.Scope.InScope(s, sec.Namespace) || used[sec.Namespace+"/"+sec.Name] {
 			continue
 		}
 		out = append(out, check.Failf(check.ObjectRef{Kind: "Secret", Namespace: sec.Namespace, Name: sec.Name},

@@ -35,7 +35,7 @@ func img013() check.Check {
 	}
 }
 
-func imgInClusterRegistry(s *check.Snapshot) []check.Finding {
+func imgInClusterRegistry(s *check.Snapshot, env *check.Env) []check.Finding {
 	type registry struct {
 		ref      check.ObjectRef
 		replicas *int32
@@ -43,7 +43,7 @@ func imgInClusterRegistry(s *check.Snapshot) []check.Finding {
 	}
 	var found []registry
 	consider := func(kind string, meta *metav1.ObjectMeta, replicas *int32, tmpl *corev1.PodTemplateSpec) {
-		if s.Scope.Excluded[meta.Namespace] || !imgRunsRegistry(s, &tmpl.Spec) {
+		if env.Scope.Excluded[meta.Namespace] || !imgRunsRegistry(s, env, &tmpl.Spec) {
 			return
 		}
 		found = append(found, registry{check.ObjectRef{Kind: kind, Namespace: meta.Namespace, Name: meta.Name}, replicas, &tmpl.Spec})
@@ -68,7 +68,7 @@ func imgInClusterRegistry(s *check.Snapshot) []check.Finding {
 		switch {
 		case replicas < 2:
 			problems = append(problems, fmt.Sprintf("runs %d replica (at least 2 needed)", replicas))
-		case s.Level >= check.L3 && (replicas < 3 || replicas%2 == 0):
+		case env.Level >= check.L3 && (replicas < 3 || replicas%2 == 0):
 			problems = append(problems, fmt.Sprintf("runs %d replicas (L3 needs an odd number of at least 3)", replicas))
 		}
 		isolated := netpol.CNIDefaultDenyIngress(s, cni, r.ref.Namespace) != ""
@@ -94,13 +94,13 @@ func imgInClusterRegistry(s *check.Snapshot) []check.Finding {
 }
 
 // imgRunsRegistry reports whether a pod template runs a registry image.
-func imgRunsRegistry(s *check.Snapshot, spec *corev1.PodSpec) bool {
+func imgRunsRegistry(s *check.Snapshot, env *check.Env, spec *corev1.PodSpec) bool {
 	for _, c := range spec.Containers {
 		ref, err := imageref.Parse(c.Image)
 		if err != nil {
 			continue
 		}
-		for _, pat := range s.Params.Images.RegistryImages {
+		for _, pat := range env.Params.Images.RegistryImages {
 			segments := strings.Count(pat, "/") + 1
 			parts := strings.Split(ref.Repository, "/")
 			if len(parts) >= segments && glob.Wildcard(pat, strings.Join(parts[len(parts)-segments:], "/")) {

@@ -28,7 +28,7 @@ func img014() check.Check {
 }
 
 // IMG-014.
-func imgMinimalImages(s *check.Snapshot) []check.Finding {
+func imgMinimalImages(s *check.Snapshot, env *check.Env) []check.Finding {
 	if out, done := imgReportPrelude(s, imgSbomReportKind, "enable SBOM generation, or review each image's base and packages (S3.8) and attest it"); done {
 		return out
 	}
@@ -36,9 +36,9 @@ func imgMinimalImages(s *check.Snapshot) []check.Finding {
 	if ix.count == 0 {
 		return []check.Finding{check.Manualf("no SbomReport exists: enable Trivy Operator's SBOM generation, or review each image's base and packages (S3.8) and attest it")}
 	}
-	minimal := s.Params.Images.MinimalOSFamilies
+	minimal := env.Params.Images.MinimalOSFamilies
 	var out []check.Finding
-	workloads := s.Workloads()
+	workloads := env.Workloads(s)
 	for i := range workloads {
 		w := &workloads[i]
 		var notes []string

@@ -32,21 +32,21 @@ func img015() check.Check {
 const imgCreatedProperty = "org.opencontainers.image.created"
 
 // IMG-015.
-func imgImageAge(s *check.Snapshot) []check.Finding {
+func imgImageAge(s *check.Snapshot, env *check.Env) []check.Finding {
 	if out, done := imgReportPrelude(s, imgSbomReportKind, "check the creation date of every running image in the registry and attest it"); done {
 		return out
 	}
-	maxAge := s.Params.Images.ImageMaxAge
+	maxAge := env.Params.Images.ImageMaxAge
 	ix := imgIndexReports(s, imgSbomReportKind)
 	dated, undated := 0, 0
-	out := imgEachScanned(s, ix, func(_ *check.Workload, _ *imgContainer, r *unstructured.Unstructured) string {
+	out := imgEachScanned(s, env, ix, func(_ *check.Workload, _ *imgContainer, r *unstructured.Unstructured) string {
 		created, ok := imgCreated(r)
 		if !ok {
 			undated++
 			return ""
 		}
 		dated++
-		if age := s.Now.Sub(created); age > maxAge {
+		if age := env.Now.Sub(created); age > maxAge {
 			return fmt.Sprintf("was built %s ago, on %s (rebuild within %s)", check.ApproxDuration(age), created.UTC().Format(time.DateOnly), check.ApproxDuration(maxAge))
 		}
 		return ""

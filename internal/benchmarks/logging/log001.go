@@ -28,7 +28,7 @@ func log001() check.Check {
 	}
 }
 
-func logAuditEnabled(s *check.Snapshot) []check.Finding {
+func logAuditEnabled(s *check.Snapshot, _ *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("API server audit logging is a fact of a live control plane")}
 	}

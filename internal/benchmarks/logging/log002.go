@@ -26,11 +26,11 @@ func log002() check.Check {
 	}
 }
 
-func logAuditRetention(s *check.Snapshot) []check.Finding {
+func logAuditRetention(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("API server audit retention is a fact of a live control plane")}
 	}
-	minDays := int(s.Params.Logging.AuditLogMinRetention.Hours() / 24)
+	minDays := int(env.Params.Logging.AuditLogMinRetention.Hours() / 24)
 	apiservers := cpflags.Of(s, "kube-apiserver")
 	if len(apiservers) == 0 {
 		return []check.Finding{check.Manualf("managed control plane: no kube-apiserver mirror pod in kube-system; verify that the provider's "+

@@ -22,9 +22,9 @@ func log003() check.Check {
 	}
 }
 
-func logCollectors(s *check.Snapshot) []check.Finding {
+func logCollectors(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("log shipping is a fact of a live cluster")}
 	}
-	return logAgentCoverage(s, s.Params.Logging.LogCollectors, "log collector")
+	return logAgentCoverage(s, env.Params.Logging.LogCollectors, "log collector")
 }

@@ -33,11 +33,11 @@ const (
 	logMetricsAPIService = "v1beta1.metrics.k8s.io"
 )
 
-func logResourceMetrics(s *check.Snapshot) []check.Finding {
+func logResourceMetrics(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("resource monitoring is a fact of a live cluster")}
 	}
-	p := s.Params.Logging
+	p := env.Params.Logging
 	out := logMetricsAPI(s)
 
 	var exporters []*appsv1.DaemonSet

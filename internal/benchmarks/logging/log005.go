@@ -27,11 +27,11 @@ func log005() check.Check {
 	}
 }
 
-func logAlertCoverage(s *check.Snapshot) []check.Finding {
+func logAlertCoverage(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("alerting coverage is a fact of a live cluster")}
 	}
-	p := s.Params.Logging
+	p := env.Params.Logging
 	var served []string
 	storage, containers := "", ""
 	for _, kind := range p.AlertRuleKinds {

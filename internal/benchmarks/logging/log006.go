@@ -24,11 +24,11 @@ func log006() check.Check {
 	}
 }
 
-func logVerbosity(s *check.Snapshot) []check.Finding {
+func logVerbosity(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("component log levels are a fact of a live cluster")}
 	}
-	maxV := s.Params.Logging.MaxVerbosity
+	maxV := env.Params.Logging.MaxVerbosity
 	var out []check.Finding
 	for _, component := range cpflags.Components {
 		for _, c := range cpflags.Of(s, component) {

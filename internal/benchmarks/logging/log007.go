@@ -24,9 +24,9 @@ func log007() check.Check {
 	}
 }
 
-func logRuntimeAgents(s *check.Snapshot) []check.Finding {
+func logRuntimeAgents(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("runtime detection agents are a fact of a live cluster")}
 	}
-	return logAgentCoverage(s, s.Params.Logging.RuntimeAgents, "runtime detection agent")
+	return logAgentCoverage(s, env.Params.Logging.RuntimeAgents, "runtime detection agent")
 }

@@ -27,11 +27,11 @@ func net001() check.Check {
 }
 
 // netCNIEnforcesPolicy is the Evaluate function of NET-001.
-func netCNIEnforcesPolicy(s *check.Snapshot) []check.Finding {
+func netCNIEnforcesPolicy(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("the installed CNI is a cluster-wide fact that manifests do not show")}
 	}
-	p := s.Params.Network
+	p := env.Params.Network
 	var out []check.Finding
 	for _, ds := range s.DaemonSets {
 		if !slices.Contains(p.CNINamespaces, ds.Namespace) {

@@ -36,8 +36,8 @@ func net002() check.Check {
 }
 
 // netDefaultDenyIngress is the Evaluate function of NET-002.
-func netDefaultDenyIngress(s *check.Snapshot) []check.Finding {
-	namespaces := s.ScopedNamespaces()
+func netDefaultDenyIngress(s *check.Snapshot, env *check.Env) []check.Finding {
+	namespaces := env.Scope.Namespaces(s)
 	if len(namespaces) == 0 {
 		return []check.Finding{check.NotApplicablef("no namespace is in scope")}
 	}

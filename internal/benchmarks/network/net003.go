@@ -39,12 +39,12 @@ func net003() check.Check {
 }
 
 // netEgressRestricted is the Evaluate function of NET-003.
-func netEgressRestricted(s *check.Snapshot) []check.Finding {
-	namespaces := s.ScopedNamespaces()
+func netEgressRestricted(s *check.Snapshot, env *check.Env) []check.Finding {
+	namespaces := env.Scope.Namespaces(s)
 	if len(namespaces) == 0 {
 		return []check.Finding{check.NotApplicablef("no namespace is in scope")}
 	}
-	p := s.Params.Network
+	p := env.Params.Network
 	byNS := netpol.PoliciesByNamespace(s)
 	var out []check.Finding
 	for _, ns := range namespaces {
@@ -52,7 +52,7 @@ func netEgressRestricted(s *check.Snapshot) []check.Finding {
 		if msg := netNamespaceEgressGap(pols); msg != "" {
 			out = append(out, check.Failf(check.ObjectRef{Kind: "Namespace", Name: ns.Name}, "%s", msg))
 		}
-		class := ns.Labels[s.Params.ClassificationLabel]
+		class := ns.Labels[env.Params.ClassificationLabel]
 		if class == "" || !slices.ContainsFunc(p.SensitiveClassifications, func(c string) bool { return strings.EqualFold(c, class) }) {
 			continue
 		}

@@ -31,7 +31,7 @@ func net004() check.Check {
 }
 
 // netPodsIngressIsolated is the Evaluate function of NET-004.
-func netPodsIngressIsolated(s *check.Snapshot) []check.Finding {
+func netPodsIngressIsolated(s *check.Snapshot, env *check.Env) []check.Finding {
 	byNS := netpol.PoliciesByNamespace(s)
 	cni, out := netpol.CNIPolicies(s)
 	covered := func(ns string, podLabels map[string]string) bool {
@@ -43,7 +43,7 @@ func netPodsIngressIsolated(s *check.Snapshot) []check.Finding {
 	inspected := 0
 	if s.Source == check.SourceManifests {
 		// Manifests have no running pods: judge the pod templates instead.
-		for _, w := range s.Workloads() {
+		for _, w := range env.Workloads(s) {
 			if len(w.Spec.Containers) == 0 || w.Spec.HostNetwork {
 				continue
 			}
@@ -54,7 +54,7 @@ func netPodsIngressIsolated(s *check.Snapshot) []check.Finding {
 		}
 	} else {
 		for _, pod := range s.Pods {
-			if pod.Status.Phase != corev1.PodRunning || pod.Spec.HostNetwork || !s.InScope(pod.Namespace) {
+			if pod.Status.Phase != corev1.PodRunning || pod.Spec.HostNetwork || !env.Scope.InScope(s, pod.Namespace) {
 				continue
 			}
 			inspected++

@@ -30,12 +30,12 @@ func net005() check.Check {
 }
 
 // netNamespaceIsolation is the Evaluate function of NET-005.
-func netNamespaceIsolation(s *check.Snapshot) []check.Finding {
+func netNamespaceIsolation(s *check.Snapshot, env *check.Env) []check.Finding {
 	podCIDRs := netNodePodCIDRs(s)
 	var out []check.Finding
 	inspected := 0
 	for _, np := range s.NetworkPolicies {
-		if !s.InScope(np.Namespace) || !netpol.HasPolicyType(np, networkingv1.PolicyTypeIngress) {
+		if !env.Scope.InScope(s, np.Namespace) || !netpol.HasPolicyType(np, networkingv1.PolicyTypeIngress) {
 			continue
 		}
 		if ns := s.Namespace(np.Namespace); ns != nil && ns.Labels[check.LabelSharedNamespace] == "true" {

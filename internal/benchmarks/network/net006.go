@@ -27,7 +27,7 @@ func net006() check.Check {
 }
 
 // netTrafficEncrypted is the Evaluate function of NET-006.
-func netTrafficEncrypted(s *check.Snapshot) []check.Finding {
+func netTrafficEncrypted(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("in-transit encryption is a cluster-wide fact that manifests do not show")}
 	}
@@ -48,7 +48,7 @@ func netTrafficEncrypted(s *check.Snapshot) []check.Finding {
 			"Calico encrypts no traffic: spec.wireguardEnabled is not true"))
 	}
 	if s.HasExtra(gkPeerAuthentication) {
-		root := s.Params.Network.MeshRootNamespace
+		root := env.Params.Network.MeshRootNamespace
 		for _, pa := range s.ExtraObjects(gkPeerAuthentication) {
 			_, hasSelector, _ := unstructured.NestedMap(pa.Object, "spec", "selector")
 			mode, _, _ := unstructured.NestedString(pa.Object, "spec", "mtls", "mode")

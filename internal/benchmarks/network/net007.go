@@ -29,10 +29,10 @@ func net007() check.Check {
 }
 
 // netPublishedPortsApproved is the Evaluate function of NET-007.
-func netPublishedPortsApproved(s *check.Snapshot) []check.Finding {
+func netPublishedPortsApproved(s *check.Snapshot, env *check.Env) []check.Finding {
 	var out []check.Finding
 	for _, svc := range s.Services {
-		if !s.InScope(svc.Namespace) {
+		if !env.Scope.InScope(s, svc.Namespace) {
 			continue
 		}
 		var how []string
@@ -48,7 +48,7 @@ func netPublishedPortsApproved(s *check.Snapshot) []check.Finding {
 		out = append(out, check.Failf(check.ObjectRef{Kind: "Service", Namespace: svc.Namespace, Name: svc.Name},
 			"%s publishes ports %s without annotation %s", strings.Join(how, " and "), netServicePorts(svc), check.AnnotationExposureApproved))
 	}
-	for _, w := range s.Workloads() {
+	for _, w := range env.Workloads(s) {
 		var low, high []string
 		check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 			for _, p := range c.Ports {

@@ -29,9 +29,9 @@ func net008() check.Check {
 }
 
 // netPortsBound is the Evaluate function of NET-008.
-func netPortsBound(s *check.Snapshot) []check.Finding {
+func netPortsBound(s *check.Snapshot, env *check.Env) []check.Finding {
 	var out []check.Finding
-	for _, w := range s.Workloads() {
+	for _, w := range env.Workloads(s) {
 		if w.Spec.HostNetwork {
 			continue // hostIP does not apply: the process itself chooses the address it binds
 		}

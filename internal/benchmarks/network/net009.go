@@ -30,12 +30,12 @@ func net009() check.Check {
 }
 
 // netNoCIDROverlap is the Evaluate function of NET-009.
-func netNoCIDROverlap(s *check.Snapshot) []check.Finding {
+func netNoCIDROverlap(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("the cluster's address ranges are cluster-wide facts that manifests do not show")}
 	}
 	var external []netRange
-	for _, c := range s.Params.Network.ExternalCIDRs {
+	for _, c := range env.Params.Network.ExternalCIDRs {
 		pfx, err := netip.ParsePrefix(strings.TrimSpace(c))
 		if err != nil {
 			return []check.Finding{check.Errorf(check.ObjectRef{}, "Network.ExternalCIDRs: %q is not a CIDR", c)}

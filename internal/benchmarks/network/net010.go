@@ -29,7 +29,7 @@ func net010() check.Check {
 }
 
 // netServicesBalanced is the Evaluate function of NET-010.
-func netServicesBalanced(s *check.Snapshot) []check.Finding {
+func netServicesBalanced(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("endpoint readiness is cluster state that manifests do not show")}
 	}
@@ -54,7 +54,7 @@ func netServicesBalanced(s *check.Snapshot) []check.Finding {
 	var out []check.Finding
 	inspected := 0
 	for _, svc := range s.Services {
-		if !s.InScope(svc.Namespace) || len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName {
+		if !env.Scope.InScope(s, svc.Namespace) || len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName {
 			continue
 		}
 		backing, replicas := netBackingWorkload(workloads[svc.Namespace], svc.Spec.Selector)

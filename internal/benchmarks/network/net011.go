@@ -33,7 +33,7 @@ func net011() check.Check {
 }
 
 // netIngressTLS is the Evaluate function of NET-011.
-func netIngressTLS(s *check.Snapshot) []check.Finding {
+func netIngressTLS(s *check.Snapshot, env *check.Env) []check.Finding {
 	secrets := map[string]*corev1.Secret{}
 	for _, sec := range s.Secrets {
 		secrets[sec.Namespace+"/"+sec.Name] = sec
@@ -41,7 +41,7 @@ func netIngressTLS(s *check.Snapshot) []check.Finding {
 	var out []check.Finding
 	inspected := 0
 	for _, ing := range s.Ingresses {
-		if !s.InScope(ing.Namespace) {
+		if !env.Scope.InScope(s, ing.Namespace) {
 			continue
 		}
 		inspected++
@@ -50,11 +50,11 @@ func netIngressTLS(s *check.Snapshot) []check.Finding {
 		}
 	}
 	for _, gw := range s.ExtraObjects(gkGateway) {
-		if !s.InScope(gw.GetNamespace()) {
+		if !env.Scope.InScope(s, gw.GetNamespace()) {
 			continue
 		}
 		inspected++
-		if problems := netGatewayPlainListeners(s, gw); len(problems) > 0 {
+		if problems := netGatewayPlainListeners(s, env, gw); len(problems) > 0 {
 			out = append(out, check.Failf(check.ObjectRef{Kind: "Gateway", Namespace: gw.GetNamespace(), Name: gw.GetName()},
 				"%s", strings.Join(problems, "; ")))
 		}
@@ -132,7 +132,7 @@ func netHostTLSProblem(s *check.Snapshot, ing *networkingv1.Ingress, host string
 
 // netGatewayPlainListeners describes the HTTP listeners of a Gateway that serve external
 // hostnames with no HTTPS or TLS listener beside them for the same hostname.
-func netGatewayPlainListeners(s *check.Snapshot, gw *unstructured.Unstructured) []string {
+func netGatewayPlainListeners(s *check.Snapshot, env *check.Env, gw *unstructured.Unstructured) []string {
 	listeners, _, _ := unstructured.NestedSlice(gw.Object, "spec", "listeners")
 	type listener struct{ name, hostname, protocol string }
 	var all []listener
@@ -148,7 +148,7 @@ func netGatewayPlainListeners(s *check.Snapshot, gw *unstructured.Unstructured) 
 	}
 	var out []string
 	for _, l := range all {
-		if l.protocol != "HTTP" || netInternalHost(s, l.hostname) {
+		if l.protocol != "HTTP" || netInternalHost(s, env, l.hostname) {
 			continue
 		}
 		secured := slices.ContainsFunc(all, func(o listener) bool {
@@ -168,12 +168,12 @@ func netGatewayPlainListeners(s *check.Snapshot, gw *unstructured.Unstructured) 
 
 // netInternalHost reports whether a hostname is reachable only inside the cluster or private
 // network. An empty hostname matches every host, so it is external.
-func netInternalHost(s *check.Snapshot, host string) bool {
+func netInternalHost(s *check.Snapshot, env *check.Env, host string) bool {
 	if host == "" {
 		return false
 	}
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	for _, suffix := range s.Params.Network.InternalHostSuffixes {
+	for _, suffix := range env.Params.Network.InternalHostSuffixes {
 		suffix = strings.ToLower(suffix)
 		if strings.HasSuffix(host, suffix) || host == strings.TrimPrefix(suffix, ".") {
 			return true

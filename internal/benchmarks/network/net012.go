@@ -28,7 +28,7 @@ func net012() check.Check {
 }
 
 // netFlowsObserved is the Evaluate function of NET-012.
-func netFlowsObserved(s *check.Snapshot) []check.Finding {
+func netFlowsObserved(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("flow observability is a cluster-wide fact that manifests do not show")}
 	}
@@ -51,7 +51,7 @@ func netFlowsObserved(s *check.Snapshot) []check.Finding {
 		checked = append(checked, "Calico's flowLogsFileEnabled is not true")
 	}
 	for _, ds := range s.DaemonSets {
-		if netDaemonSetMatches(ds, s.Params.Network.FlowMonitors) {
+		if netDaemonSetMatches(ds, env.Params.Network.FlowMonitors) {
 			return nil
 		}
 	}

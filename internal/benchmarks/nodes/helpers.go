@@ -101,8 +101,8 @@ func nodeManual(ref check.ObjectRef, format string, args ...any) check.Finding {
 }
 
 // nodePool names the pool of a node: "label=value" for the first of Nodes.PoolLabels it carries.
-func nodePool(s *check.Snapshot, n *corev1.Node) string {
-	for _, key := range s.Params.Nodes.PoolLabels {
+func nodePool(s *check.Snapshot, env *check.Env, n *corev1.Node) string {
+	for _, key := range env.Params.Nodes.PoolLabels {
 		if v, ok := n.Labels[key]; ok {
 			return key + "=" + v
 		}
@@ -118,10 +118,10 @@ func nodePoolName(pool string) string {
 }
 
 // nodePools groups nodes by pool.
-func nodePools(s *check.Snapshot) map[string][]*corev1.Node {
+func nodePools(s *check.Snapshot, env *check.Env) map[string][]*corev1.Node {
 	out := map[string][]*corev1.Node{}
 	for _, n := range s.Nodes {
-		p := nodePool(s, n)
+		p := nodePool(s, env, n)
 		out[p] = append(out[p], n)
 	}
 	return out
@@ -130,9 +130,9 @@ func nodePools(s *check.Snapshot) map[string][]*corev1.Node {
 // nodeDrift compares a value of every node with the majority of its pool and returns, per
 // drifting node, a sentence naming both values. Ties go to the newest value, so the nodes left
 // behind by an upgrade are the ones reported.
-func nodeDrift(s *check.Snapshot, what string, value func(*corev1.Node) string) map[string]string {
+func nodeDrift(s *check.Snapshot, env *check.Env, what string, value func(*corev1.Node) string) map[string]string {
 	out := map[string]string{}
-	for pool, nodes := range nodePools(s) {
+	for pool, nodes := range nodePools(s, env) {
 		if len(nodes) < 2 {
 			continue
 		}
@@ -266,9 +266,9 @@ type nodeBenchmark struct {
 // nodeBenchmarks returns the newest CIS benchmark result of each node, from kube-bench
 // (CISKubeBenchReport) and Trivy Operator node-collector (ClusterInfraAssessmentReport) reports,
 // and whether the cluster serves either kind.
-func nodeBenchmarks(s *check.Snapshot) (map[string]nodeBenchmark, bool) {
+func nodeBenchmarks(s *check.Snapshot, env *check.Env) (map[string]nodeBenchmark, bool) {
 	served := s.HasExtra(gkKubeBenchReport) || s.HasExtra(gkNodeInfraAssessment)
-	except := s.Params.Nodes.BenchmarkExceptions
+	except := env.Params.Nodes.BenchmarkExceptions
 	out := map[string]nodeBenchmark{}
 	keep := func(node string, b nodeBenchmark) {
 		if node == "" {

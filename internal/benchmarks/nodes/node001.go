@@ -30,7 +30,7 @@ func node001() check.Check {
 	}
 }
 
-func nodeHealth(s *check.Snapshot) []check.Finding {
+func nodeHealth(s *check.Snapshot, env *check.Env) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
@@ -55,7 +55,7 @@ func nodeHealth(s *check.Snapshot) []check.Finding {
 		if !ready {
 			problems = append(problems, "reports no Ready condition")
 		}
-		problems = append(problems, nodeOvercommit(s, n, requested[n.Name])...)
+		problems = append(problems, nodeOvercommit(s, env, n, requested[n.Name])...)
 		out = append(out, nodeFinding(n, problems)...)
 	}
 	return out
@@ -140,8 +140,8 @@ func podLevelRequest(spec *corev1.PodSpec, name corev1.ResourceName) (resource.Q
 	return q.DeepCopy(), ok
 }
 
-func nodeOvercommit(s *check.Snapshot, n *corev1.Node, requested [2]int64) []string {
-	limit := s.Params.Nodes.MaxRequestedPercent
+func nodeOvercommit(s *check.Snapshot, env *check.Env, n *corev1.Node, requested [2]int64) []string {
+	limit := env.Params.Nodes.MaxRequestedPercent
 	if limit <= 0 {
 		return nil
 	}

@@ -24,7 +24,7 @@ func node002() check.Check {
 	}
 }
 
-func nodeRuntimeVersions(s *check.Snapshot) []check.Finding {
+func nodeRuntimeVersions(s *check.Snapshot, env *check.Env) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
@@ -37,7 +37,7 @@ func nodeRuntimeVersions(s *check.Snapshot) []check.Finding {
 				n.Status.NodeInfo.ContainerRuntimeVersion))
 			continue
 		}
-		minimum, ok := s.Params.Nodes.MinRuntimeVersions[name]
+		minimum, ok := env.Params.Nodes.MinRuntimeVersions[name]
 		if !ok {
 			out = append(out, nodeManual(ref, "runtime %s %s has no minimum in Nodes.MinRuntimeVersions: verify it is a maintained, "+
 				"patched release and add a minimum for %q", name, ver, name))

@@ -27,7 +27,7 @@ func node003() check.Check {
 	}
 }
 
-func nodeKubeletVersions(s *check.Snapshot) []check.Finding {
+func nodeKubeletVersions(s *check.Snapshot, env *check.Env) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
@@ -40,8 +40,8 @@ func nodeKubeletVersions(s *check.Snapshot) []check.Finding {
 		}
 		out = append(out, check.Errorf(check.ObjectRef{}, "the API server version %s, so kubelet skew cannot be checked", what))
 	}
-	drift := nodeDrift(s, "kubelet", func(n *corev1.Node) string { return n.Status.NodeInfo.KubeletVersion })
-	maxSkew := s.Params.Nodes.MaxKubeletMinorSkew
+	drift := nodeDrift(s, env, "kubelet", func(n *corev1.Node) string { return n.Status.NodeInfo.KubeletVersion })
+	maxSkew := env.Params.Nodes.MaxKubeletMinorSkew
 	for _, n := range s.Nodes {
 		ref := nodeRef(n)
 		kv := n.Status.NodeInfo.KubeletVersion

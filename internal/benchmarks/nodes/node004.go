@@ -27,17 +27,17 @@ func node004() check.Check {
 	}
 }
 
-func nodeOSVersions(s *check.Snapshot) []check.Finding {
+func nodeOSVersions(s *check.Snapshot, env *check.Env) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
-	kernelDrift := nodeDrift(s, "kernel", func(n *corev1.Node) string { return n.Status.NodeInfo.KernelVersion })
-	osDrift := nodeDrift(s, "osImage", func(n *corev1.Node) string { return n.Status.NodeInfo.OSImage })
+	kernelDrift := nodeDrift(s, env, "kernel", func(n *corev1.Node) string { return n.Status.NodeInfo.KernelVersion })
+	osDrift := nodeDrift(s, env, "osImage", func(n *corev1.Node) string { return n.Status.NodeInfo.OSImage })
 	var out []check.Finding
 	for _, n := range s.Nodes {
 		info := n.Status.NodeInfo
 		var problems []string
-		for _, m := range s.Params.Nodes.OSMinimums {
+		for _, m := range env.Params.Nodes.OSMinimums {
 			if !glob.Match(m.OSImage, info.OSImage) {
 				continue
 			}

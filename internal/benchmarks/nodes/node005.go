@@ -26,14 +26,14 @@ func node005() check.Check {
 	}
 }
 
-func nodeContainerOS(s *check.Snapshot) []check.Finding {
+func nodeContainerOS(s *check.Snapshot, env *check.Env) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
 	var out []check.Finding
 	for _, n := range s.Nodes {
 		img := n.Status.NodeInfo.OSImage
-		if !slices.ContainsFunc(s.Params.Nodes.ContainerOSImages, func(p string) bool { return glob.Match(p, img) }) {
+		if !slices.ContainsFunc(env.Params.Nodes.ContainerOSImages, func(p string) bool { return glob.Match(p, img) }) {
 			out = append(out, check.Failf(nodeRef(n), "osImage %q is not a container-specific OS (Nodes.ContainerOSImages)", img))
 		}
 	}

@@ -22,7 +22,7 @@ func node006() check.Check {
 	}
 }
 
-func nodeMACProbe(s *check.Snapshot) []check.Finding {
+func nodeMACProbe(s *check.Snapshot, _ *check.Env) []check.Finding {
 	nodes, f := nodeProbeTargets(s)
 	if f != nil {
 		return f

@@ -25,12 +25,12 @@ func node007() check.Check {
 	}
 }
 
-func nodeBenchmarkClean(s *check.Snapshot) []check.Finding {
+func nodeBenchmarkClean(s *check.Snapshot, env *check.Env) []check.Finding {
 	nodes, f := nodeProbeTargets(s)
 	if f != nil {
 		return f
 	}
-	reports, served := nodeBenchmarks(s)
+	reports, served := nodeBenchmarks(s, env)
 	if !served {
 		return []check.Finding{check.Manualf("no CIS benchmark reports are available through the API (neither %s nor %s is served): "+
 			"on %s %s, and confirm it shows no FAIL outside Nodes.BenchmarkExceptions; then attest NODE-007",

@@ -36,20 +36,20 @@ func nodeIsControlPlane(n *corev1.Node) bool {
 	return cp || master
 }
 
-func nodeBenchmarkCurrent(s *check.Snapshot) []check.Finding {
+func nodeBenchmarkCurrent(s *check.Snapshot, env *check.Env) []check.Finding {
 	nodes, f := nodeProbeTargets(s)
 	if f != nil {
 		return f
 	}
-	reports, served := nodeBenchmarks(s)
-	maxAge := s.Params.Nodes.BenchmarkMaxAge
+	reports, served := nodeBenchmarks(s, env)
+	maxAge := env.Params.Nodes.BenchmarkMaxAge
 	if !served {
 		return []check.Finding{check.Manualf("no CIS benchmark reports are available through the API (neither %s nor %s is served): "+
 			"confirm that within the last %s a CIS benchmark passed on %s, with the control-plane targets on control-plane "+
 			"nodes, then attest NODE-008; to produce reports, %s",
 			gkKubeBenchReport, gkNodeInfraAssessment, check.ApproxDuration(maxAge), nodeEach(nodes, "Linux"), nodeBenchmarkHowTo)}
 	}
-	cpReports := nodeControlPlaneAssessments(s)
+	cpReports := nodeControlPlaneAssessments(s, env)
 	var out []check.Finding
 	for _, n := range nodes {
 		b, ok := reports[n.Name]
@@ -58,7 +58,7 @@ func nodeBenchmarkCurrent(s *check.Snapshot) []check.Finding {
 			continue
 		}
 		var problems []string
-		if age := s.Now.Sub(b.Time); age > maxAge {
+		if age := env.Now.Sub(b.Time); age > maxAge {
 			problems = append(problems, fmt.Sprintf("the newest CIS benchmark report (%s %s) is from %s, older than Nodes.BenchmarkMaxAge %s",
 				b.Ref.Kind, b.Ref.Name, b.Time.UTC().Format(time.DateOnly), check.ApproxDuration(maxAge)))
 		}
@@ -66,7 +66,7 @@ func nodeBenchmarkCurrent(s *check.Snapshot) []check.Finding {
 			problems = append(problems, fmt.Sprintf("%s %s lists failing item(s) %s", b.Ref.Kind, b.Ref.Name, nodeFailedItems(b.Failed)))
 		}
 		if nodeIsControlPlane(n) && !b.ControlPlane {
-			if p := nodeControlPlaneCoverage(s, cpReports[n.Name]); p != "" {
+			if p := nodeControlPlaneCoverage(s, env, cpReports[n.Name]); p != "" {
 				problems = append(problems, p)
 			}
 		}
@@ -77,12 +77,12 @@ func nodeBenchmarkCurrent(s *check.Snapshot) []check.Finding {
 
 // nodeControlPlaneCoverage judges the Trivy report about a control-plane node's API server when
 // the node's own benchmark did not cover the control-plane targets.
-func nodeControlPlaneCoverage(s *check.Snapshot, cp *nodeBenchmark) string {
+func nodeControlPlaneCoverage(s *check.Snapshot, env *check.Env, cp *nodeBenchmark) string {
 	switch {
 	case cp == nil:
 		return "no benchmark covers this control-plane node's components (want a kube-bench master section or a " +
 			"Trivy InfraAssessmentReport of its kube-apiserver pod)"
-	case s.Now.Sub(cp.Time) > s.Params.Nodes.BenchmarkMaxAge:
+	case env.Now.Sub(cp.Time) > env.Params.Nodes.BenchmarkMaxAge:
 		return fmt.Sprintf("the control-plane report %s is from %s, older than Nodes.BenchmarkMaxAge",
 			cp.Ref.Name, cp.Time.UTC().Format(time.DateOnly))
 	case len(cp.Failed) > 0:
@@ -93,7 +93,7 @@ func nodeControlPlaneCoverage(s *check.Snapshot, cp *nodeBenchmark) string {
 
 // nodeControlPlaneAssessments returns, per node, the newest Trivy Operator InfraAssessmentReport
 // about a kube-apiserver pod on that node.
-func nodeControlPlaneAssessments(s *check.Snapshot) map[string]*nodeBenchmark {
+func nodeControlPlaneAssessments(s *check.Snapshot, env *check.Env) map[string]*nodeBenchmark {
 	podNode := map[string]string{}
 	for _, p := range s.Pods {
 		if p.Namespace == "kube-system" && p.Spec.NodeName != "" {
@@ -112,7 +112,7 @@ func nodeControlPlaneAssessments(s *check.Snapshot) map[string]*nodeBenchmark {
 			continue
 		}
 		b := &nodeBenchmark{Ref: check.ObjectRef{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}, Time: nodeReportTime(u),
-			Failed: nodeTrivyFailures(u, s.Params.Nodes.BenchmarkExceptions), ControlPlane: true}
+			Failed: nodeTrivyFailures(u, env.Params.Nodes.BenchmarkExceptions), ControlPlane: true}
 		if old, ok := out[node]; !ok || b.Time.After(old.Time) {
 			out[node] = b
 		}

@@ -27,11 +27,11 @@ func node009() check.Check {
 	}
 }
 
-func nodeScanCurrent(s *check.Snapshot) []check.Finding {
+func nodeScanCurrent(s *check.Snapshot, env *check.Env) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
-	maxAge := s.Params.Nodes.NodeScanMaxAge
+	maxAge := env.Params.Nodes.NodeScanMaxAge
 	if !s.HasExtra(gkNodeVulnerabilityReport) {
 		return []check.Finding{check.Manualf("no node vulnerability reports are available through the API (%s is not served): confirm "+
 			"that your host scanner scanned the OS packages and kernel of %s within the last %s, or enable node scanning "+
@@ -57,7 +57,7 @@ func nodeScanCurrent(s *check.Snapshot) []check.Finding {
 				"patch tooling that it was scanned within the last %s", check.ApproxDuration(maxAge)))
 		case !ok:
 			out = append(out, check.Failf(nodeRef(n), "no NodeVulnerabilityReport names this node"))
-		case s.Now.Sub(nodeReportTime(u)) > maxAge:
+		case env.Now.Sub(nodeReportTime(u)) > maxAge:
 			out = append(out, check.Failf(nodeRef(n), "the newest NodeVulnerabilityReport %s is from %s, older than Nodes.NodeScanMaxAge %s",
 				u.GetName(), nodeReportTime(u).UTC().Format(time.DateOnly), check.ApproxDuration(maxAge)))
 		}

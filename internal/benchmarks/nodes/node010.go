@@ -28,7 +28,7 @@ func node010() check.Check {
 	}
 }
 
-func nodeKubeletAuth(s *check.Snapshot) []check.Finding {
+func nodeKubeletAuth(s *check.Snapshot, _ *check.Env) []check.Finding {
 	return nodeKubelet(s, func(_ *corev1.Node, cfg *check.KubeletConfig) []string {
 		var problems []string
 		switch anon := cfg.Authentication.Anonymous.Enabled; {

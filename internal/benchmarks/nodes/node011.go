@@ -38,7 +38,7 @@ func node011() check.Check {
 	}
 }
 
-func nodeKubeletRotation(s *check.Snapshot) []check.Finding {
+func nodeKubeletRotation(s *check.Snapshot, env *check.Env) []check.Finding {
 	csrs := nodeKubeletCSRs(s)
 	return nodeKubelet(s, func(n *corev1.Node, cfg *check.KubeletConfig) []string {
 		var problems []string
@@ -50,7 +50,7 @@ func nodeKubeletRotation(s *check.Snapshot) []check.Finding {
 			problems = append(problems, "kubelet serves a self-signed certificate instead of requesting one (serverTLSBootstrap is false)")
 		}
 		for _, signer := range []string{signerKubeletClient, signerKubeletServing} {
-			if p := nodeCSRProblem(s, csrs[n.Name][signer]); p != "" {
+			if p := nodeCSRProblem(s, env, csrs[n.Name][signer]); p != "" {
 				problems = append(problems, p)
 			}
 		}
@@ -103,7 +103,7 @@ func nodeCSRNode(csr *certificatesv1.CertificateSigningRequest) string {
 
 // nodeCSRProblem says what is wrong with a node's newest kubelet CSR: denied, failed, or
 // pending longer than Nodes.CSRPendingMax.
-func nodeCSRProblem(s *check.Snapshot, csr *certificatesv1.CertificateSigningRequest) string {
+func nodeCSRProblem(s *check.Snapshot, env *check.Env, csr *certificatesv1.CertificateSigningRequest) string {
 	if csr == nil {
 		return ""
 	}
@@ -116,7 +116,7 @@ func nodeCSRProblem(s *check.Snapshot, csr *certificatesv1.CertificateSigningReq
 			return ""
 		}
 	}
-	if age := s.Now.Sub(csr.CreationTimestamp.Time); age > s.Params.Nodes.CSRPendingMax {
+	if age := env.Now.Sub(csr.CreationTimestamp.Time); age > env.Params.Nodes.CSRPendingMax {
 		return fmt.Sprintf("the kubelet's newest %s CSR %s has been pending for %s: nothing approves it",
 			csr.Spec.SignerName, csr.Name, check.ApproxDuration(age))
 	}

@@ -25,8 +25,8 @@ func node012() check.Check {
 	}
 }
 
-func nodeKubeletPidsLimit(s *check.Snapshot) []check.Finding {
-	maxLimit := s.Params.Nodes.MaxPodPidsLimit
+func nodeKubeletPidsLimit(s *check.Snapshot, env *check.Env) []check.Finding {
+	maxLimit := env.Params.Nodes.MaxPodPidsLimit
 	return nodeKubelet(s, func(_ *corev1.Node, cfg *check.KubeletConfig) []string {
 		switch l := cfg.PodPidsLimit; {
 		case l == nil:

@@ -22,7 +22,7 @@ func node013() check.Check {
 	}
 }
 
-func nodeRemoteAccessProbe(s *check.Snapshot) []check.Finding {
+func nodeRemoteAccessProbe(s *check.Snapshot, _ *check.Env) []check.Finding {
 	nodes, f := nodeProbeTargets(s)
 	if f != nil {
 		return f

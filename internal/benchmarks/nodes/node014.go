@@ -22,7 +22,7 @@ func node014() check.Check {
 	}
 }
 
-func nodeAuditdProbe(s *check.Snapshot) []check.Finding {
+func nodeAuditdProbe(s *check.Snapshot, _ *check.Env) []check.Finding {
 	nodes, f := nodeProbeTargets(s)
 	if f != nil {
 		return f

@@ -22,7 +22,7 @@ func node015() check.Check {
 	}
 }
 
-func nodeFilePermissionsProbe(s *check.Snapshot) []check.Finding {
+func nodeFilePermissionsProbe(s *check.Snapshot, _ *check.Env) []check.Finding {
 	nodes, f := nodeProbeTargets(s)
 	if f != nil {
 		return f

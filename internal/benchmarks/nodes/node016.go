@@ -26,7 +26,7 @@ func node016() check.Check {
 	}
 }
 
-func nodeDockerProbe(s *check.Snapshot) []check.Finding {
+func nodeDockerProbe(s *check.Snapshot, env *check.Env) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
@@ -41,7 +41,7 @@ func nodeDockerProbe(s *check.Snapshot) []check.Finding {
 	}
 	want := "iptables is not false, log-level is info (or unset), no container is attached to the default bridge " +
 		"(`docker network inspect bridge` lists no containers) and daemon.json holds no setting outside your declared list"
-	if s.Level >= check.L2 {
+	if env.Level >= check.L2 {
 		want += ", and icc is false and userland-proxy is false"
 	}
 	return []check.Finding{check.Manualf("on %s run `%s sh -c 'cat /etc/docker/daemon.json; ps -o args= -C "+

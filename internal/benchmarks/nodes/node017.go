@@ -26,8 +26,8 @@ func node017() check.Check {
 	}
 }
 
-func nodeKubeletImageGC(s *check.Snapshot) []check.Finding {
-	requireAge := s.Params.Nodes.RequireImageMaximumGCAge
+func nodeKubeletImageGC(s *check.Snapshot, env *check.Env) []check.Finding {
+	requireAge := env.Params.Nodes.RequireImageMaximumGCAge
 	return nodeKubelet(s, func(_ *corev1.Node, cfg *check.KubeletConfig) []string {
 		// Absent thresholds take the kubelet defaults.
 		high, low := int32(85), int32(80)

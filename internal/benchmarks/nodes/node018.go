@@ -30,15 +30,15 @@ func node018() check.Check {
 	}
 }
 
-func nodeAutoscaling(s *check.Snapshot) []check.Finding {
+func nodeAutoscaling(s *check.Snapshot, env *check.Env) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}
 	var out []check.Finding
-	if !nodeHasAutoscaler(s) {
+	if !nodeHasAutoscaler(s, env) {
 		out = append(out, check.Failf(check.ObjectRef{}, "nothing adds nodes automatically: no running Deployment with an image matching "+
 			"Nodes.AutoscalerImages, no kube-system/cluster-autoscaler-status ConfigMap (published by managed autoscalers), "+
-			"and no object of %s", strings.Join(s.Params.Nodes.AutoscalerKinds, ", ")))
+			"and no object of %s", strings.Join(env.Params.Nodes.AutoscalerKinds, ", ")))
 	}
 	fields := []struct {
 		what  string
@@ -50,7 +50,7 @@ func nodeAutoscaling(s *check.Snapshot) []check.Finding {
 	}
 	var drifts []map[string]string
 	for _, f := range fields {
-		drifts = append(drifts, nodeDrift(s, f.what, f.value))
+		drifts = append(drifts, nodeDrift(s, env, f.what, f.value))
 	}
 	for _, n := range s.Nodes {
 		var problems []string
@@ -64,8 +64,8 @@ func nodeAutoscaling(s *check.Snapshot) []check.Finding {
 	return out
 }
 
-func nodeHasAutoscaler(s *check.Snapshot) bool {
-	p := s.Params.Nodes
+func nodeHasAutoscaler(s *check.Snapshot, env *check.Env) bool {
+	p := env.Params.Nodes
 	for _, gk := range p.AutoscalerKinds {
 		if len(s.ExtraObjects(gk)) > 0 {
 			return true

@@ -29,7 +29,7 @@ func node019() check.Check {
 	}
 }
 
-func nodeTrafficSeparation(s *check.Snapshot) []check.Finding {
+func nodeTrafficSeparation(s *check.Snapshot, _ *check.Env) []check.Finding {
 	if f := nodeClusterFacts(s); f != nil {
 		return f
 	}

@@ -43,7 +43,7 @@ func Checks() []check.Check {
 			References:  check.References{Standard: []string{it.id}},
 			Rationale:   "An organisational requirement of the standard: no cluster object can show it, so a person attests it.",
 			Remediation: fmt.Sprintf("Meet the requirement, then add an attestation to the profile: itemID %s, the owner, the evidence (%s) and an expiry date.", it.id, it.evidence),
-			Evaluate: func(s *check.Snapshot) []check.Finding {
+			Evaluate: func(s *check.Snapshot, _ *check.Env) []check.Finding {
 				if s.Source == check.SourceManifests {
 					return []check.Finding{check.NotApplicablef("organisational items are attested in the cluster's SecurityProfile, not judged from manifests")}
 				}

@@ -40,7 +40,7 @@ const (
 // ClusterRoleBinding), is a system subject, an allowlisted one, a public group or an ordinary
 // subject. Public groups are never trusted, even when listed: their names start with "system:"
 // but they stand for everyone.
-func classifySubject(s *check.Snapshot, sub rbacv1.Subject, bindingNS string) subjectClass {
+func classifySubject(s *check.Snapshot, env *check.Env, sub rbacv1.Subject, bindingNS string) subjectClass {
 	if sub.Kind != rbacv1.ServiceAccountKind {
 		switch sub.Name {
 		case userAnonymous, groupUnauthenticated, groupAuthenticated:
@@ -48,7 +48,7 @@ func classifySubject(s *check.Snapshot, sub rbacv1.Subject, bindingNS string) su
 		}
 	}
 	id := subjectID(sub, bindingNS)
-	for _, p := range s.Params.PrivilegedSubjects {
+	for _, p := range env.Params.PrivilegedSubjects {
 		if p == id {
 			return subjectAllowlisted
 		}
@@ -100,10 +100,10 @@ func subjectID(sub rbacv1.Subject, bindingNS string) string {
 }
 
 // unprivilegedSubjects lists the subjects of b that may not hold privileged permissions.
-func unprivilegedSubjects(s *check.Snapshot, b rbacBinding) []string {
+func unprivilegedSubjects(s *check.Snapshot, env *check.Env, b rbacBinding) []string {
 	var out []string
 	for _, sub := range b.Subjects {
-		if !classifySubject(s, sub, b.Namespace).privileged() {
+		if !classifySubject(s, env, sub, b.Namespace).privileged() {
 			out = append(out, subjectID(sub, b.Namespace))
 		}
 	}
@@ -134,14 +134,14 @@ func (b rbacBinding) scope() string {
 // rbacInScope reports whether the privilege checks inspect RBAC objects in ns. Unlike workload
 // checks they include system namespaces: a RoleBinding in kube-system reaches the platform's
 // own secrets, and the platform's subjects are recognised by classifySubject instead.
-func rbacInScope(s *check.Snapshot, ns string) bool {
+func rbacInScope(s *check.Snapshot, env *check.Env, ns string) bool {
 	if ns == "" {
 		return true
 	}
-	if s.IsSystem(ns) {
-		return !s.Scope.Excluded[ns]
+	if env.Scope.IsSystem(ns) {
+		return !env.Scope.Excluded[ns]
 	}
-	return s.InScope(ns)
+	return env.Scope.InScope(s, ns)
 }
 
 // rbacBindings returns the ClusterRoleBindings and the RoleBindings of namespaces that
@@ -162,9 +162,25 @@ func rbacBindings(s *check.Snapshot, inScope func(ns string) bool) []rbacBinding
 	return out
 }
 
-// privilegeBindings returns the bindings the privilege checks inspect.
-func privilegeBindings(s *check.Snapshot) []rbacBinding {
-	return rbacBindings(s, func(ns string) bool { return rbacInScope(s, ns) })
+// privilegeBindingsKey and rbacIndexKey name values derived once per snapshot.
+type (
+	privilegeBindingsKey struct{}
+	rbacIndexKey         struct{}
+)
+
+// privilegeBindings returns the bindings the privilege checks inspect: every binding of the
+// snapshot, built once per snapshot for all of them, filtered by the evaluation's scope.
+func privilegeBindings(s *check.Snapshot, env *check.Env) []rbacBinding {
+	all := check.Derived(s, privilegeBindingsKey{}, func(s *check.Snapshot) []rbacBinding {
+		return rbacBindings(s, func(string) bool { return true })
+	})
+	out := make([]rbacBinding, 0, len(all))
+	for _, b := range all {
+		if rbacInScope(s, env, b.Namespace) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // rbacSystemProvided reports whether a role or binding ships with Kubernetes: its name starts
@@ -187,7 +203,12 @@ type rbacIndex struct {
 	clusterRoles map[string]*rbacv1.ClusterRole
 }
 
+// newRBACIndex returns the snapshot's index of roles, built once per snapshot; it is read-only.
 func newRBACIndex(s *check.Snapshot) *rbacIndex {
+	return check.Derived(s, rbacIndexKey{}, buildRBACIndex)
+}
+
+func buildRBACIndex(s *check.Snapshot) *rbacIndex {
 	ix := &rbacIndex{s: s, roles: map[string]*rbacv1.Role{}, clusterRoles: map[string]*rbacv1.ClusterRole{}}
 	for _, r := range s.Roles {
 		ix.roles[r.Namespace+"/"+r.Name] = r

@@ -25,7 +25,7 @@ func rbac001() check.Check {
 	}
 }
 
-func evaluateAuthorizationMode(s *check.Snapshot) []check.Finding {
+func evaluateAuthorizationMode(s *check.Snapshot, _ *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("the authorization mode is a fact of a live control plane")}
 	}

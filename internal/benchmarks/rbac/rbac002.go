@@ -36,8 +36,8 @@ func grantsEverything(rule *rbacv1.PolicyRule) bool {
 	return slices.Contains(rule.APIGroups, "*") && slices.Contains(rule.Resources, "*") && slices.Contains(rule.Verbs, "*")
 }
 
-func evaluateAdminBindings(s *check.Snapshot) []check.Finding {
-	bindings := privilegeBindings(s)
+func evaluateAdminBindings(s *check.Snapshot, env *check.Env) []check.Finding {
+	bindings := privilegeBindings(s, env)
 	if len(bindings) == 0 {
 		return []check.Finding{check.NotApplicablef("no RoleBindings or ClusterRoleBindings to inspect")}
 	}
@@ -59,7 +59,7 @@ func evaluateAdminBindings(s *check.Snapshot) []check.Finding {
 		if what == "" {
 			continue
 		}
-		if subs := unprivilegedSubjects(s, b); len(subs) > 0 {
+		if subs := unprivilegedSubjects(s, env, b); len(subs) > 0 {
 			out = append(out, check.Failf(b.Ref, "grants %s %s to %s, outside the system subjects and privilegedSubjects",
 				what, b.scope(), strings.Join(subs, ", ")))
 		}

@@ -26,13 +26,13 @@ func rbac003() check.Check {
 	}
 }
 
-func evaluatePublicBindings(s *check.Snapshot) []check.Finding {
-	bindings := privilegeBindings(s)
+func evaluatePublicBindings(s *check.Snapshot, env *check.Env) []check.Finding {
+	bindings := privilegeBindings(s, env)
 	if len(bindings) == 0 {
 		return []check.Finding{check.NotApplicablef("no RoleBindings or ClusterRoleBindings to inspect")}
 	}
 	allowed := map[string]bool{}
-	for _, r := range s.Params.RBAC.PublicGrantRoles {
+	for _, r := range env.Params.RBAC.PublicGrantRoles {
 		allowed[r] = true
 	}
 	var out []check.Finding
@@ -46,7 +46,7 @@ func evaluatePublicBindings(s *check.Snapshot) []check.Finding {
 		}
 		var public []string
 		for _, sub := range b.Subjects {
-			if classifySubject(s, sub, b.Namespace) == subjectPublic {
+			if classifySubject(s, env, sub, b.Namespace) == subjectPublic {
 				public = append(public, subjectID(sub, b.Namespace))
 			}
 		}

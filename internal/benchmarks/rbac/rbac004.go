@@ -26,7 +26,7 @@ func rbac004() check.Check {
 	}
 }
 
-func evaluateWildcardRoles(s *check.Snapshot) []check.Finding {
+func evaluateWildcardRoles(s *check.Snapshot, env *check.Env) []check.Finding {
 	type namedRules struct {
 		ref   check.ObjectRef
 		meta  *metav1.ObjectMeta
@@ -40,7 +40,7 @@ func evaluateWildcardRoles(s *check.Snapshot) []check.Finding {
 		}
 	}
 	for _, r := range s.Roles {
-		if rbacInScope(s, r.Namespace) {
+		if rbacInScope(s, env, r.Namespace) {
 			roles = append(roles, namedRules{check.ObjectRef{Kind: "Role", Namespace: r.Namespace, Name: r.Name}, &r.ObjectMeta, r.Rules})
 		}
 	}

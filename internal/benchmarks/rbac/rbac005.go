@@ -103,19 +103,19 @@ func sensitivePermissionGranted(p check.SensitivePermission, rules []rbacv1.Poli
 	return false
 }
 
-func evaluateSensitivePermissions(s *check.Snapshot) []check.Finding {
-	bindings := privilegeBindings(s)
+func evaluateSensitivePermissions(s *check.Snapshot, env *check.Env) []check.Finding {
+	bindings := privilegeBindings(s, env)
 	if len(bindings) == 0 {
 		return []check.Finding{check.NotApplicablef("no RoleBindings or ClusterRoleBindings to inspect")}
 	}
 	ix := newRBACIndex(s)
 	var out []check.Finding
 	for _, b := range bindings {
-		subs := unprivilegedSubjects(s, b)
+		subs := unprivilegedSubjects(s, env, b)
 		if len(subs) == 0 {
 			continue
 		}
-		if grants := sensitiveGrants(s.Params.RBAC.SensitivePermissions, b, ix.rules(b)); len(grants) > 0 {
+		if grants := sensitiveGrants(env.Params.RBAC.SensitivePermissions, b, ix.rules(b)); len(grants) > 0 {
 			out = append(out, check.Failf(b.Ref, "grants %s %s to %s, who can then: %s", b.role(), b.scope(),
 				strings.Join(subs, ", "), strings.Join(grants, "; ")))
 		}

@@ -26,12 +26,12 @@ func rbac006() check.Check {
 	}
 }
 
-func evaluateRBACHygiene(s *check.Snapshot) []check.Finding {
-	bindings := rbacBindings(s, s.InScope)
+func evaluateRBACHygiene(s *check.Snapshot, env *check.Env) []check.Finding {
+	bindings := rbacBindings(s, func(ns string) bool { return env.Scope.InScope(s, ns) })
 	live := s.Source != check.SourceManifests
 	var out []check.Finding
 	if live {
-		out = append(out, unusedRoles(s)...)
+		out = append(out, unusedRoles(s, env)...)
 		out = append(out, danglingBindings(s, bindings)...)
 	}
 	out = append(out, duplicateBindings(bindings)...)
@@ -43,7 +43,7 @@ func evaluateRBACHygiene(s *check.Snapshot) []check.Finding {
 
 // unusedRoles reports custom roles that no binding references, no aggregated ClusterRole
 // selects and no bind rule names.
-func unusedRoles(s *check.Snapshot) []check.Finding {
+func unusedRoles(s *check.Snapshot, env *check.Env) []check.Finding {
 	used := map[string]bool{} // "ClusterRole:name" or "Role:namespace/name"
 	for _, b := range rbacBindings(s, func(string) bool { return true }) {
 		if b.RoleRef.Kind == "Role" {
@@ -91,7 +91,7 @@ func unusedRoles(s *check.Snapshot) []check.Finding {
 		}
 	}
 	for _, r := range s.Roles {
-		if s.InScope(r.Namespace) && !rbacSystemProvided(&r.ObjectMeta) && !used["Role:"+r.Namespace+"/"+r.Name] {
+		if env.Scope.InScope(s, r.Namespace) && !rbacSystemProvided(&r.ObjectMeta) && !used["Role:"+r.Namespace+"/"+r.Name] {
 			out = append(out, check.Failf(check.ObjectRef{Kind: "Role", Namespace: r.Namespace, Name: r.Name},
 				"no RoleBinding in namespace %s references this Role", r.Namespace))
 		}

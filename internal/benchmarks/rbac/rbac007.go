@@ -29,7 +29,7 @@ func rbac007() check.Check {
 	}
 }
 
-func evaluateIdentityIntegration(s *check.Snapshot) []check.Finding {
+func evaluateIdentityIntegration(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("identity integration is a fact of a live cluster")}
 	}
@@ -55,15 +55,15 @@ func evaluateIdentityIntegration(s *check.Snapshot) []check.Finding {
 				"so people cannot sign in with the organisation's identity provider"))
 		}
 	}
-	return append(out, handedOutTokens(s)...)
+	return append(out, handedOutTokens(s, env)...)
 }
 
 // handedOutTokens reports long-lived service account token Secrets that no workload of their
 // namespace uses, through its service account or by mounting the Secret: such a token is held
 // outside the cluster, by a person or a pipeline.
-func handedOutTokens(s *check.Snapshot) []check.Finding {
+func handedOutTokens(s *check.Snapshot, env *check.Env) []check.Finding {
 	usedSA, usedSecret := map[string]bool{}, map[string]bool{}
-	for _, w := range s.Workloads() {
+	for _, w := range env.Workloads(s) {
 		if len(w.Spec.Containers) == 0 {
 			continue // a controller-owned pod listed for its ephemeral containers; its template counts
 		}
@@ -75,7 +75,7 @@ func handedOutTokens(s *check.Snapshot) []check.Finding {
 	}
 	var out []check.Finding
 	for _, sec := range s.Secrets {
-		if sec.Type != corev1.SecretTypeServiceAccountToken || !s.InScope(sec.Namespace) {
+		if sec.Type != corev1.SecretTypeServiceAccountToken || !env.Scope.InScope(s, sec.Namespace) {
 			continue
 		}
 		sa := sec.Annotations[corev1.ServiceAccountNameKey]

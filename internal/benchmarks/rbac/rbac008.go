@@ -57,7 +57,7 @@ func rbacWriteRule(rule *rbacv1.PolicyRule) string {
 	return fmt.Sprintf("%s on %s", strings.Join(verbs, "/"), strings.Join(res, ", "))
 }
 
-func evaluateClusterWideWrite(s *check.Snapshot) []check.Finding {
+func evaluateClusterWideWrite(s *check.Snapshot, env *check.Env) []check.Finding {
 	if len(s.ClusterRoleBindings) == 0 {
 		return []check.Finding{check.NotApplicablef("no ClusterRoleBindings to inspect")}
 	}
@@ -81,7 +81,7 @@ func evaluateClusterWideWrite(s *check.Snapshot) []check.Finding {
 		if write == "" {
 			continue
 		}
-		if subs := unprivilegedSubjects(s, b); len(subs) > 0 {
+		if subs := unprivilegedSubjects(s, env, b); len(subs) > 0 {
 			out = append(out, check.Failf(b.Ref, "grants %s (%s) in every namespace to %s", b.role(), write, strings.Join(subs, ", ")))
 		}
 	}

@@ -26,7 +26,7 @@ func rbac009() check.Check {
 	}
 }
 
-func evaluateDefaultServiceAccounts(s *check.Snapshot) []check.Finding {
+func evaluateDefaultServiceAccounts(s *check.Snapshot, env *check.Env) []check.Finding {
 	automountOff := map[string]bool{} // namespace → its default ServiceAccount disables automount
 	for _, sa := range s.ServiceAccounts {
 		if sa.Name == "default" && sa.AutomountServiceAccountToken != nil && !*sa.AutomountServiceAccountToken {
@@ -34,7 +34,7 @@ func evaluateDefaultServiceAccounts(s *check.Snapshot) []check.Finding {
 		}
 	}
 	var out []check.Finding
-	workloads := s.Workloads()
+	workloads := env.Workloads(s)
 	for _, w := range workloads {
 		// A controller-owned pod appears only for its ephemeral containers; its template was judged.
 		if len(w.Spec.Containers) == 0 || check.PodServiceAccount(w.Spec) != "default" {
@@ -52,7 +52,7 @@ func evaluateDefaultServiceAccounts(s *check.Snapshot) []check.Finding {
 	for _, b := range bindings {
 		var defaults []string
 		for _, sub := range b.Subjects {
-			if ns, name, ok := serviceAccountOf(sub, b.Namespace); ok && name == "default" && s.InScope(ns) {
+			if ns, name, ok := serviceAccountOf(sub, b.Namespace); ok && name == "default" && env.Scope.InScope(s, ns) {
 				defaults = append(defaults, subjectID(sub, b.Namespace))
 			}
 		}

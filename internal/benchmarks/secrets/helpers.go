@@ -66,13 +66,13 @@ func secCertName(c facts.CertificateFacts) string {
 }
 
 // secValidity describes an expired, soon-expiring or not-yet-valid certificate, or returns "".
-func secValidity(s *check.Snapshot, c facts.CertificateFacts, warn time.Duration) string {
+func secValidity(s *check.Snapshot, env *check.Env, c facts.CertificateFacts, warn time.Duration) string {
 	switch {
-	case !c.NotAfter.After(s.Now):
+	case !c.NotAfter.After(env.Now):
 		return fmt.Sprintf("expired on %s", secDate(c.NotAfter))
-	case c.NotAfter.Before(s.Now.Add(warn)):
+	case c.NotAfter.Before(env.Now.Add(warn)):
 		return fmt.Sprintf("expires on %s, within %s", secDate(c.NotAfter), secSpan(warn))
-	case c.NotBefore.After(s.Now):
+	case c.NotBefore.After(env.Now):
 		return fmt.Sprintf("is not valid before %s", secDate(c.NotBefore))
 	}
 	return ""
@@ -134,10 +134,10 @@ func secNotReady(u *unstructured.Unstructured, condType string) string {
 }
 
 // secScopedExtra returns the optional objects of a kind that are cluster-scoped or in scope.
-func secScopedExtra(s *check.Snapshot, gk string) []*unstructured.Unstructured {
+func secScopedExtra(s *check.Snapshot, env *check.Env, gk string) []*unstructured.Unstructured {
 	var out []*unstructured.Unstructured
 	for _, u := range s.ExtraObjects(gk) {
-		if ns := u.GetNamespace(); ns == "" || s.InScope(ns) {
+		if ns := u.GetNamespace(); ns == "" || env.Scope.InScope(s, ns) {
 			out = append(out, u)
 		}
 	}

@@ -34,8 +34,8 @@ func sec001() check.Check {
 	}
 }
 
-func secEnvCredentials(s *check.Snapshot) []check.Finding {
-	workloads := s.Workloads()
+func secEnvCredentials(s *check.Snapshot, env *check.Env) []check.Finding {
+	workloads := env.Workloads(s)
 	if len(workloads) == 0 {
 		return []check.Finding{check.NotApplicablef("no workloads in scope")}
 	}
@@ -45,7 +45,7 @@ func secEnvCredentials(s *check.Snapshot) []check.Finding {
 		var failure error
 		check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 			for _, e := range c.Env {
-				why, err := facts.CredentialIn(e.Name, e.Value, secAllowedEnv(s, e.Name))
+				why, err := facts.CredentialIn(e.Name, e.Value, secAllowedEnv(s, env, e.Name))
 				if err != nil {
 					failure = err
 				}
@@ -65,8 +65,8 @@ func secEnvCredentials(s *check.Snapshot) []check.Finding {
 	return out
 }
 
-func secAllowedEnv(s *check.Snapshot, name string) bool {
-	for _, p := range s.Params.Secrets.CredentialEnvAllowlist {
+func secAllowedEnv(s *check.Snapshot, env *check.Env, name string) bool {
+	for _, p := range env.Params.Secrets.CredentialEnvAllowlist {
 		if glob.Match(strings.ToUpper(p), strings.ToUpper(name)) {
 			return true
 		}

@@ -28,11 +28,11 @@ func sec002() check.Check {
 	}
 }
 
-func secConfigMapCredentials(s *check.Snapshot) []check.Finding {
+func secConfigMapCredentials(s *check.Snapshot, env *check.Env) []check.Finding {
 	var out []check.Finding
 	inspected := 0
 	for _, cm := range s.ConfigMaps {
-		if !s.InScope(cm.Namespace) {
+		if !env.Scope.InScope(s, cm.Namespace) {
 			continue
 		}
 		inspected++

@@ -26,7 +26,7 @@ func sec003() check.Check {
 	}
 }
 
-func secEncryptionAtRest(s *check.Snapshot) []check.Finding {
+func secEncryptionAtRest(s *check.Snapshot, _ *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("encryption at rest is a fact of a live control plane")}
 	}

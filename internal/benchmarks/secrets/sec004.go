@@ -25,11 +25,11 @@ func sec004() check.Check {
 	}
 }
 
-func secEncryptionKeyRotation(s *check.Snapshot) []check.Finding {
+func secEncryptionKeyRotation(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("encryption keys are a fact of a live control plane")}
 	}
-	maxAge := secSpan(s.Params.Secrets.EncryptionKeyMaxAge)
+	maxAge := secSpan(env.Params.Secrets.EncryptionKeyMaxAge)
 	servers := cpflags.KubeAPIServer(s)
 	if len(servers) == 0 {
 		return []check.Finding{check.Manualf("managed control plane: verify with the provider that the KMS key encrypting Secrets "+

@@ -35,17 +35,17 @@ func sec005() check.Check {
 // the API server that stamps creationTimestamp a moment later, on possibly skewed clocks.
 const secTokenClockSlack = time.Minute
 
-func secBootstrapTokens(s *check.Snapshot) []check.Finding {
+func secBootstrapTokens(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("bootstrap tokens are a fact of a live cluster")}
 	}
-	if s.Scope.Excluded[metav1.NamespaceSystem] {
+	if env.Scope.Excluded[metav1.NamespaceSystem] {
 		return []check.Finding{check.NotApplicablef("kube-system, where bootstrap tokens live, is excluded")}
 	}
 	if f, unread := secSecretsUnread(s); unread {
 		return []check.Finding{f}
 	}
-	maxTTL := s.Params.BootstrapTokenMaxTTL
+	maxTTL := env.Params.BootstrapTokenMaxTTL
 	var out []check.Finding
 	tokens := 0
 	for _, sec := range s.Secrets {
@@ -68,7 +68,7 @@ func secBootstrapTokens(s *check.Snapshot) []check.Finding {
 				secParseError(f, facts.BootstrapTokenExpirationKey)))
 		case exp == nil:
 			out = append(out, check.Failf(ref, "bootstrap token has no expiration, so it can join nodes forever"))
-		case !exp.After(s.Now):
+		case !exp.After(env.Now):
 			out = append(out, check.Failf(ref, "bootstrap token expired on %s and was not deleted (is the tokencleaner controller enabled?)",
 				exp.Format(time.RFC3339)))
 		case !created.IsZero() && exp.Sub(created) > maxTTL+secTokenClockSlack:

@@ -30,12 +30,12 @@ func sec006() check.Check {
 	}
 }
 
-func secClusterCA(s *check.Snapshot) []check.Finding {
+func secClusterCA(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("the cluster CA is a fact of a live cluster")}
 	}
 	bundles := append([]check.CABundleRef{{Name: "kube-root-ca.crt", Key: corev1.ServiceAccountRootCAKey, Namespace: metav1.NamespaceSystem}},
-		s.Params.Secrets.MeshRootCAs...)
+		env.Params.Secrets.MeshRootCAs...)
 	var out []check.Finding
 	for i, b := range bundles {
 		cm := secPickConfigMap(s, b)
@@ -46,7 +46,7 @@ func secClusterCA(s *check.Snapshot) []check.Finding {
 			}
 			continue
 		}
-		out = append(out, secCAFindings(s, cm, b.Key)...)
+		out = append(out, secCAFindings(s, env, cm, b.Key)...)
 	}
 	return out
 }
@@ -69,7 +69,7 @@ func secPickConfigMap(s *check.Snapshot, b check.CABundleRef) *corev1.ConfigMap 
 	return pick
 }
 
-func secCAFindings(s *check.Snapshot, cm *corev1.ConfigMap, key string) []check.Finding {
+func secCAFindings(s *check.Snapshot, env *check.Env, cm *corev1.ConfigMap, key string) []check.Finding {
 	ref := check.ObjectRef{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name}
 	certs, problem, unknown := secConfigMapCertificates(cm, key)
 	switch {
@@ -85,12 +85,12 @@ func secCAFindings(s *check.Snapshot, cm *corev1.ConfigMap, key string) []check.
 	var problems []string
 	for _, c := range certs {
 		var p []string
-		if v := secValidity(s, c, s.Params.CAExpiryWarning); v != "" {
+		if v := secValidity(s, env, c, env.Params.CAExpiryWarning); v != "" {
 			p = append(p, v)
 		}
-		if age := s.Now.Sub(c.NotBefore); age > s.Params.Secrets.CARotationPeriod {
+		if age := env.Now.Sub(c.NotBefore); age > env.Params.Secrets.CARotationPeriod {
 			p = append(p, fmt.Sprintf("was issued %s, %s ago, beyond CARotationPeriod of %s",
-				secDate(c.NotBefore), secSpan(age), secSpan(s.Params.Secrets.CARotationPeriod)))
+				secDate(c.NotBefore), secSpan(age), secSpan(env.Params.Secrets.CARotationPeriod)))
 		}
 		if len(p) > 0 {
 			problems = append(problems, fmt.Sprintf("CA %s %s", secCertName(c), strings.Join(p, " and ")))

@@ -31,7 +31,7 @@ func sec007() check.Check {
 	}
 }
 
-func secTLSCertificates(s *check.Snapshot) []check.Finding {
+func secTLSCertificates(s *check.Snapshot, env *check.Env) []check.Finding {
 	var out []check.Finding
 	inspected := 0
 	if f, unread := secSecretsUnread(s); unread {
@@ -41,16 +41,16 @@ func secTLSCertificates(s *check.Snapshot) []check.Finding {
 	} else {
 		hosts := secIngressTLSHosts(s)
 		for _, sec := range s.Secrets {
-			if sec.Type != corev1.SecretTypeTLS || !s.InScope(sec.Namespace) {
+			if sec.Type != corev1.SecretTypeTLS || !env.Scope.InScope(s, sec.Namespace) {
 				continue
 			}
 			inspected++
-			if f, bad := secTLSSecretProblem(s, sec, hosts[sec.Namespace+"/"+sec.Name]); bad {
+			if f, bad := secTLSSecretProblem(s, env, sec, hosts[sec.Namespace+"/"+sec.Name]); bad {
 				out = append(out, f)
 			}
 		}
 	}
-	for _, c := range secScopedExtra(s, gkCertManagerCertificate) {
+	for _, c := range secScopedExtra(s, env, gkCertManagerCertificate) {
 		inspected++
 		if why := secNotReady(c, "Ready"); why != "" {
 			out = append(out, check.Failf(secExtraRef(c), "cert-manager Certificate %s, so its Secret is not being renewed", why))
@@ -83,7 +83,7 @@ func secIngressTLSHosts(s *check.Snapshot) map[string][]secIngressHost {
 }
 
 // secTLSSecretProblem judges one kubernetes.io/tls Secret; bad is false when it is sound.
-func secTLSSecretProblem(s *check.Snapshot, sec *corev1.Secret, hosts []secIngressHost) (check.Finding, bool) {
+func secTLSSecretProblem(s *check.Snapshot, env *check.Env, sec *corev1.Secret, hosts []secIngressHost) (check.Finding, bool) {
 	ref := secRef(sec)
 	f, ok := facts.Facts(&sec.ObjectMeta)
 	if !ok {
@@ -99,7 +99,7 @@ func secTLSSecretProblem(s *check.Snapshot, sec *corev1.Secret, hosts []secIngre
 	leaf := chain[0]
 	var problems []string
 	for i, c := range chain {
-		if v := secValidity(s, c, s.Params.CertificateExpiryWarning); v != "" {
+		if v := secValidity(s, env, c, env.Params.CertificateExpiryWarning); v != "" {
 			if i > 0 {
 				v = fmt.Sprintf("chain certificate %s %s", secCertName(c), v)
 			}
@@ -111,7 +111,7 @@ func secTLSSecretProblem(s *check.Snapshot, sec *corev1.Secret, hosts []secIngre
 	} else if f.KeyMatches != nil && !*f.KeyMatches {
 		problems = append(problems, "tls.key does not parse or does not match the certificate")
 	}
-	if weak := secWeakKey(s, leaf); weak != "" {
+	if weak := secWeakKey(s, env, leaf); weak != "" {
 		problems = append(problems, weak)
 	}
 	var uncovered []string
@@ -131,8 +131,8 @@ func secTLSSecretProblem(s *check.Snapshot, sec *corev1.Secret, hosts []secIngre
 }
 
 // secWeakKey describes a certificate key below the configured strength, or returns "".
-func secWeakKey(s *check.Snapshot, c facts.CertificateFacts) string {
-	p := s.Params.Secrets
+func secWeakKey(s *check.Snapshot, env *check.Env, c facts.CertificateFacts) string {
+	p := env.Params.Secrets
 	switch c.KeyAlgorithm {
 	case "RSA":
 		if c.KeyBits < p.MinRSAKeyBits {

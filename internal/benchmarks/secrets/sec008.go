@@ -33,7 +33,7 @@ func sec008() check.Check {
 	}
 }
 
-func secRotation(s *check.Snapshot) []check.Finding {
+func secRotation(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("rotation is a fact of a live cluster")}
 	}
@@ -44,27 +44,27 @@ func secRotation(s *check.Snapshot) []check.Finding {
 		out = append(out, f)
 	} else {
 		for _, sec := range s.Secrets {
-			if !s.InScope(sec.Namespace) {
+			if !env.Scope.InScope(s, sec.Namespace) {
 				continue
 			}
 			switch {
 			case sec.Type == corev1.SecretTypeTLS:
 				inspected++
 				tlsRead[sec.Namespace+"/"+sec.Name] = true
-				out = append(out, secCertificateAge(s, sec)...)
+				out = append(out, secCertificateAge(s, env, sec)...)
 			case sec.Type == corev1.SecretTypeServiceAccountToken, sec.Type == corev1.SecretTypeBootstrapToken:
 				continue // SEC-010 and SEC-005 judge tokens
-			case len(sec.Data) == 0 || secRotationIgnored(s, sec.Type):
+			case len(sec.Data) == 0 || secRotationIgnored(s, env, sec.Type):
 				continue
 			default:
 				inspected++
-				out = append(out, secValueAge(s, sec)...)
+				out = append(out, secValueAge(s, env, sec)...)
 			}
 		}
 	}
-	for _, c := range secScopedExtra(s, gkCertManagerCertificate) {
+	for _, c := range secScopedExtra(s, env, gkCertManagerCertificate) {
 		inspected++
-		out = append(out, secCertManagerSchedule(s, c, tlsRead)...)
+		out = append(out, secCertManagerSchedule(s, env, c, tlsRead)...)
 	}
 	if inspected == 0 && len(out) == 0 {
 		return []check.Finding{check.NotApplicablef("no Secrets or cert-manager Certificates in scope")}
@@ -72,8 +72,8 @@ func secRotation(s *check.Snapshot) []check.Finding {
 	return out
 }
 
-func secRotationIgnored(s *check.Snapshot, t corev1.SecretType) bool {
-	for _, ignored := range s.Params.Secrets.RotationIgnoredTypes {
+func secRotationIgnored(s *check.Snapshot, env *check.Env, t corev1.SecretType) bool {
+	for _, ignored := range env.Params.Secrets.RotationIgnoredTypes {
 		if string(t) == ignored {
 			return true
 		}
@@ -83,33 +83,33 @@ func secRotationIgnored(s *check.Snapshot, t corev1.SecretType) bool {
 
 // secCertificateAge flags a TLS Secret whose leaf certificate is older than CertificateMaxAge.
 // Unreadable certificates are SEC-007's finding.
-func secCertificateAge(s *check.Snapshot, sec *corev1.Secret) []check.Finding {
+func secCertificateAge(s *check.Snapshot, env *check.Env, sec *corev1.Secret) []check.Finding {
 	f, _ := facts.Facts(&sec.ObjectMeta)
 	chain, _ := secCertificates(f, corev1.TLSCertKey)
 	if len(chain) == 0 {
 		return nil
 	}
 	leaf := chain[0]
-	if age := s.Now.Sub(leaf.NotBefore); age > s.Params.CertificateMaxAge {
+	if age := env.Now.Sub(leaf.NotBefore); age > env.Params.CertificateMaxAge {
 		return []check.Finding{check.Failf(secRef(sec), "certificate %s was issued %s, %s ago, beyond CertificateMaxAge of %s",
-			secCertName(leaf), secDate(leaf.NotBefore), secSpan(age), secSpan(s.Params.CertificateMaxAge))}
+			secCertName(leaf), secDate(leaf.NotBefore), secSpan(age), secSpan(env.Params.CertificateMaxAge))}
 	}
 	return nil
 }
 
 // secValueAge flags a Secret whose value was last rotated more than SecretMaxAge ago, naming
 // the source of the rotation time.
-func secValueAge(s *check.Snapshot, sec *corev1.Secret) []check.Finding {
-	when, source, err := secLastRotation(s, sec)
+func secValueAge(s *check.Snapshot, env *check.Env, sec *corev1.Secret) []check.Finding {
+	when, source, err := secLastRotation(s, env, sec)
 	switch {
 	case err != "":
 		return []check.Finding{check.Errorf(secRef(sec), "%s", err)}
 	case when.IsZero():
 		return nil // a Secret with no timestamps at all cannot be dated
 	}
-	if age := s.Now.Sub(when); age > s.Params.SecretMaxAge {
+	if age := env.Now.Sub(when); age > env.Params.SecretMaxAge {
 		return []check.Finding{check.Failf(secRef(sec), "%s Secret last rotated %s, %s ago (from %s), beyond SecretMaxAge of %s",
-			secTypeName(sec.Type), secDate(when), secSpan(age), source, secSpan(s.Params.SecretMaxAge))}
+			secTypeName(sec.Type), secDate(when), secSpan(age), source, secSpan(env.Params.SecretMaxAge))}
 	}
 	return nil
 }
@@ -123,8 +123,8 @@ func secTypeName(t corev1.SecretType) string {
 
 // secLastRotation returns when a Secret's value last changed and where that came from: a
 // rotator's annotation, else the last data write in managedFields, else creationTimestamp.
-func secLastRotation(s *check.Snapshot, sec *corev1.Secret) (when time.Time, source, err string) {
-	for _, key := range s.Params.Secrets.RotationAnnotations {
+func secLastRotation(s *check.Snapshot, env *check.Env, sec *corev1.Secret) (when time.Time, source, err string) {
+	for _, key := range env.Params.Secrets.RotationAnnotations {
 		v, ok := sec.Annotations[key]
 		if !ok {
 			continue
@@ -155,8 +155,8 @@ func secParseTime(v string) (time.Time, error) {
 // secCertManagerSchedule checks that a cert-manager Certificate renews on schedule: renewBefore
 // is set, renewal happens within CertificateMaxAge, and (when its Secret was not judged) the
 // current certificate is not older than CertificateMaxAge.
-func secCertManagerSchedule(s *check.Snapshot, c *unstructured.Unstructured, tlsRead map[string]bool) []check.Finding {
-	maxAge := s.Params.CertificateMaxAge
+func secCertManagerSchedule(s *check.Snapshot, env *check.Env, c *unstructured.Unstructured, tlsRead map[string]bool) []check.Finding {
+	maxAge := env.Params.CertificateMaxAge
 	var problems []string
 	duration := 90 * 24 * time.Hour // cert-manager's default spec.duration
 	if d, _, _ := unstructured.NestedString(c.Object, "spec", "duration"); d != "" {
@@ -185,9 +185,9 @@ func secCertManagerSchedule(s *check.Snapshot, c *unstructured.Unstructured, tls
 	secretName, _, _ := unstructured.NestedString(c.Object, "spec", "secretName")
 	if !tlsRead[c.GetNamespace()+"/"+secretName] {
 		if nb, _, _ := unstructured.NestedString(c.Object, "status", "notBefore"); nb != "" {
-			if t, err := time.Parse(time.RFC3339, nb); err == nil && s.Now.Sub(t) > maxAge {
+			if t, err := time.Parse(time.RFC3339, nb); err == nil && env.Now.Sub(t) > maxAge {
 				problems = append(problems, fmt.Sprintf("the current certificate was issued %s, %s ago, beyond CertificateMaxAge of %s",
-					secDate(t), secSpan(s.Now.Sub(t)), secSpan(maxAge)))
+					secDate(t), secSpan(env.Now.Sub(t)), secSpan(maxAge)))
 			}
 		}
 	}

@@ -30,7 +30,7 @@ func sec009() check.Check {
 	}
 }
 
-func secSecretsManagement(s *check.Snapshot) []check.Finding {
+func secSecretsManagement(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("the secrets-management solution is a fact of a live cluster")}
 	}
@@ -38,7 +38,7 @@ func secSecretsManagement(s *check.Snapshot) []check.Finding {
 	var inUse []string
 	readyStores := 0
 	for _, gk := range []string{gkClusterSecretStore, gkSecretStore} {
-		for _, st := range secScopedExtra(s, gk) {
+		for _, st := range secScopedExtra(s, env, gk) {
 			if why := secNotReady(st, "Ready"); why != "" {
 				out = append(out, check.Failf(secExtraRef(st), "External Secrets %s %s", st.GetKind(), why))
 				continue
@@ -49,7 +49,7 @@ func secSecretsManagement(s *check.Snapshot) []check.Finding {
 	if readyStores > 0 {
 		inUse = append(inUse, fmt.Sprintf("External Secrets Operator (%d Ready stores)", readyStores))
 	}
-	for _, es := range secScopedExtra(s, gkExternalSecret) {
+	for _, es := range secScopedExtra(s, env, gkExternalSecret) {
 		if why := secNotReady(es, "Ready"); why != "" {
 			out = append(out, check.Failf(secExtraRef(es), "ExternalSecret %s, so its Secret is not kept in sync", why))
 		}
@@ -59,14 +59,14 @@ func secSecretsManagement(s *check.Snapshot) []check.Finding {
 	}
 	if sealed := s.ExtraObjects(gkSealedSecret); len(sealed) > 0 {
 		inUse = append(inUse, fmt.Sprintf("Sealed Secrets (%d SealedSecrets)", len(sealed)))
-		for _, ss := range secScopedExtra(s, gkSealedSecret) {
+		for _, ss := range secScopedExtra(s, env, gkSealedSecret) {
 			// Older controllers set no status; only an explicit Synced=False is a failure.
 			if status, detail, found := secCondition(ss, "Synced"); found && status != string(metav1.ConditionTrue) {
 				out = append(out, check.Failf(secExtraRef(ss), "SealedSecret is Synced=%s (%s), so it was not unsealed", status, check.Truncate(detail, 200)))
 			}
 		}
 	}
-	if hook := secInjectorWebhook(s); hook != "" {
+	if hook := secInjectorWebhook(s, env); hook != "" {
 		inUse = append(inUse, hook)
 	}
 	if len(inUse) == 0 && len(out) == 0 {
@@ -78,10 +78,10 @@ func secSecretsManagement(s *check.Snapshot) []check.Finding {
 }
 
 // secInjectorWebhook names the first secret-injector webhook in the cluster, or returns "".
-func secInjectorWebhook(s *check.Snapshot) string {
+func secInjectorWebhook(s *check.Snapshot, env *check.Env) string {
 	for _, mwc := range s.MutatingWebhookConfigurations {
 		for _, wh := range mwc.Webhooks {
-			for _, p := range s.Params.Secrets.SecretInjectorWebhooks {
+			for _, p := range env.Params.Secrets.SecretInjectorWebhooks {
 				if glob.Match(p, wh.Name) {
 					return fmt.Sprintf("secret injector webhook %s (MutatingWebhookConfiguration %s)", wh.Name, mwc.Name)
 				}

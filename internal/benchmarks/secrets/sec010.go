@@ -29,7 +29,7 @@ func sec010() check.Check {
 	}
 }
 
-func secLegacyTokens(s *check.Snapshot) []check.Finding {
+func secLegacyTokens(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("token Secrets are created by the cluster, not by manifests")}
 	}
@@ -37,7 +37,7 @@ func secLegacyTokens(s *check.Snapshot) []check.Finding {
 		return []check.Finding{f}
 	}
 	mounted := map[string]bool{}
-	for _, w := range s.Workloads() {
+	for _, w := range env.Workloads(s) {
 		for _, name := range check.PodSecretRefs(w.Spec) {
 			mounted[w.Ref.Namespace+"/"+name] = true
 		}
@@ -45,7 +45,7 @@ func secLegacyTokens(s *check.Snapshot) []check.Finding {
 	var out []check.Finding
 	tokens := 0
 	for _, sec := range s.Secrets {
-		if sec.Type != corev1.SecretTypeServiceAccountToken || !s.InScope(sec.Namespace) {
+		if sec.Type != corev1.SecretTypeServiceAccountToken || !env.Scope.InScope(s, sec.Namespace) {
 			continue
 		}
 		tokens++
@@ -57,9 +57,9 @@ func secLegacyTokens(s *check.Snapshot) []check.Finding {
 		if f, ok := facts.Facts(&sec.ObjectMeta); ok && f.LastDataWrite != nil && f.LastDataWrite.After(issued) {
 			issued = *f.LastDataWrite
 		}
-		if age := s.Now.Sub(issued); !issued.IsZero() && age > s.Params.Secrets.LegacyTokenMaxAge {
+		if age := env.Now.Sub(issued); !issued.IsZero() && age > env.Params.Secrets.LegacyTokenMaxAge {
 			problems = append(problems, fmt.Sprintf("it was issued %s, %s ago, beyond LegacyTokenMaxAge of %s",
-				secDate(issued), secSpan(age), secSpan(s.Params.Secrets.LegacyTokenMaxAge)))
+				secDate(issued), secSpan(age), secSpan(env.Params.Secrets.LegacyTokenMaxAge)))
 		}
 		if len(problems) == 0 {
 			continue

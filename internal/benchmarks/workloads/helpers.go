@@ -37,10 +37,10 @@ func (r psaRule) violation(meta *metav1.ObjectMeta, spec *corev1.PodSpec) string
 
 // psaEvaluate returns an Evaluate function that flags every in-scope workload breaking any of
 // the given Pod Security Admission rules.
-func psaEvaluate(rules ...psaRule) func(s *check.Snapshot) []check.Finding {
-	return func(s *check.Snapshot) []check.Finding {
+func psaEvaluate(rules ...psaRule) func(s *check.Snapshot, env *check.Env) []check.Finding {
+	return func(s *check.Snapshot, env *check.Env) []check.Finding {
 		var out []check.Finding
-		for _, w := range s.Workloads() {
+		for _, w := range env.Workloads(s) {
 			for _, r := range rules {
 				if v := r.violation(w.Template, w.Spec); v != "" {
 					out = append(out, check.Failf(w.Ref, "%s", v))
@@ -53,13 +53,13 @@ func psaEvaluate(rules ...psaRule) func(s *check.Snapshot) []check.Finding {
 
 // eachWorkload returns an Evaluate function that reports every in-scope workload once, with
 // the problems judge finds in it joined, so the offending count is a count of workloads.
-func eachWorkload(judge func(s *check.Snapshot, w *check.Workload) []string) func(s *check.Snapshot) []check.Finding {
-	return func(s *check.Snapshot) []check.Finding {
+func eachWorkload(judge func(s *check.Snapshot, env *check.Env, w *check.Workload) []string) func(s *check.Snapshot, env *check.Env) []check.Finding {
+	return func(s *check.Snapshot, env *check.Env) []check.Finding {
 		var out []check.Finding
-		workloads := s.Workloads()
+		workloads := env.Workloads(s)
 		for i := range workloads {
 			w := &workloads[i]
-			if problems := judge(s, w); len(problems) > 0 {
+			if problems := judge(s, env, w); len(problems) > 0 {
 				out = append(out, check.Failf(w.Ref, "%s", strings.Join(problems, "; ")))
 			}
 		}
@@ -137,7 +137,7 @@ func lcIsStaticPod(p *corev1.Pod) bool {
 	if _, ok := p.Annotations[corev1.MirrorPodAnnotationKey]; ok {
 		return true
 	}
-	owner := metav1.GetControllerOf(p)
+	owner := metav1.GetControllerOfNoCopy(p)
 	return owner != nil && owner.Kind == "Node"
 }
 
@@ -150,13 +150,13 @@ func lcAppendProblems(out []check.Finding, ref check.ObjectRef, problems []strin
 
 // lcPlacedPodsByNode groups the in-scope application pods that run on a node. DaemonSet pods are
 // left out because they run on every node by design, and so are static and finished pods.
-func lcPlacedPodsByNode(s *check.Snapshot) map[string][]*corev1.Pod {
+func lcPlacedPodsByNode(s *check.Snapshot, env *check.Env) map[string][]*corev1.Pod {
 	out := map[string][]*corev1.Pod{}
 	for _, p := range s.Pods {
-		if p.Spec.NodeName == "" || !s.InScope(p.Namespace) || check.PodTerminated(p) || lcIsStaticPod(p) {
+		if p.Spec.NodeName == "" || !env.Scope.InScope(s, p.Namespace) || check.PodTerminated(p) || lcIsStaticPod(p) {
 			continue
 		}
-		if owner := metav1.GetControllerOf(p); owner != nil && owner.Kind == "DaemonSet" {
+		if owner := metav1.GetControllerOfNoCopy(p); owner != nil && owner.Kind == "DaemonSet" {
 			continue
 		}
 		out[p.Spec.NodeName] = append(out[p.Spec.NodeName], p)

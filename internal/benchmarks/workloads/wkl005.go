@@ -25,9 +25,9 @@ func wkl005() check.Check {
 			"runAsUser: 0; build the image with a non-root USER.",
 		AutoRemediation:     securityv1alpha1.ActionPodSecurityLabels,
 		AutoRemediationNote: "(warn/audit restricted; enforce when enabled)",
-		Evaluate: eachWorkload(func(s *check.Snapshot, w *check.Workload) []string {
+		Evaluate: eachWorkload(func(s *check.Snapshot, env *check.Env, w *check.Workload) []string {
 			spec := w.Spec
-			if s.Params.Workload.ExemptInitContainersFromNonRoot && len(spec.InitContainers) > 0 {
+			if env.Params.Workload.ExemptInitContainersFromNonRoot && len(spec.InitContainers) > 0 {
 				trimmed := *spec // a shallow copy: the snapshot's spec is never modified
 				trimmed.InitContainers = nil
 				spec = &trimmed

@@ -23,7 +23,7 @@ func wkl006() check.Check {
 			"from the registry.",
 		Remediation: "Give every image a non-root USER in its Dockerfile, set runAsNonRoot: true and remove " +
 			"runAsUser from the pod and container security contexts.",
-		Evaluate: eachWorkload(func(_ *check.Snapshot, w *check.Workload) []string {
+		Evaluate: eachWorkload(func(_ *check.Snapshot, _ *check.Env, w *check.Workload) []string {
 			var problems []string
 			check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 				nonRoot, uid, level := check.EffectiveRunAs(w.Spec.SecurityContext, c.SecurityContext)

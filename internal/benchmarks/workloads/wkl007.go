@@ -21,12 +21,12 @@ func wkl007() check.Check {
 			"status.runtimeHandlers.",
 		Remediation: "Set spec.hostUsers: false in the pod templates once the nodes report user-namespace " +
 			"support; pods that need a host namespace cannot use it and need an exemption.",
-		Evaluate: func(s *check.Snapshot) []check.Finding {
+		Evaluate: func(s *check.Snapshot, env *check.Env) []check.Finding {
 			if s.Source == check.SourceCluster && len(s.Nodes) > 0 && !anyNodeSupportsUserNamespaces(s.Nodes) {
 				return []check.Finding{check.NotApplicablef("no node reports user-namespace support " +
 					"(status.runtimeHandlers[].features.userNamespaces), so pods cannot set hostUsers: false")}
 			}
-			return eachWorkload(func(_ *check.Snapshot, w *check.Workload) []string {
+			return eachWorkload(func(_ *check.Snapshot, _ *check.Env, w *check.Workload) []string {
 				if !isPodSpec(w.Spec) || isWindowsPod(w.Spec) {
 					return nil
 				}
@@ -34,7 +34,7 @@ func wkl007() check.Check {
 					return nil
 				}
 				return []string{"pod does not set hostUsers: false, so it shares the host's user namespace"}
-			})(s)
+			})(s, env)
 		},
 	}
 }

@@ -23,7 +23,7 @@ func wkl009() check.Check {
 		Remediation: "Generate a profile per application (for example with the Security Profiles Operator), " +
 			"install it on the nodes and set seccompProfile.type: Localhost with localhostProfile on the pod " +
 			"or each container.",
-		Evaluate: eachWorkload(func(_ *check.Snapshot, w *check.Workload) []string {
+		Evaluate: eachWorkload(func(_ *check.Snapshot, _ *check.Env, w *check.Workload) []string {
 			if isWindowsPod(w.Spec) {
 				return nil
 			}

@@ -27,9 +27,9 @@ func wkl010() check.Check {
 		Remediation: "Remove appArmorProfile.type: Unconfined and the legacy annotation " +
 			"container.apparmor.security.beta.kubernetes.io/<container>: unconfined; use RuntimeDefault or a " +
 			"Localhost profile, and drop seLinuxOptions types such as spc_t and unconfined_t.",
-		Evaluate: eachWorkload(func(s *check.Snapshot, w *check.Workload) []string {
+		Evaluate: eachWorkload(func(s *check.Snapshot, env *check.Env, w *check.Workload) []string {
 			problems := psaProblems(w, w.Spec, newPSARule(policy.CheckAppArmorProfile()))
-			return append(problems, seLinuxProblems(w.Spec, s.Params.Workload.ForbiddenSELinuxTypes)...)
+			return append(problems, seLinuxProblems(w.Spec, env.Params.Workload.ForbiddenSELinuxTypes)...)
 		}),
 	}
 }

@@ -19,7 +19,7 @@ func wkl011() check.Check {
 			"the life of the container; read-only, the application writes only to the volumes it declares.",
 		Remediation: "Set securityContext.readOnlyRootFilesystem: true on every container and mount emptyDir " +
 			"volumes where the application needs scratch space (/tmp, caches).",
-		Evaluate: eachWorkload(func(_ *check.Snapshot, w *check.Workload) []string {
+		Evaluate: eachWorkload(func(_ *check.Snapshot, _ *check.Env, w *check.Workload) []string {
 			if isWindowsPod(w.Spec) {
 				return nil
 			}

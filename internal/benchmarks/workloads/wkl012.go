@@ -24,12 +24,12 @@ func wkl012() check.Check {
 		Remediation: "Set resources.limits and resources.requests for cpu and memory on every container and " +
 			"init container, and create a LimitRange (with default limits) and a ResourceQuota in every " +
 			"application namespace.",
-		Evaluate: func(s *check.Snapshot) []check.Finding {
-			out := eachWorkload(func(s *check.Snapshot, w *check.Workload) []string {
+		Evaluate: func(s *check.Snapshot, env *check.Env) []check.Finding {
+			out := eachWorkload(func(s *check.Snapshot, _ *check.Env, w *check.Workload) []string {
 				limits, requests := containerDefaults(s, w.Ref.Namespace)
 				return resourceProblems(w, limits, requests)
-			})(s)
-			for _, ns := range s.ScopedNamespaces() {
+			})(s, env)
+			for _, ns := range env.Scope.Namespaces(s) {
 				var missing []string
 				if !hasLimitRange(s, ns.Name) {
 					missing = append(missing, "LimitRange")

@@ -30,8 +30,8 @@ func wkl014() check.Check {
 			"HostToContainer or None.",
 		AutoRemediation:     securityv1alpha1.ActionPodSecurityLabels,
 		AutoRemediationNote: "(warn/audit baseline; enforce when enabled)",
-		Evaluate: eachWorkload(func(s *check.Snapshot, w *check.Workload) []string {
-			return hostPathProblems(&s.Params.Workload, w)
+		Evaluate: eachWorkload(func(s *check.Snapshot, env *check.Env, w *check.Workload) []string {
+			return hostPathProblems(&env.Params.Workload, w)
 		}),
 	}
 }

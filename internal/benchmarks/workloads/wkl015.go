@@ -25,8 +25,8 @@ func wkl015() check.Check {
 		Remediation: "Remove the socket's hostPath volume. A monitoring or management agent that needs it " +
 			"carries the kubeposture.io/role label (monitoring or management) and mounts it with " +
 			"readOnly: true.",
-		Evaluate: eachWorkload(func(s *check.Snapshot, w *check.Workload) []string {
-			return runtimeSocketProblems(&s.Params.Workload, w)
+		Evaluate: eachWorkload(func(s *check.Snapshot, env *check.Env, w *check.Workload) []string {
+			return runtimeSocketProblems(&env.Params.Workload, w)
 		}),
 	}
 }

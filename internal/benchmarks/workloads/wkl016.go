@@ -32,13 +32,13 @@ func wkl016() check.Check {
 }
 
 // WKL-016.
-func lcRemoteLogin(s *check.Snapshot) []check.Finding {
-	if len(s.Workloads()) == 0 {
+func lcRemoteLogin(s *check.Snapshot, env *check.Env) []check.Finding {
+	if len(env.Workloads(s)) == 0 {
 		return []check.Finding{check.NotApplicablef("no in-scope workload")}
 	}
-	p := s.Params.Lifecycle
+	p := env.Params.Lifecycle
 	var out []check.Finding
-	for _, w := range s.Workloads() {
+	for _, w := range env.Workloads(s) {
 		var problems []string
 		check.EachContainer(w.Spec, func(c *corev1.Container, kind check.ContainerKind) {
 			for _, port := range c.Ports {
@@ -53,10 +53,10 @@ func lcRemoteLogin(s *check.Snapshot) []check.Finding {
 		out = lcAppendProblems(out, w.Ref, problems)
 	}
 	for _, svc := range s.Services {
-		if !s.InScope(svc.Namespace) || len(svc.Spec.Selector) == 0 {
+		if !env.Scope.InScope(s, svc.Namespace) || len(svc.Spec.Selector) == 0 {
 			continue
 		}
-		targets := lcSelectedWorkloads(s, svc.Namespace, svc.Spec.Selector)
+		targets := lcSelectedWorkloads(s, env, svc.Namespace, svc.Spec.Selector)
 		if len(targets) == 0 {
 			continue
 		}
@@ -111,10 +111,10 @@ func lcPortService(port int32) string {
 }
 
 // lcSelectedWorkloads returns the in-scope workloads of ns whose pods the Service selector matches.
-func lcSelectedWorkloads(s *check.Snapshot, ns string, selector map[string]string) []check.Workload {
+func lcSelectedWorkloads(s *check.Snapshot, env *check.Env, ns string, selector map[string]string) []check.Workload {
 	sel := labels.SelectorFromSet(selector)
 	var out []check.Workload
-	for _, w := range s.Workloads() {
+	for _, w := range env.Workloads(s) {
 		if w.Ref.Namespace == ns && !lcEphemeralOnly(w) && sel.Matches(labels.Set(w.Template.Labels)) {
 			out = append(out, w)
 		}

@@ -28,12 +28,12 @@ func wkl017() check.Check {
 }
 
 // WKL-017.
-func lcDebugContainers(s *check.Snapshot) []check.Finding {
-	maxAge := s.Params.DebugContainerMaxAge
+func lcDebugContainers(s *check.Snapshot, env *check.Env) []check.Finding {
+	maxAge := env.Params.DebugContainerMaxAge
 	var out []check.Finding
 	inspected := 0
 	for _, p := range s.Pods {
-		if !s.InScope(p.Namespace) {
+		if !env.Scope.InScope(s, p.Namespace) {
 			continue
 		}
 		inspected++
@@ -44,9 +44,9 @@ func lcDebugContainers(s *check.Snapshot) []check.Finding {
 				problems = append(problems, fmt.Sprintf("ephemeralContainer %q (image %s) is privileged", ec.Name, ec.Image))
 				continue
 			}
-			if started, ok := lcEphemeralStartedAt(p, ec.Name); ok && s.Now.Sub(started) > maxAge {
+			if started, ok := lcEphemeralStartedAt(p, ec.Name); ok && env.Now.Sub(started) > maxAge {
 				problems = append(problems, fmt.Sprintf("ephemeralContainer %q (image %s) was started %s ago (limit %s)",
-					ec.Name, ec.Image, check.ApproxDuration(s.Now.Sub(started)), check.ApproxDuration(maxAge)))
+					ec.Name, ec.Image, check.ApproxDuration(env.Now.Sub(started)), check.ApproxDuration(maxAge)))
 			}
 		}
 		if strings.HasPrefix(p.Name, "node-debugger-") {
@@ -57,7 +57,7 @@ func lcDebugContainers(s *check.Snapshot) []check.Finding {
 					problems = append(problems, fmt.Sprintf("node debugger container %q is privileged", p.Spec.Containers[i].Name))
 				}
 			}
-			if age := s.Now.Sub(p.CreationTimestamp.Time); !privileged && !p.CreationTimestamp.IsZero() && age > maxAge {
+			if age := env.Now.Sub(p.CreationTimestamp.Time); !privileged && !p.CreationTimestamp.IsZero() && age > maxAge {
 				problems = append(problems, fmt.Sprintf("node debugger pod on node %q was created %s ago (limit %s)",
 					p.Spec.NodeName, check.ApproxDuration(age), check.ApproxDuration(maxAge)))
 			}

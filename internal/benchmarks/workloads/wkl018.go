@@ -31,40 +31,40 @@ func wkl018() check.Check {
 }
 
 // WKL-018.
-func lcUnneededPods(s *check.Snapshot) []check.Finding {
-	maxAge := s.Params.TerminatedPodMaxAge
+func lcUnneededPods(s *check.Snapshot, env *check.Env) []check.Finding {
+	maxAge := env.Params.TerminatedPodMaxAge
 	var out []check.Finding
 	inspected := 0
 	for _, p := range s.Pods {
-		if !s.InScope(p.Namespace) || lcIsStaticPod(p) {
+		if !env.Scope.InScope(s, p.Namespace) || lcIsStaticPod(p) {
 			continue
 		}
 		inspected++
 		ref := check.ObjectRef{Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
-		owner := metav1.GetControllerOf(p)
+		owner := metav1.GetControllerOfNoCopy(p)
 		switch {
 		case check.PodTerminated(p):
 			if owner != nil && owner.Kind == "Job" {
 				continue // a Job's pods go with the Job; the Job is judged below
 			}
 			finished, ok := lcPodFinishedAt(p)
-			if ok && s.Now.Sub(finished) > maxAge {
+			if ok && env.Now.Sub(finished) > maxAge {
 				out = append(out, check.Failf(ref, "pod is %s since %s, %s ago (limit %s)",
-					lcPodPhaseReason(p), finished.UTC().Format(time.DateOnly), check.ApproxDuration(s.Now.Sub(finished)), check.ApproxDuration(maxAge)))
+					lcPodPhaseReason(p), finished.UTC().Format(time.DateOnly), check.ApproxDuration(env.Now.Sub(finished)), check.ApproxDuration(maxAge)))
 			}
 		case owner == nil:
 			out = append(out, check.Failf(ref, "bare pod with no controller ownerReference: nothing recreates or removes it"))
 		}
 	}
 	for _, j := range s.Jobs {
-		if !s.InScope(j.Namespace) {
+		if !env.Scope.InScope(s, j.Namespace) {
 			continue
 		}
 		inspected++
 		if j.Spec.TTLSecondsAfterFinished != nil || !lcJobFinished(j) {
 			continue
 		}
-		if owner := metav1.GetControllerOf(j); owner != nil && owner.Kind == "CronJob" {
+		if owner := metav1.GetControllerOfNoCopy(j); owner != nil && owner.Kind == "CronJob" {
 			continue // the CronJob's history limits remove it
 		}
 		out = append(out, check.Failf(check.ObjectRef{Kind: "Job", Namespace: j.Namespace, Name: j.Name},

@@ -27,12 +27,12 @@ func wkl019() check.Check {
 }
 
 // WKL-019.
-func lcSelfHealing(s *check.Snapshot) []check.Finding {
-	if len(s.Workloads()) == 0 {
+func lcSelfHealing(s *check.Snapshot, env *check.Env) []check.Finding {
+	if len(env.Workloads(s)) == 0 {
 		return []check.Finding{check.NotApplicablef("no in-scope workload")}
 	}
 	var out []check.Finding
-	for _, w := range s.Workloads() {
+	for _, w := range env.Workloads(s) {
 		switch w.Ref.Kind {
 		case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController":
 			if rp := w.Spec.RestartPolicy; rp != "" && rp != corev1.RestartPolicyAlways {
@@ -40,7 +40,7 @@ func lcSelfHealing(s *check.Snapshot) []check.Finding {
 			}
 		case "Pod":
 			p := w.Pod
-			if lcEphemeralOnly(w) || lcIsStaticPod(p) || check.PodTerminated(p) || metav1.GetControllerOf(p) != nil {
+			if lcEphemeralOnly(w) || lcIsStaticPod(p) || check.PodTerminated(p) || metav1.GetControllerOfNoCopy(p) != nil {
 				continue // not bare: static, finished, or owned by a controller (an operator's resource counts)
 			}
 			msg := "pod has no controller ownerReference: it is not recreated when deleted, evicted or its node fails"

@@ -24,10 +24,10 @@ func wkl020() check.Check {
 }
 
 // WKL-020.
-func lcProbes(s *check.Snapshot) []check.Finding {
+func lcProbes(s *check.Snapshot, env *check.Env) []check.Finding {
 	var out []check.Finding
 	inspected := 0
-	for _, w := range s.Workloads() {
+	for _, w := range env.Workloads(s) {
 		switch w.Ref.Kind {
 		case "Deployment", "StatefulSet", "DaemonSet":
 		default:

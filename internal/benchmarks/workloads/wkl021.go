@@ -30,9 +30,9 @@ func wkl021() check.Check {
 }
 
 // WKL-021.
-func lcNodeLossTolerance(s *check.Snapshot) []check.Finding {
+func lcNodeLossTolerance(s *check.Snapshot, env *check.Env) []check.Finding {
 	critical := map[string]bool{}
-	for _, ns := range s.ScopedNamespaces() {
+	for _, ns := range env.Scope.Namespaces(s) {
 		if ns.Labels[check.LabelCritical] == "true" {
 			critical[ns.Name] = true
 		}
@@ -59,7 +59,7 @@ func lcNodeLossTolerance(s *check.Snapshot) []check.Finding {
 	if len(targets) == 0 {
 		return []check.Finding{check.NotApplicablef("no Deployment or StatefulSet runs in the critical namespaces")}
 	}
-	keys := s.Params.Lifecycle.SpreadTopologyKeys
+	keys := env.Params.Lifecycle.SpreadTopologyKeys
 	var out []check.Finding
 	for _, t := range targets {
 		replicas := int32(1)

@@ -28,14 +28,14 @@ func wkl022() check.Check {
 }
 
 // WKL-022.
-func lcRollout(s *check.Snapshot) []check.Finding {
+func lcRollout(s *check.Snapshot, env *check.Env) []check.Finding {
 	rolloutManaged := lcArgoRolloutWorkloads(s)
-	annotation := s.Params.Lifecycle.RecreateStrategyAnnotation
+	annotation := env.Params.Lifecycle.RecreateStrategyAnnotation
 	var out []check.Finding
 	inspected := 0
 	for _, d := range s.Deployments {
 		ref := check.ObjectRef{Kind: "Deployment", Namespace: d.Namespace, Name: d.Name}
-		if !s.InScope(d.Namespace) || rolloutManaged[ref] {
+		if !env.Scope.InScope(s, d.Namespace) || rolloutManaged[ref] {
 			continue
 		}
 		inspected++
@@ -47,7 +47,7 @@ func lcRollout(s *check.Snapshot) []check.Finding {
 		out = lcAppendProblems(out, ref, problems)
 	}
 	for _, st := range s.StatefulSets {
-		if !s.InScope(st.Namespace) {
+		if !env.Scope.InScope(s, st.Namespace) {
 			continue
 		}
 		inspected++
@@ -59,7 +59,7 @@ func lcRollout(s *check.Snapshot) []check.Finding {
 		out = lcAppendProblems(out, check.ObjectRef{Kind: "StatefulSet", Namespace: st.Namespace, Name: st.Name}, problems)
 	}
 	for _, ds := range s.DaemonSets {
-		if !s.InScope(ds.Namespace) {
+		if !env.Scope.InScope(s, ds.Namespace) {
 			continue
 		}
 		inspected++

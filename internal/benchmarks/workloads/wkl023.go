@@ -30,22 +30,22 @@ func wkl023() check.Check {
 }
 
 // WKL-023.
-func lcRequiredLabels(s *check.Snapshot) []check.Finding {
-	p := s.Params
+func lcRequiredLabels(s *check.Snapshot, env *check.Env) []check.Finding {
+	p := env.Params
 	nsKeys := []string{p.ClassificationLabel}
-	if s.Level >= check.L2 {
+	if env.Level >= check.L2 {
 		nsKeys = append(nsKeys, p.OwnerLabel, p.ExposureLabel)
 	}
 	var out []check.Finding
-	namespaces := s.ScopedNamespaces()
+	namespaces := env.Scope.Namespaces(s)
 	for _, ns := range namespaces {
 		if problems := lcMissingLabels(ns.Labels, nsKeys, p.Lifecycle.PlaceholderLabelValue); len(problems) > 0 {
 			out = append(out, check.Failf(check.ObjectRef{Kind: "Namespace", Name: ns.Name}, "namespace %s", strings.Join(problems, "; ")))
 		}
 	}
 	inspected := len(namespaces)
-	if s.Level >= check.L2 && p.AppLabel != "" {
-		for _, w := range s.Workloads() {
+	if env.Level >= check.L2 && p.AppLabel != "" {
+		for _, w := range env.Workloads(s) {
 			if lcEphemeralOnly(w) {
 				continue
 			}

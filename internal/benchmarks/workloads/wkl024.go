@@ -27,15 +27,15 @@ func wkl024() check.Check {
 }
 
 // WKL-024.
-func lcClassificationColocation(s *check.Snapshot) []check.Finding {
+func lcClassificationColocation(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("pod placement on nodes is only known in a live cluster")}
 	}
-	byNode := lcPlacedPodsByNode(s)
+	byNode := lcPlacedPodsByNode(s, env)
 	if len(byNode) == 0 {
 		return []check.Finding{check.NotApplicablef("no in-scope pod is scheduled on a node")}
 	}
-	key := s.Params.ClassificationLabel
+	key := env.Params.ClassificationLabel
 	var out []check.Finding
 	for _, node := range slices.Sorted(maps.Keys(byNode)) {
 		examples := map[string]string{} // classification -> first pod

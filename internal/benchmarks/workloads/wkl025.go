@@ -30,11 +30,11 @@ func wkl025() check.Check {
 }
 
 // WKL-025.
-func lcExposureColocation(s *check.Snapshot) []check.Finding {
+func lcExposureColocation(s *check.Snapshot, env *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("pod placement on nodes is only known in a live cluster")}
 	}
-	byNode := lcPlacedPodsByNode(s)
+	byNode := lcPlacedPodsByNode(s, env)
 	if len(byNode) == 0 {
 		return []check.Finding{check.NotApplicablef("no in-scope pod is scheduled on a node")}
 	}

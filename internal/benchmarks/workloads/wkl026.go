@@ -25,8 +25,8 @@ func wkl026() check.Check {
 }
 
 // WKL-026.
-func lcSandboxRuntime(s *check.Snapshot) []check.Finding {
-	p := s.Params.Lifecycle
+func lcSandboxRuntime(s *check.Snapshot, env *check.Env) []check.Finding {
+	p := env.Params.Lifecycle
 	sandboxed := map[string]bool{}
 	known := map[string]string{} // RuntimeClass name -> handler
 	for _, rc := range s.RuntimeClasses {
@@ -42,7 +42,7 @@ func lcSandboxRuntime(s *check.Snapshot) []check.Finding {
 		out = append(out, check.Failf(check.ObjectRef{Kind: "RuntimeClass"}, "no RuntimeClass has a sandboxed handler (%s)", strings.Join(p.SandboxRuntimeHandlers, ", ")))
 	}
 	isolated := 0
-	for _, w := range s.Workloads() {
+	for _, w := range env.Workloads(s) {
 		ns := s.Namespace(w.Ref.Namespace)
 		if lcEphemeralOnly(w) || ns == nil || p.IsolationLabel == "" || ns.Labels[p.IsolationLabel] != p.IsolationLabelValue {
 			continue

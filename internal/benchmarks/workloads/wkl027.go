@@ -36,12 +36,12 @@ func wkl027() check.Check {
 }
 
 // WKL-027.
-func lcPSALabels(s *check.Snapshot) []check.Finding {
+func lcPSALabels(s *check.Snapshot, env *check.Env) []check.Finding {
 	required := psaapi.LevelBaseline
-	if s.Level >= check.L2 {
+	if env.Level >= check.L2 {
 		required = psaapi.LevelRestricted
 	}
-	namespaces := s.ScopedNamespaces()
+	namespaces := env.Scope.Namespaces(s)
 	if len(namespaces) == 0 {
 		return []check.Finding{check.NotApplicablef("no in-scope namespace to inspect")}
 	}

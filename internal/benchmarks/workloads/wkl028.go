@@ -33,7 +33,7 @@ func wkl028() check.Check {
 }
 
 // WKL-028.
-func lcAdmissionLayer(s *check.Snapshot) []check.Finding {
+func lcAdmissionLayer(s *check.Snapshot, _ *check.Env) []check.Finding {
 	if s.Source == check.SourceManifests {
 		return []check.Finding{check.NotApplicablef("admission configuration is a cluster-wide fact a manifest scan cannot see")}
 	}

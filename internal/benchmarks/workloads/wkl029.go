@@ -28,15 +28,15 @@ func wkl029() check.Check {
 }
 
 // WKL-029.
-func lcDataOnVolumes(s *check.Snapshot) []check.Finding {
+func lcDataOnVolumes(s *check.Snapshot, env *check.Env) []check.Finding {
 	statefulSets := map[check.ObjectRef]*appsv1.StatefulSet{}
 	for _, st := range s.StatefulSets {
 		statefulSets[check.ObjectRef{Kind: "StatefulSet", Namespace: st.Namespace, Name: st.Name}] = st
 	}
-	patterns := s.Params.Lifecycle.StatefulImages
+	patterns := env.Params.Lifecycle.StatefulImages
 	var out []check.Finding
 	inspected := 0
-	for _, w := range s.Workloads() {
+	for _, w := range env.Workloads(s) {
 		if lcEphemeralOnly(w) || w.Ref.Kind == "Job" || w.Ref.Kind == "CronJob" {
 			continue // run-to-completion pods, such as database clients and backups, keep no data
 		}

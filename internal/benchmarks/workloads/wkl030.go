@@ -32,8 +32,8 @@ func wkl030() check.Check {
 }
 
 // WKL-030.
-func lcQuarantinePolicy(s *check.Snapshot) []check.Finding {
-	namespaces := s.ScopedNamespaces()
+func lcQuarantinePolicy(s *check.Snapshot, env *check.Env) []check.Finding {
+	namespaces := env.Scope.Namespaces(s)
 	if len(namespaces) == 0 {
 		return []check.Finding{check.NotApplicablef("no in-scope namespace to inspect")}
 	}

@@ -105,12 +105,12 @@ func catalogLevels() map[string]check.Level {
 	return out
 }
 
-func psaRemainingControls(s *check.Snapshot) []check.Finding {
-	workloads := s.Workloads()
+func psaRemainingControls(s *check.Snapshot, env *check.Env) []check.Finding {
+	workloads := env.Workloads(s)
 	if len(workloads) == 0 {
 		return []check.Finding{check.NotApplicablef("no workloads in scope")}
 	}
-	controls := psaControlsAt(s.Level, catalogLevels())
+	controls := psaControlsAt(env.Level, catalogLevels())
 	rules := make([]psaRule, len(controls))
 	for i, c := range controls {
 		rules[i] = newPSARule(c)
@@ -126,7 +126,7 @@ func psaRemainingControls(s *check.Snapshot) []check.Finding {
 		}
 		if len(problems) > 0 {
 			slices.Sort(problems)
-			out = append(out, check.Failf(w.Ref, "breaks Pod Security %s controls: %s", psaLevelFor(s.Level), strings.Join(problems, "; ")))
+			out = append(out, check.Failf(w.Ref, "breaks Pod Security %s controls: %s", psaLevelFor(env.Level), strings.Join(problems, "; ")))
 		}
 	}
 	return out

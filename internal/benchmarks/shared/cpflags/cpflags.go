@@ -62,7 +62,7 @@ func IsControlPlanePod(p *corev1.Pod, component string) bool {
 	if p.Namespace != metav1.NamespaceSystem {
 		return false
 	}
-	if owner := metav1.GetControllerOf(p); owner != nil && owner.Kind != "Node" {
+	if owner := metav1.GetControllerOfNoCopy(p); owner != nil && owner.Kind != "Node" {
 		return false
 	}
 	if c, ok := p.Labels["component"]; ok {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/distribution/reference"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -59,7 +60,39 @@ func (r Ref) Forms() []string {
 // (github.com/distribution/reference): the first path component is a registry host only if it
 // has a dot or a port or is localhost, repositories are lower case, and a digest must be valid
 // for its algorithm (sha256: 64 lower-case hex digits).
+//
+// Results are kept in a bounded cache keyed by the reference: a cluster runs few distinct images
+// in many pods, and every audit parses each container's image again.
 func Parse(image string) (Ref, error) {
+	if p, ok := parsed.Get(image); ok {
+		return p.ref, p.err
+	}
+	ref, err := parse(image)
+	parsed.Add(image, parseResult{ref, err})
+	return ref, err
+}
+
+// parseResult is one cached outcome of Parse.
+type parseResult struct {
+	ref Ref
+	err error
+}
+
+// parsedSize bounds the cache of parsed references; a cluster with more distinct images than
+// this still gets the most recently used ones from it.
+const parsedSize = 8192
+
+var parsed = mustLRU(parsedSize)
+
+func mustLRU(size int) *lru.Cache[string, parseResult] {
+	c, err := lru.New[string, parseResult](size)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return c
+}
+
+func parse(image string) (Ref, error) {
 	var ref Ref
 	name := strings.TrimSpace(image)
 	if name == "" {

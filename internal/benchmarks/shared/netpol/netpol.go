@@ -9,8 +9,16 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// PoliciesByNamespace groups the snapshot's NetworkPolicies by namespace.
+// policiesByNamespaceKey names the grouping, derived once per snapshot.
+type policiesByNamespaceKey struct{}
+
+// PoliciesByNamespace groups the snapshot's NetworkPolicies by namespace, once per snapshot for
+// every check that asks; the map is read-only.
 func PoliciesByNamespace(s *check.Snapshot) map[string][]*networkingv1.NetworkPolicy {
+	return check.Derived(s, policiesByNamespaceKey{}, groupPoliciesByNamespace)
+}
+
+func groupPoliciesByNamespace(s *check.Snapshot) map[string][]*networkingv1.NetworkPolicy {
 	out := map[string][]*networkingv1.NetworkPolicy{}
 	for _, np := range s.NetworkPolicies {
 		out[np.Namespace] = append(out[np.Namespace], np)
