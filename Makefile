@@ -11,6 +11,9 @@ IMG ?=
 KUBE_VERSION ?= v1.37.2
 ETCD_VERSION ?= v3.6.16
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
+# The peers `make bench-peers` compares with (hack/build-peers.sh).
+POPEYE_VERSION ?= v0.22.1
+POLARIS_VERSION ?= v0.0.0-20220512134546-92f0b6e551df
 KUSTOMIZE_VERSION ?= v5.8.1
 
 SHELL = /usr/bin/env bash -o pipefail
@@ -18,6 +21,7 @@ SHELL = /usr/bin/env bash -o pipefail
 
 LOCALBIN ?= $(shell pwd)/bin
 K8S_BIN ?= $(LOCALBIN)/k8s
+PEERS_BIN ?= $(LOCALBIN)/peers
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
 KUBECTL ?= $(K8S_BIN)/kubectl
@@ -104,6 +108,14 @@ bench: control-plane ## Measure audit speed, detection latency and memory on the
 .PHONY: bench-remediation
 bench-remediation: control-plane ## Measure only remediation at 1,000 namespaces (first apply, revert, DryRun plan and steady state); replaces its section of docs/benchmarks.md.
 	go run ./test/bench -remediation-only $(BENCH_FLAGS)
+
+.PHONY: bench-peers
+bench-peers: control-plane peers ## Run one-shot kubeposture audit, popeye and polaris in interleaved rounds on the reference cluster (time, RSS, LIST requests); replaces its section of docs/benchmarks.md.
+	go run ./test/bench -peers -peers-bin $(PEERS_BIN) $(BENCH_FLAGS)
+
+.PHONY: bench-scale
+bench-scale: control-plane ## Measure the operator and one-shot audit at 1k, 10k, 50k and 100k pods, with profiles (up to an hour); replaces the scaling section of docs/benchmarks.md.
+	go run ./test/bench -scale $(BENCH_SCALE_FLAGS)
 
 .PHONY: bench-scan
 bench-scan: ## Measure kubeposture scan against kube-score (built from the Go module proxy) on 1,000 and 10,000 Deployments; writes its section of docs/benchmarks.md.
@@ -208,6 +220,10 @@ undeploy: kustomize ## Remove the operator from the cluster.
 .PHONY: control-plane
 control-plane: ## Build kube-apiserver, etcd and kubectl from the Go module proxy into bin/k8s (skipped when built).
 	KUBE_VERSION=$(KUBE_VERSION) ETCD_VERSION=$(ETCD_VERSION) OUT=$(K8S_BIN) hack/build-control-plane.sh all
+
+.PHONY: peers
+peers: ## Build the benchmark's peers, popeye and polaris, at pinned versions from the Go module proxy into bin/peers (skipped when built).
+	POPEYE_VERSION=$(POPEYE_VERSION) POLARIS_VERSION=$(POLARIS_VERSION) OUT=$(PEERS_BIN) hack/build-peers.sh all
 
 .PHONY: controller-gen
 controller-gen: $(CONTROLLER_GEN) ## Install controller-gen into bin/.

@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	securityv1alpha1 "github.com/kubeposture/kubeposture/api/v1alpha1"
@@ -34,13 +35,9 @@ func auditScheme() (*runtime.Scheme, error) {
 // cache. Kinds the caller may not read are found by access review at once and reported by the
 // checks as Skipped, naming the permission; nothing waits for a list that cannot succeed.
 func auditSnapshot(ctx context.Context, kubeconfig, kubeContext string, readSecrets bool) (*benchmarks.Snapshot, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if kubeconfig != "" {
-		rules.ExplicitPath = kubeconfig
-	}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: kubeContext}).ClientConfig()
+	cfg, err := loadRESTConfig(kubeconfig, kubeContext)
 	if err != nil {
-		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
+		return nil, err
 	}
 	sch, err := auditScheme()
 	if err != nil {
@@ -60,4 +57,42 @@ func auditSnapshot(ctx context.Context, kubeconfig, kubeContext string, readSecr
 		return nil, errors.New("the cluster's objects could not be read within 5 minutes")
 	}
 	return snap, err
+}
+
+// Client rate of a one-shot audit when the configuration sets none. client-go's defaults (5
+// requests per second, bursts of 10) throttle the few hundred requests an audit sends to start
+// its watches and read optional kinds, Secrets and discovery, which then takes seconds longer on
+// a large cluster; an audit sends them once and ends.
+const (
+	auditQPS   = 100
+	auditBurst = 200
+)
+
+// loadRESTConfig loads the kubeconfig as kubectl does (an explicit path, else $KUBECONFIG or
+// ~/.kube/config) and applies the audit's client rate where the configuration sets none.
+func loadRESTConfig(kubeconfig, kubeContext string) (*rest.Config, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if kubeconfig != "" {
+		rules.ExplicitPath = kubeconfig
+	}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: kubeContext}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	withAuditRate(cfg)
+	return cfg, nil
+}
+
+// withAuditRate fills in the audit's QPS and burst where cfg leaves them unset (zero, which
+// client-go would replace by its defaults); a rate limiter of cfg's own leaves both alone.
+func withAuditRate(cfg *rest.Config) {
+	if cfg.RateLimiter != nil {
+		return
+	}
+	if cfg.QPS == 0 {
+		cfg.QPS = auditQPS
+	}
+	if cfg.Burst == 0 {
+		cfg.Burst = auditBurst
+	}
 }

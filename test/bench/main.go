@@ -2,11 +2,17 @@
 // writes docs/benchmarks.md: time to the first complete audit, re-audit duration, detection
 // latency from a violating change to status, peak memory, and LIST requests per steady-state
 // audit. The operator runs as its own process so its memory is measured alone.
+//
+// With -peers it instead runs one-shot `kubeposture audit`, popeye and polaris against the same
+// cluster in interleaved rounds (peers.go); with -scale it measures the operator and one-shot
+// audit at growing cluster sizes, with profiles, for the scaling curve (scale.go). Each mode
+// replaces only its own section of the report.
 package main
 
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -44,6 +50,8 @@ func main() {
 	var changes int
 	var out string
 	var remediationOnly bool
+	var peers peerOptions
+	var scale scaleOptions
 	flag.IntVar(&sz.Namespaces, "namespaces", 1000, "namespaces in the reference cluster")
 	flag.IntVar(&sz.Pods, "pods", 10000, "pods (owned by Deployments through ReplicaSets)")
 	flag.IntVar(&sz.RBAC, "rbac", 5000, "RBAC objects (Roles and RoleBindings)")
@@ -53,12 +61,32 @@ func main() {
 	flag.StringVar(&out, "out", "docs/benchmarks.md", "report file")
 	flag.BoolVar(&remediationOnly, "remediation-only", false,
 		"measure only the remediation section (after the first audit) and replace that section of the report file")
+	flag.BoolVar(&peers.enabled, "peers", false,
+		"compare one-shot `kubeposture audit` with popeye and polaris on the cluster (instead of the operator) and replace the peers section of the report file")
+	flag.StringVar(&peers.bin, "peers-bin", "bin/peers", "directory of the peers built by `make peers`")
+	flag.IntVar(&peers.rounds, "rounds", 3, "-peers: rounds of interleaved runs (each tool once per round)")
+	flag.BoolVar(&scale.enabled, "scale", false,
+		"measure the scaling curve at the -scale-sizes (the operator, then one-shot `kubeposture audit`) and replace the scaling section of the report file")
+	flag.StringVar(&scale.sizes, "scale-sizes", "1k,10k,50k,100k", "-scale: cluster sizes by pod count (1k, 10k, 50k, 100k)")
+	flag.IntVar(&scale.changes, "scale-changes", 30, "-scale: violating changes for the detection-latency measurement at each size")
+	flag.IntVar(&scale.auditRuns, "audit-runs", 2, "-scale: runs of one-shot `kubeposture audit` at each size")
+	flag.Int64Var(&scale.rssCapMiB, "rss-cap", 4096, "-scale: stop a size's measurement once the operator's resident set exceeds this many MiB")
+	flag.StringVar(&scale.profiles, "profiles", "bin/bench-profiles", "-scale: directory for the operator's CPU and heap profiles")
 	flag.Parse()
 	if remediationOnly {
 		changes = -1
 	}
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapErrors)))
-	if err := run(sz, changes, out); err != nil {
+	var err error
+	switch {
+	case peers.enabled:
+		err = runPeers(sz, peers, out)
+	case scale.enabled:
+		err = runScale(scale, out)
+	default:
+		err = run(sz, changes, out)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench failed:", err)
 		os.Exit(1)
 	}
@@ -83,59 +111,133 @@ type results struct {
 
 func run(sz sizes, changes int, out string) error {
 	ctx := context.Background()
-	root, err := envtest.RepoRoot()
+	root, managerBin, err := buildManager()
 	if err != nil {
 		return err
 	}
+	cl, err := startCluster(ctx, sz)
+	if err != nil {
+		return err
+	}
+	defer cl.stop()
+	res, remediation, err := measureOperator(ctx, cl, managerBin, changes, operatorOptions{
+		remediation: true, heapProfile: os.Getenv("BENCH_HEAP_PROFILE"),
+	})
+	if err != nil {
+		return err
+	}
+	if changes < 0 {
+		return replaceRemediationSection(root, out, remediation.markdown())
+	}
+	report := res.markdown() + remediation.markdown()
+	fmt.Print(report)
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(root, out)
+	}
+	// The sections other modes write (scan, peers, scaling curve) stay.
+	if old, err := os.ReadFile(out); err == nil {
+		report = keepSections(report, string(old))
+	}
+	return os.WriteFile(out, []byte(report), 0o644) //nolint:gosec // a docs file
+}
+
+// buildManager builds the operator into bin/manager and returns the repository root and the
+// binary's path.
+func buildManager() (root, managerBin string, err error) {
+	root, err = envtest.RepoRoot()
+	if err != nil {
+		return "", "", err
+	}
 	logf("building the operator")
-	managerBin := filepath.Join(root, "bin", "manager")
+	managerBin = filepath.Join(root, "bin", "manager")
 	build := exec.Command("go", "build", "-o", managerBin, "./cmd")
 	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
-		return fmt.Errorf("building the operator: %w", err)
+		return "", "", fmt.Errorf("building the operator: %w", err)
 	}
+	return root, managerBin, nil
+}
 
+// cluster is a running local control plane populated with a benchmark cluster.
+type cluster struct {
+	env     *envtest.Environment
+	c       client.Client
+	sz      sizes
+	objects int64
+	created time.Duration
+}
+
+// startCluster starts a local control plane and creates a cluster of size sz in it.
+func startCluster(ctx context.Context, sz sizes) (*cluster, error) {
 	logf("starting the local control plane")
 	env, err := envtest.Start()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer func() { _ = env.Stop() }()
 	cfg := rest.CopyConfig(env.Config)
 	cfg.QPS, cfg.Burst = 5000, 10000
 	c, err := client.New(cfg, client.Options{Scheme: operator.Scheme})
 	if err != nil {
-		return err
+		_ = env.Stop()
+		return nil, err
 	}
-
-	res := &results{sz: sz}
-	logf("creating the reference cluster: %+v", sz)
+	cl := &cluster{env: env, c: c, sz: sz}
+	logf("creating the cluster: %+v", sz)
 	start := time.Now()
-	if err := createCluster(ctx, c, sz, &res.objects); err != nil {
-		return err
+	if err := createCluster(ctx, c, sz, &cl.objects); err != nil {
+		_ = env.Stop()
+		return nil, err
 	}
-	res.createDuration = time.Since(start)
-	logf("created %d objects in %s", res.objects, res.createDuration.Round(time.Millisecond))
+	cl.created = time.Since(start)
+	logf("created %d objects in %s", cl.objects, cl.created.Round(time.Millisecond))
+	return cl, nil
+}
 
+func (cl *cluster) stop() { _ = cl.env.Stop() }
+
+// operatorOptions choose what measureOperator measures besides audits and detection.
+type operatorOptions struct {
+	// remediation measures the remediation section after detection.
+	remediation bool
+	// cpuProfile and heapProfile, when set, are where the operator's CPU profile (over the
+	// detection measurement) and heap profile (at the end) are written.
+	cpuProfile, heapProfile string
+	// rssCap, when positive, stops the measurement once the operator's resident set exceeds it
+	// (bytes); measureOperator then returns an error wrapping errRSSCap.
+	rssCap int64
+}
+
+// errRSSCap is returned when the operator exceeded operatorOptions.rssCap.
+var errRSSCap = errors.New("the operator exceeded the RSS cap")
+
+// cpuProfileSeconds is how long the operator's CPU profile samples the detection measurement.
+const cpuProfileSeconds = 20
+
+// measureOperator runs the operator as its own process against cl and measures the first audit,
+// detection latency over changes violating pods (none when negative), re-audit duration, LIST
+// requests per steady-state audit and peak RSS, and remediation when asked.
+func measureOperator(ctx context.Context, cl *cluster, managerBin string, changes int, o operatorOptions) (*results, *remediationResults, error) {
+	c, sz, env := cl.c, cl.sz, cl.env
+	res := &results{sz: sz, createDuration: cl.created, objects: cl.objects}
 	kubeconfig, err := env.WriteAdminKubeconfig("bench-operator")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer os.RemoveAll(filepath.Dir(kubeconfig))
 	metricsPort, err := freePort()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	pprofPort, err := freePort()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	profile := &securityv1alpha1.SecurityProfile{
 		ObjectMeta: metav1.ObjectMeta{Name: "bench"},
 		Spec:       securityv1alpha1.SecurityProfileSpec{Level: securityv1alpha1.LevelL3},
 	}
 	if err := c.Create(ctx, profile); err != nil {
-		return err
+		return nil, nil, err
 	}
 
 	logf("starting the operator")
@@ -147,22 +249,57 @@ func run(sz sizes, changes int, out string) error {
 	op.Stdout, op.Stderr = os.Stderr, os.Stderr
 	opStart := time.Now()
 	if err := op.Start(); err != nil {
-		return err
+		return nil, nil, err
 	}
+	// mctx ends the measurement early when the operator exits or exceeds the RSS cap.
+	mctx, endMeasurement := context.WithCancelCause(ctx)
+	defer endMeasurement(nil)
+	exited := make(chan struct{})
+	go func() {
+		_ = op.Wait()
+		close(exited)
+		endMeasurement(errors.New("the operator exited"))
+	}()
+	defer func() { stopOp(); <-exited }()
 	var peak atomic.Int64
 	stopRSS := watchRSS(op.Process.Pid, &peak)
 	defer stopRSS()
+	if o.rssCap > 0 {
+		go func() {
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-mctx.Done():
+					return
+				case <-t.C:
+				}
+				if p := peak.Load(); p > o.rssCap {
+					endMeasurement(fmt.Errorf("%w: %s over %s", errRSSCap, mibOf(float64(p)), mibOf(float64(o.rssCap))))
+					stopOp()
+					return
+				}
+			}
+		}()
+	}
+	// fail reports why the measurement ended early when it did, else err.
+	fail := func(what string, err error) error {
+		if cause := context.Cause(mctx); cause != nil {
+			err = cause
+		}
+		return fmt.Errorf("%s: %w (operator peak RSS %s)", what, err, mibOf(float64(peak.Load())))
+	}
 
 	key := client.ObjectKeyFromObject(profile)
-	if err := waitFor(ctx, c, key, 5*time.Minute, func(p *securityv1alpha1.SecurityProfile) bool {
+	if err := waitFor(mctx, c, key, 10*time.Minute, func(p *securityv1alpha1.SecurityProfile) bool {
 		return p.Status.LastAuditTime != nil && p.Status.ObservedGeneration == p.Generation
 	}); err != nil {
-		return fmt.Errorf("first audit: %w", err)
+		return nil, nil, fail("first audit", err)
 	}
 	res.firstAudit = time.Since(opStart)
 	logf("first complete audit after %s", res.firstAudit.Round(time.Millisecond))
 	if err := c.Get(ctx, key, profile); err != nil {
-		return err
+		return nil, nil, err
 	}
 	res.checks = len(profile.Status.Checks)
 
@@ -170,15 +307,23 @@ func run(sz sizes, changes int, out string) error {
 	apiMetrics := apiserverMetrics(env)
 	listsBefore, err := scrapeLabelled(metricsPort, "kubeposture_apiserver_requests_total", `verb="list"`)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	byResourceBefore := apiMetrics.listsByResource()
 	auditsBefore, err := scrape(metricsPort, "kubeposture_audits_total")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 
-	logf("measuring detection latency over %d violating changes", changes)
+	var cpuDone chan struct{}
+	if o.cpuProfile != "" && changes > 0 {
+		cpuDone = make(chan struct{})
+		go func() {
+			defer close(cpuDone)
+			saveProfile(pprofPort, fmt.Sprintf("/debug/pprof/profile?seconds=%d", cpuProfileSeconds), o.cpuProfile)
+		}()
+	}
+	logf("measuring detection latency over %d violating changes", max(changes, 0))
 	for i := range max(changes, 0) {
 		ns := fmt.Sprintf("bench-%04d", (2*i+1)%sz.Namespaces) // odd namespaces admit privileged pods
 		before := profile.Status.LastAuditTime.Time
@@ -186,13 +331,13 @@ func run(sz sizes, changes int, out string) error {
 		pod := privilegedPod(ns, fmt.Sprintf("intruder-%d", i))
 		t0 := time.Now()
 		if err := c.Create(ctx, pod); err != nil {
-			return err
+			return nil, nil, err
 		}
-		if err := waitFor(ctx, c, key, 30*time.Second, func(p *securityv1alpha1.SecurityProfile) bool {
+		if err := waitFor(mctx, c, key, 30*time.Second, func(p *securityv1alpha1.SecurityProfile) bool {
 			*profile = *p
 			return countOf(p, "WKL-001") >= wantCount && p.Status.LastAuditTime.After(before.Add(-time.Second))
 		}); err != nil {
-			return fmt.Errorf("change %d not detected: %w", i, err)
+			return nil, nil, fail(fmt.Sprintf("change %d not detected", i), err)
 		}
 		res.detection = append(res.detection, time.Since(t0))
 		// Changes in a real cluster do not arrive right after an audit: spread them out so the
@@ -202,9 +347,18 @@ func run(sz sizes, changes int, out string) error {
 			res.reaudit = append(res.reaudit, profile.Status.AuditDuration.Duration)
 		}
 	}
+	if cpuDone != nil {
+		select {
+		case <-cpuDone:
+		case <-mctx.Done():
+		}
+	}
+	if err := context.Cause(mctx); err != nil {
+		return nil, nil, fail("detection", err)
+	}
 	listsAfter, err := scrapeLabelled(metricsPort, "kubeposture_apiserver_requests_total", `verb="list"`)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	// The API server's own count includes its admission plugins (LimitRanger lists LimitRanges
 	// when the benchmark creates pods); it is logged for comparison, not reported.
@@ -215,36 +369,30 @@ func run(sz sizes, changes int, out string) error {
 	}
 	auditsAfter, err := scrape(metricsPort, "kubeposture_audits_total")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	res.steadyAudits = int(auditsAfter - auditsBefore)
 	if res.steadyAudits > 0 {
 		res.listsPerAudit = (listsAfter - listsBefore) / float64(res.steadyAudits)
 	}
-	remediation, err := benchRemediation(ctx, c, sz, metricsPort)
-	if err != nil {
-		return fmt.Errorf("remediation: %w", err)
+	var remediation *remediationResults
+	if o.remediation {
+		if remediation, err = benchRemediation(ctx, c, sz, metricsPort); err != nil {
+			return nil, nil, fmt.Errorf("remediation: %w", err)
+		}
 	}
 	if heap, err := scrape(metricsPort, "go_memstats_heap_inuse_bytes"); err == nil {
 		res.heapInuse = heap
 	}
-	if os.Getenv("BENCH_HEAP_PROFILE") != "" {
-		saveHeapProfile(pprofPort, os.Getenv("BENCH_HEAP_PROFILE"))
+	if o.heapProfile != "" {
+		saveProfile(pprofPort, "/debug/pprof/heap?gc=1", o.heapProfile)
+	}
+	if err := context.Cause(mctx); err != nil {
+		return nil, nil, fail("measurement", err)
 	}
 	stopRSS()
 	res.peakRSS = float64(peak.Load())
-	stopOp()
-	_ = op.Wait()
-
-	if changes < 0 {
-		return replaceRemediationSection(root, out, remediation.markdown())
-	}
-	report := res.markdown() + remediation.markdown()
-	fmt.Print(report)
-	if !filepath.IsAbs(out) {
-		out = filepath.Join(root, out)
-	}
-	return os.WriteFile(out, []byte(report), 0o644) //nolint:gosec // a docs file
+	return res, remediation, nil
 }
 
 const zapErrors = zapcore.ErrorLevel
@@ -262,6 +410,9 @@ func waitFor(ctx context.Context, c client.Client, key client.ObjectKey, timeout
 	deadline := time.Now().Add(timeout)
 	p := &securityv1alpha1.SecurityProfile{}
 	for time.Now().Before(deadline) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if err := c.Get(ctx, key, p); err == nil && cond(p) {
 			return nil
 		}
@@ -459,20 +610,25 @@ Measured by ` + "`" + `test/memory` + "`" + ` (part of ` + "`" + `make test` + "
 "Shared connection" is the operator before value connections (one HTTP/2 connection for every request); with clobberfree alone, 6 copies of the applied metadata-only Secrets' values remained, held in live connection and watch-decoder buffers. The shipped operator is asserted at 0 for every row (three runs, load average 6–13).
 `
 
-// saveHeapProfile writes the operator's heap profile, for `go tool pprof`.
-func saveHeapProfile(port int, path string) {
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap", port)) //nolint:gosec,noctx // loopback
+// saveProfile writes one of the operator's pprof profiles (path on its pprof endpoint), for
+// `go tool pprof`.
+func saveProfile(port int, endpoint, file string) {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", port, endpoint)) //nolint:gosec,noctx // loopback
 	if err != nil {
-		logf("heap profile: %v", err)
+		logf("profile %s: %v", endpoint, err)
 		return
 	}
 	defer resp.Body.Close()
-	f, err := os.Create(path) //nolint:gosec // a path the user chose
+	if resp.StatusCode != http.StatusOK {
+		logf("profile %s: %s", endpoint, resp.Status)
+		return
+	}
+	f, err := os.Create(file) //nolint:gosec // a path the user chose
 	if err != nil {
-		logf("heap profile: %v", err)
+		logf("profile %s: %v", endpoint, err)
 		return
 	}
 	defer f.Close()
 	_, _ = f.ReadFrom(resp.Body)
-	logf("heap profile written to %s", path)
+	logf("profile %s written to %s", endpoint, file)
 }

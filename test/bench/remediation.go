@@ -253,12 +253,9 @@ func loadAverage() string {
 	return "unknown"
 }
 
-// remediationEnd marks where the remediation section of docs/benchmarks.md ends: the section
-// that `make bench-scan` writes.
-const remediationEnd = "<!-- scan benchmark"
-
 // replaceRemediationSection writes section in place of the report's remediation section (from
-// its heading to the scan benchmark's marker), keeping everything else.
+// its heading to the first section another mode writes: scan, peers or scaling curve), keeping
+// everything else.
 func replaceRemediationSection(root, out, section string) error {
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(root, out)
@@ -272,7 +269,7 @@ func replaceRemediationSection(root, out, section string) error {
 	if start < 0 {
 		return fmt.Errorf("%s has no \"## Remediation\" section to replace; run the whole benchmark", out)
 	}
-	end := strings.Index(doc[start:], remediationEnd)
+	end := firstSectionStart(doc[start:])
 	if end < 0 {
 		end = len(doc) - start
 	}
