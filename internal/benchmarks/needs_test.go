@@ -18,11 +18,12 @@ import (
 	"github.com/kubeposture/kubeposture/internal/benchmarks/fixtures"
 )
 
-// fixtureCase is one fixture, loaded, with its snapshot and Env.
+// fixtureCase is one fixture, loaded, with its check, snapshot and Env.
 type fixtureCase struct {
-	path string
-	snap *benchmarks.Snapshot
-	env  benchmarks.Env
+	check benchmarks.Check
+	path  string
+	snap  *benchmarks.Snapshot
+	env   benchmarks.Env
 }
 
 // allFixtures loads every fixture of every check.
@@ -45,7 +46,7 @@ func allFixtures(t *testing.T) []fixtureCase {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, fixtureCase{path: path, snap: snap, env: env})
+			out = append(out, fixtureCase{check: c, path: path, snap: snap, env: env})
 		}
 	}
 	return out

@@ -2,12 +2,9 @@ package benchmarks_test
 
 import (
 	"encoding/json"
-	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/kubeposture/kubeposture/internal/benchmarks"
-	"github.com/kubeposture/kubeposture/internal/benchmarks/fixtures"
 )
 
 // fingerprint renders everything a check could change in a snapshot and its Env: every object,
@@ -33,30 +30,15 @@ func fingerprint(t *testing.T, s *benchmarks.Snapshot, env *benchmarks.Env) stri
 // when the snapshot or the Env differs afterwards: in the operator the snapshot's objects are
 // the informer cache's own, shared by every audit, and the parameters are the profile's.
 func TestChecksDoNotModifySnapshot(t *testing.T) {
-	for _, c := range benchmarks.All() {
-		files, _ := filepath.Glob(filepath.Join("testdata", c.ID, "*.yaml"))
-		sort.Strings(files)
-		for _, path := range files {
-			f, err := fixtures.Load(c, path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			snap, err := f.Snapshot()
-			if err != nil {
-				t.Fatal(err)
-			}
-			env, err := f.Env()
-			if err != nil {
-				t.Fatal(err)
-			}
-			snap.Prepare()
-			before := fingerprint(t, snap, &env)
-			for lvl := c.Level; lvl <= benchmarks.L3; lvl++ {
-				benchmarks.Evaluate(snap, env, []benchmarks.Check{c}, benchmarks.Options{Level: lvl})
-			}
-			if after := fingerprint(t, snap, &env); after != before {
-				t.Errorf("%s modified the snapshot or the Env of %s", c.ID, path)
-			}
+	for _, fc := range allFixtures(t) {
+		c, snap, env := fc.check, fc.snap, fc.env
+		snap.Prepare()
+		before := fingerprint(t, snap, &env)
+		for lvl := c.Level; lvl <= benchmarks.L3; lvl++ {
+			benchmarks.Evaluate(snap, env, []benchmarks.Check{c}, benchmarks.Options{Level: lvl})
+		}
+		if after := fingerprint(t, snap, &env); after != before {
+			t.Errorf("%s modified the snapshot or the Env of %s", c.ID, fc.path)
 		}
 	}
 }
